@@ -1,0 +1,229 @@
+"""Waiting, offers and moving in: Art. 3, 7, 15-19.
+
+Art. 15: allocation is continuous (常态配租: whenever a unit is free or a household qualifies) or in
+batches (集中配租: every ``allocation.batch_interval_days``). Units go to households in the order of the
+waiting list (``waiting_list.py``), each to the first household the unit suits (Art. 7). The applicant
+chooses (Art. 16): a declined offer passes to the next household; an accepted one leads to signing
+(Art. 17) and moving in (Art. 18).
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from .eligibility import draw_circumstances, ineligibility
+from .households import OFFERED, WAITING
+
+
+class Allocator:
+    """Matches free units with waiting households."""
+
+    def __init__(self, m):
+        self.m = m
+        self.vacant: dict[tuple, dict] = {}  # (type, living area) -> {uid: unit}, units free to offer
+        self.n_vacant = 0
+        self._suits: dict[tuple, list] = {}  # (type, area) -> waiting-list classes it suits
+        self.allocated = 0  # accepted offers, for the reserved share (Art. 3)
+        self.to_priority = 0  # of which to priority-sector households
+
+    def rules_changed(self) -> None:
+        self._suits.clear()
+
+    def suits(self, qclass: tuple, utype: str, area: float) -> bool:
+        """Art. 7: the unit type is in the household's standard and the living area is at least
+        ``allocation.min_living_area_m2_per_person`` (5 m²) a person."""
+        size, frontline, _ = qclass
+        r = self.m.r
+        return utype in r.unit_types_for(size, frontline) and size * r.min_living_area <= area
+
+    def _classes_for(self, unit) -> list:
+        """The waiting-list classes a unit suits, cached until the rules or the set of classes change."""
+        key = (unit.type, unit.living_area)
+        n = len(self.m.waiting.classes)
+        cached = self._suits.get(key)
+        if cached is None or cached[0] != n:
+            cached = (n, [c for c in self.m.waiting.classes if self.suits(c, unit.type, unit.living_area)])
+            self._suits[key] = cached
+        return cached[1]
+
+    # --- units becoming free -------------------------------------------------------------------
+    def unit_free(self, unit) -> None:
+        """A unit is ready to let: offer it at once (continuous) or keep it for the next batch."""
+        unit.occupant = None
+        unit.declined = set()
+        self.vacant.setdefault((unit.type, unit.living_area), {})[unit.uid] = unit
+        self.n_vacant += 1
+        if self.m.r.mode == "continuous":
+            self.offer_unit(unit)
+
+    def unit_vacated(self, unit) -> None:
+        """A tenant has left; the unit is let again after ``supply.turnaround_days`` of repairs."""
+        delay = self.m.r.turnaround_days
+        if delay > 0:
+            self.m.env.timeout(delay).callbacks.append(lambda _ev: self.unit_free(unit))
+        else:
+            self.unit_free(unit)
+
+    # --- offers --------------------------------------------------------------------------------
+    def offer_unit(self, unit) -> bool:
+        """Art. 15-16 (and Art. 3 under ``reserved_share``): offer ``unit`` down the waiting list until
+        a household accepts it or no suitable household is left. Returns True when accepted."""
+        m, r = self.m, self.m.r
+        waiting = m.waiting
+        classes = self._classes_for(unit)
+        reserved = r.priority_rule == "reserved_share" and self.to_priority < r.reserved_share * (
+            self.allocated + 1
+        )
+        while True:
+            h = waiting.first_for(unit, classes, priority_only=True) if reserved else None
+            if h is None:
+                h = waiting.first_for(unit, classes)
+                if h is None:
+                    return False
+            if self._offer(unit, h):
+                return True
+
+    def offer_to(self, h) -> bool:
+        """Continuous allocation when ``h`` qualifies: offer it free units that suit it, one by one."""
+        for (utype, area), units in self.vacant.items():
+            if not units or not self.suits(h.qclass, utype, area):
+                continue
+            for unit in list(units.values()):
+                if h.unique_id not in unit.declined and self._offer(unit, h):
+                    return True
+        return False
+
+    def _offer(self, unit, h) -> bool:
+        """One offer (选房通知). The applicant declines with ``allocation.decline_share``; on acceptance
+        the unit is held for them and their waiting ends."""
+        m = self.m
+        now = m.env.now
+        h.offers += 1
+        h.offered_suitable = True
+        accepted = not m.streams.offers.chance(m.r.decline_share)
+        m.offer_log.append((now, h.unique_id, h.episode, h.receipt_no, unit.uid, unit.type, accepted))
+        if not accepted:
+            unit.declined.add(h.unique_id)
+            return False
+        del self.vacant[(unit.type, unit.living_area)][unit.uid]
+        self.n_vacant -= 1
+        unit.occupant = h
+        h.unit = unit
+        self.allocated += 1
+        self.to_priority += h.priority
+        m.waiting.remove(h)
+        h.left_queue_day = now
+        m.set_state(h, OFFERED)
+        if h.proc is not m.env.active_process:
+            h.proc.interrupt()
+        return True
+
+    def batch(self):
+        """Art. 15 集中配租: every ``allocation.batch_interval_days``, offer all free units; households
+        still waiting afterwards are carried over with priority in the next batch (Art. 19)."""
+        m = self.m
+        while True:
+            yield m.env.timeout(m.r.batch_interval_days)
+            if m.r.mode != "batch":
+                continue
+            for units in list(self.vacant.values()):
+                for unit in sorted(units.values(), key=lambda u: u.uid):
+                    self.offer_unit(unit)
+            m.waiting.carried_mark = m.queue_entries
+            m.waiting.reorder(m.r)
+
+
+def waiting(m, h, certificate_day: float):
+    """Art. 19: a qualified household waits (轮候); its qualification (准入资格确认书) is valid for
+    ``queue.validity_years`` (2 years). While waiting it may give the qualification up (1-year ban) or
+    report changed circumstances, which are re-reviewed: if they still qualify a new certificate is
+    issued (原准入资格作废, 重新出具), else the qualification ends. A qualification that runs out counts as
+    given up (1-year ban), unless no suitable unit was offered (无适配房源除外).
+
+    Returns True when the household accepted an offer.
+    """
+    env, r, qs = m.env, m.r, m.streams.queue
+    h.certificate_day = certificate_day
+    expiry = certificate_day + r.validity_days
+    h.queue_entry = m.queue_entries
+    m.queue_entries += 1
+    m.waiting.add(h, r)
+    m.set_state(h, WAITING)
+    t_withdraw = env.now + qs.hazard_time(r.withdraw_rate)
+    t_change = env.now + qs.hazard_time(r.change_rate)
+    t_rereview = math.inf
+    if r.mode == "continuous":
+        m.alloc.offer_to(h)
+    while h.unit is None:
+        t = min(expiry, t_withdraw, t_change, t_rereview)
+        try:
+            yield env.timeout(max(t - env.now, 0.0))
+        except simpy.Interrupt:
+            break
+        now = env.now
+        r = m.r
+        if t == t_rereview:
+            t_rereview = math.inf
+            reason = ineligibility(h.circumstances, r)
+            if reason is not None:
+                m.waiting.remove(h)
+                h.left_queue_day = now
+                h.rejected_reason = "changed_" + reason
+                m.end_episode(h, "changed_ineligible")
+                return False
+            h.certificate_day = now
+            expiry = now + r.validity_days
+            t_change = now + qs.hazard_time(r.change_rate)
+        elif t == expiry:
+            m.waiting.remove(h)
+            h.left_queue_day = now
+            h.lapsed = True
+            m.count_flow("lapses")
+            if h.offered_suitable:
+                m.ban(h, r.ban_days)
+            m.end_episode(h, "lapsed")
+            return False
+        elif t == t_withdraw:
+            m.waiting.remove(h)
+            h.left_queue_day = now
+            m.ban(h, r.ban_days)
+            m.end_episode(h, "withdrawn")
+            return False
+        else:  # changed circumstances reported: re-reviewed within the review time limit
+            h.circumstances = draw_circumstances(m.streams.circumstances, r)
+            t_change = math.inf
+            t_rereview = m.cal.add_working_days(now, r.review_wd)
+    return True
+
+
+def sign_and_move_in(m, h):
+    """Art. 17(1): not signing after choosing voids the qualification and bars the household for a year
+    (自逾期日起1年内不得申请). Art. 17(2), 18: after signing and paying, the household moves in within 10
+    working days of the move-in notice, or the notice lapses and the same one-year bar follows.
+
+    Returns True when the household moved in.
+    """
+    env, r, s = m.env, m.r, m.streams.offers
+    refuses = s.chance(r.sign_refusal_share)
+    no_show = s.chance(r.no_show_share)
+    when = s.u()
+    yield env.timeout(r.offer_to_sign_days)
+    unit = h.unit
+    if refuses:
+        return _fell_through(m, h, unit, "sign_refused")
+    deadline = m.cal.add_working_days(env.now, m.r.move_in_wd)
+    if no_show:
+        yield env.timeout(deadline - env.now)
+        return _fell_through(m, h, unit, "no_show")
+    yield env.timeout(when * (deadline - env.now))
+    return True
+
+
+def _fell_through(m, h, unit, outcome: str) -> bool:
+    h.unit = None
+    m.ban(h, m.r.ban_days)
+    m.alloc.unit_free(unit)
+    m.end_episode(h, outcome)
+    return False

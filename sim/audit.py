@@ -1,0 +1,232 @@
+"""The SPEC's invariants, checked over the outputs of one replication.
+
+``audit(result, params)`` returns a list of violations (empty when every invariant holds). It reads only
+the output tables and the scenario, never the engine's internals, so it checks the engine from outside.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, insort
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from .calendar import WorkCalendar
+from .households import OUTCOMES
+from .rules import YEAR_DAYS, Rules
+
+_EPS = 1e-6
+
+#: The invariants, in the order they are checked (their names appear in violation messages).
+INVARIANTS = (
+    "cap",
+    "validity",
+    "review_time",
+    "bans",
+    "order_of_offers",
+    "one_state",
+    "one_household_per_unit",
+    "occupied_within_total",
+    "daily_reconciles",
+)
+
+
+def audit(result, params) -> list[str]:
+    """Check every invariant of the SPEC on one replication; return the violations found."""
+    hh, daily, n = result.households, result.daily, result.n_days
+    lim = result.limits
+    out: list[str] = []
+
+    # Art. 17(3): no household holds PRH longer than the cap in total (transitions excluded).
+    cap_days = lim["max_total_years"] * YEAR_DAYS
+    last = hh.groupby("household_id")["episode"].transform("max") == hh["episode"]
+    still = (hh["outcome"] == "ongoing") & hh["moved_in_day"].notna() & hh["exit_day"].isna()
+    held = hh["total_tenure_days"] + np.where(still, n - hh["moved_in_day"], 0.0)
+    over = hh[last & (held > cap_days + _EPS)]
+    _report(out, "cap", over, f"held PRH longer than {lim['max_total_years']} years in total")
+
+    # Art. 19: no one waits past the validity of the qualification.
+    valid = lim["validity_years"] * YEAR_DAYS
+    left = hh["left_queue_day"].fillna(float(n))
+    waited = hh[hh["certificate_day"].notna() & (left - hh["certificate_day"] > valid + _EPS)]
+    _report(out, "validity", waited, f"waited past the {lim['validity_years']}-year validity")
+
+    # Art. 11: reviews end within the working-day limit unless review capacity is limited.
+    if lim["review_capacity"] == math.inf:
+        v0 = params.resolved(0)
+        cal = WorkCalendar(params.start_date, n, v0["calendar.holidays"], v0["calendar.makeup_workdays"])
+        rev = hh[hh["review_day"].notna()]
+        wd = [
+            cal.working_days_between(a, b) for a, b in zip(rev["receipt_day"], rev["review_day"], strict=True)
+        ]
+        late = rev[np.asarray(wd, dtype=float) > lim["review_working_days"]]
+        _report(
+            out, "review_time", late, f"review took more than {lim['review_working_days']:g} working days"
+        )
+
+    # Art. 17-19, 26: no banned household applies before its ban ends.
+    nxt = hh.groupby("household_id")["applied_day"].shift(-1)
+    early = hh[nxt.notna() & hh["banned_until_day"].notna() & (nxt < hh["banned_until_day"] - _EPS)]
+    _report(out, "bans", early, "applied again before its ban ended")
+
+    # Art. 9, 15: offers follow the order of the waiting list.
+    out += _order_of_offers(hh, result.offers, params, lim)
+
+    # Every household is in exactly one state: one record per episode, only the last one open.
+    bad_outcome = hh[~hh["outcome"].isin(OUTCOMES)]
+    _report(out, "one_state", bad_outcome, "has an unknown outcome")
+    open_not_last = hh[(hh["outcome"] == "ongoing") & ~last]
+    _report(out, "one_state", open_not_last, "has an open episode that is not its last")
+    numbering = hh.groupby("household_id")["episode"].agg(lambda e: list(e) == list(range(len(e))))
+    if not numbering.all():
+        out.append(f"one_state: {int((~numbering).sum())} households have episodes missing or repeated")
+
+    # No unit holds two households at once (from accepting the offer until it is vacated).
+    out += _one_household_per_unit(hh, n)
+
+    # Occupied units never exceed the units on line.
+    if (daily["units_occupied"] > daily["units_total"]).any() or (daily["units_occupied"] < 0).any():
+        out.append("occupied_within_total: occupied units outside [0, units on line] on some day")
+
+    out += _daily_reconciles(hh, daily, n)
+    return out
+
+
+def _report(out: list, name: str, rows: pd.DataFrame, what: str) -> None:
+    if len(rows):
+        ids = ", ".join(str(i) for i in rows["household_id"].head(5))
+        out.append(f"{name}: {len(rows)} episodes {what} (households {ids})")
+
+
+def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> list[str]:
+    """Continuous allocation without a reserved share: every offer goes to the first household in the
+    order of the waiting list that the unit suits and that has not declined it during this vacancy."""
+    days = [0, *params.change_days()]
+    rules = [Rules(params.resolved(d)) for d in days]
+    if any(r.mode != "continuous" or r.priority_rule == "reserved_share" for r in rules) or len(days) > 1:
+        return []
+    r = rules[0]
+    ep = hh.set_index(["household_id", "episode"])
+    entry = ep["certificate_day"].where(ep["qualified_day"].isna(), ep["qualified_day"]).clip(lower=0.0)
+    # a re-issued certificate keeps the place in the list: the spell starts with the first one
+    entry = entry.where(ep["qualified_day"].notna() | ep["initial"], np.nan)
+    leave = ep["left_queue_day"].fillna(math.inf)
+
+    def key(row) -> tuple:
+        seniority = row.receipt_day
+        if r.priority_rule == "tilt" and row.priority:
+            seniority -= r.priority_weight_days
+        return (
+            0 if (r.key_employer_priority and row.key_employer) else 1,
+            0 if (r.priority_rule == "strict" and row.priority) else 1,
+            seniority,
+            row.receipt_no,
+        )
+
+    events = []
+    spells = ep.assign(entry=entry, leave=leave)[entry.notna()].reset_index()
+    for row in spells.itertuples(index=False):
+        who, cls, k = (row.household_id, row.episode), (row.size, bool(row.frontline)), key(row)
+        events.append((row.entry, 0, who, cls, k))
+        if row.leave < math.inf:
+            events.append((row.leave, 2, who, cls, k))
+    unit_area = {}
+    mix = params.value("supply.mix")
+    for t in mix:
+        unit_area[t] = float(mix[t]["living_area_m2"])
+    for o in offers.itertuples(index=False):
+        events.append((o.day, 1, (o.household_id, o.episode), (o.unit_id, o.unit_type), o.accepted))
+    events.sort(key=lambda ev: (ev[0], ev[1]))
+
+    lists: dict[tuple, list] = defaultdict(list)
+    keys: dict[tuple, tuple] = {}
+    declined: dict[int, set] = defaultdict(set)
+    bad = []
+    for ev in events:
+        kind = ev[1]
+        if kind == 0:
+            keys[ev[2]] = ev[4]
+            insort(lists[ev[3]], (ev[4], ev[2]))
+        elif kind == 2:
+            lst = lists[ev[3]]
+            i = bisect_left(lst, (ev[4], ev[2]))
+            if i < len(lst) and lst[i][1] == ev[2]:
+                del lst[i]
+        else:
+            who, (unit, utype), accepted = ev[2], ev[3], ev[4]
+            my_key = keys.get(who)
+            if my_key is None:
+                continue
+            for (size, frontline), lst in lists.items():
+                if (
+                    utype not in r.unit_types_for(size, frontline)
+                    or size * r.min_living_area > unit_area[utype]
+                ):
+                    continue
+                for k, other in lst:
+                    if k >= my_key:
+                        break
+                    if other not in declined[unit]:
+                        bad.append((who, other))
+                        break
+            if accepted:  # the household leaves the list at this very offer
+                declined[unit] = set()
+                for cls_list in lists.values():
+                    i = bisect_left(cls_list, (my_key, who))
+                    if i < len(cls_list) and cls_list[i][1] == who:
+                        del cls_list[i]
+                        break
+            else:
+                declined[unit].add(who)
+    if bad:
+        sample = ", ".join(f"{a[0]} before {b[0]}" for a, b in bad[:3])
+        return [f"order_of_offers: {len(bad)} offers skipped an earlier suitable household ({sample})"]
+    return []
+
+
+def _one_household_per_unit(hh: pd.DataFrame, n: int) -> list[str]:
+    held = hh[hh["unit_id"] >= 0].copy()
+    start = held["left_queue_day"].where(held["left_queue_day"].notna(), held["moved_in_day"])
+    end = held["transition_end_day"].where(held["transition_end_day"].notna(), held["exit_day"])
+    held = held.assign(start=start, end=end.fillna(float(n) + 1.0)).sort_values(["unit_id", "start"])
+    prev_end = held.groupby("unit_id")["end"].shift(1)
+    clash = held[prev_end.notna() & (held["start"] < prev_end - _EPS)]
+    out: list[str] = []
+    _report(out, "one_household_per_unit", clash, "moved into a unit still held by another household")
+    return out
+
+
+def _daily_reconciles(hh: pd.DataFrame, daily: pd.DataFrame, n: int) -> list[str]:
+    """The daily flows add up to the events recorded in ``households``, and the daily waiting count
+    matches the households whose waiting spell covers the end of that day."""
+    out = []
+
+    def within(col, mask=None):
+        x = hh[col] if mask is None else hh.loc[mask, col]
+        return int(((x >= 0) & (x < n)).sum())
+
+    fresh = ~hh["initial"]
+    expected = {
+        "applications": within("applied_day", fresh),
+        "qualifications": within("qualified_day", fresh),
+        "move_ins": within("moved_in_day"),
+        "exits": within("exit_day"),
+        "lapses": within("left_queue_day", hh["lapsed"]),
+    }
+    for col, count in expected.items():
+        got = int(daily[col].sum())
+        if got != count:
+            out.append(f"daily_reconciles: daily {col} add up to {got}, households record {count}")
+    entry = hh["certificate_day"].where(hh["qualified_day"].isna(), hh["qualified_day"])
+    entry = entry.where(hh["qualified_day"].notna() | hh["initial"], np.nan).clip(lower=0.0)
+    leave = hh["left_queue_day"].fillna(math.inf)
+    for day in range(0, n, max(n // 40, 1)):
+        t = day + 1
+        expect = int(((entry <= t) & (leave > t)).sum())
+        got = int(daily.loc[daily["day"] == day, "waiting"].iloc[0])
+        if got != expect:
+            out.append(f"daily_reconciles: day {day} waiting {got}, households record {expect}")
+            break
+    return out

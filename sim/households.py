@@ -1,0 +1,190 @@
+"""Households and employers: the Mesa agents whose lives the SimPy processes run.
+
+A household applies (an application *episode*), may qualify, wait, be offered a unit, hold it for one or
+more leases, leave, and apply again later. One row of the ``households`` table records one episode.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+
+from .eligibility import Circumstances
+
+NAN = math.nan
+
+# Household states: every household is in exactly one (SPEC, invariants).
+FILING = "filing"  # filed, file incomplete, not yet received (Art. 9)
+IN_REVIEW = "in_review"  # received; review, publicity, tip-off check or appeal (Art. 11-14)
+WAITING = "waiting"  # qualified, on the waiting list (轮候, Art. 19)
+OFFERED = "offered"  # chose a unit; signing and move-in pending (Art. 16-18)
+TENANT = "tenant"  # holds a lease (Art. 17, 20)
+TRANSITION = "transition"  # lease over, staying on under Art. 24 (过渡期 or market-rent stay)
+IDLE = "idle"  # between episodes: banned, or not (yet) applying again
+STATES = (FILING, IN_REVIEW, WAITING, OFFERED, TENANT, TRANSITION, IDLE)
+
+#: How an episode ended (column ``outcome``).
+OUTCOMES = (
+    "abandoned_incomplete",
+    "rejected",
+    "withdrawn",
+    "lapsed",
+    "changed_ineligible",
+    "sign_refused",
+    "no_show",
+    "exited",
+    "ongoing",
+)
+
+#: Columns of the ``households`` table, in order (SPEC, "What a run produces", then our additions).
+HOUSEHOLD_COLUMNS = (
+    "household_id",
+    "episode",
+    "kind",
+    "size",
+    "sector",
+    "priority",
+    "employer_id",
+    "applied_day",
+    "receipt_no",
+    "qualified_day",
+    "rejected_reason",
+    "offers",
+    "moved_in_day",
+    "unit_id",
+    "unit_type",
+    "leases",
+    "tenure_days",
+    "exit_day",
+    "exit_reason",
+    "transition_end_day",
+    "banned_until_day",
+    "lapsed",
+    # additions: the path's other milestones, for audit and analysis
+    "initial",
+    "key_employer",
+    "frontline",
+    "receipt_day",
+    "review_day",
+    "review_deadline_day",
+    "certificate_day",
+    "left_queue_day",
+    "capped_stay",
+    "total_tenure_days",
+    "outcome",
+)
+
+
+class Employer(mesa.Agent):
+    """An employer (单位申请人, Art. 4(3)) that files a block application for several of its staff.
+
+    Attributes:
+        key: a district key employer (区重点单位), which may be served first (Art. 9).
+        sector: the employer's sector (Art. 3).
+        relocation_day: when the employer leaves the district; its staff's tenancies end (Art. 23(1)(5)).
+    """
+
+    def __init__(self, model, key: bool, sector: str, relocation_day: float):
+        super().__init__(model)
+        self.key = key
+        self.sector = sector
+        self.relocation_day = relocation_day
+
+
+class Household(mesa.Agent):
+    """A single applicant, a family, or an employer's staff household (Art. 4)."""
+
+    def __init__(
+        self,
+        model,
+        kind: str,
+        size: int,
+        sector: str,
+        priority: bool,
+        employer: Employer | None,
+        frontline: bool,
+    ):
+        super().__init__(model)
+        self.kind = kind
+        self.size = size
+        self.sector = sector
+        self.priority = priority
+        self.employer = employer
+        self.frontline = frontline
+        # Waiting-list class: households of one class are suitable for the same units (Art. 7).
+        self.qclass = (size, frontline, priority)
+        self.state = IDLE
+        self.episode = -1
+        self.used_days = 0.0  # PRH held so far, across tenancies (Art. 17(3) counts the total)
+        self.banned_until = -math.inf
+        self.circumstances: Circumstances | None = None
+        self.false_declaration = False
+        self.proc = None
+        self.qkey = None
+
+    def start_episode(self, now: float, initial: bool = False) -> None:
+        """Reset the record of the current application episode."""
+        self.episode += 1
+        self.initial = initial
+        self.applied_day = NAN if initial else now
+        self.receipt_no = -1
+        self.receipt_time = NAN
+        self.certificate_day = NAN
+        self.review_day = NAN
+        self.review_deadline_day = NAN
+        self.qualified_day = NAN
+        self.rejected_reason = None
+        self.offers = 0
+        self.offered_suitable = False  # had a suitable offer (Art. 19's lapse exception depends on it)
+        self.left_queue_day = NAN
+        self.moved_in_day = NAN
+        self.unit = None
+        self.leases = 0
+        self.tenure_days = 0.0
+        self.exit_day = NAN
+        self.exit_reason = None
+        self.transition_end_day = NAN
+        self.capped_stay = False
+        self.lapsed = False
+        self.outcome = "ongoing"
+
+    def row(self) -> tuple:
+        """The current episode as a row of ``HOUSEHOLD_COLUMNS``."""
+        emp = self.employer
+        unit = self.unit
+        return (
+            self.unique_id,
+            self.episode,
+            self.kind,
+            self.size,
+            self.sector,
+            self.priority,
+            -1 if emp is None else emp.unique_id,
+            self.applied_day,
+            self.receipt_no,
+            self.qualified_day,
+            self.rejected_reason,
+            self.offers,
+            self.moved_in_day,
+            -1 if unit is None else unit.uid,
+            None if unit is None else unit.type,
+            self.leases,
+            self.tenure_days,
+            self.exit_day,
+            self.exit_reason,
+            self.transition_end_day,
+            self.banned_until if self.banned_until > -math.inf else NAN,
+            self.lapsed,
+            self.initial,
+            bool(emp is not None and emp.key),
+            self.frontline,
+            self.receipt_time,
+            self.review_day,
+            self.review_deadline_day,
+            self.certificate_day,
+            self.left_queue_day,
+            self.capped_stay,
+            self.used_days,
+            self.outcome,
+        )

@@ -1,0 +1,137 @@
+"""Tenancy: leases and renewal (Art. 17(3), 20), arrears (Art. 21, 23), exits (Art. 23) and the
+transitions after a tenancy ends (Art. 24)."""
+
+from __future__ import annotations
+
+import math
+
+from .households import TENANT, TRANSITION
+from .rules import HAZARD_EXITS
+
+_EPS = 1e-9
+
+
+def exit_hazards(m, h) -> tuple[float, str]:
+    """Art. 23: the time and reason of the first hazard exit, or (inf, None).
+
+    Every reason has a constant annual hazard, so the competing risks are drawn once for the whole
+    tenancy: the first event comes at rate sum(hazards) and its reason is picked in proportion. The third
+    rent arrears (Art. 23(2)(7), ``rent.arrears_limit``) and the employer leaving the district
+    (Art. 23(1)(5)) compete with them.
+    """
+    r, s = m.r, m.streams.tenancy
+    rates = r.exit_rates
+    staff = h.employer is not None
+    total = sum(rates.values()) - (0.0 if staff else rates["employer_withdrawal"])
+    t = m.env.now + s.hazard_time(total)
+    pick = s.u() * total
+    reason = None
+    for name in HAZARD_EXITS:
+        if name == "employer_withdrawal" and not staff:
+            continue
+        pick -= rates[name]
+        if pick < 0:
+            reason = name
+            break
+    if reason is None:
+        reason = "other"
+    t_arrears = m.env.now + sum(s.hazard_time(r.arrears_rate) for _ in range(max(r.arrears_limit, 1)))
+    if t_arrears < t:
+        t, reason = t_arrears, "arrears"
+    if staff and h.employer.relocation_day < t:
+        t, reason = max(h.employer.relocation_day, m.env.now), "employer_relocation"
+    if t == math.inf:
+        reason = None
+    return t, reason
+
+
+def tenancy(m, h, started: float | None = None, lease_start: float | None = None):
+    """Art. 17(3): a lease runs 2 years; to stay on, the tenant applies 3 months before it ends
+    (Art. 20: 租赁合同期满前3个月), is re-reviewed, and may renew; the total held over all tenancies of a
+    household is at most ``lease.max_total_years`` (6 years). A lease never runs past that total.
+    Art. 20: a tenant who does not apply in time gives up the renewal (视为承租人放弃续租).
+
+    Args:
+        started: when this tenancy began (earlier than now for a tenant of the initial stock).
+        lease_start: when the current lease began (same).
+    """
+    env = m.env
+    now = env.now
+    started = now if started is None else started
+    lease_start = now if lease_start is None else lease_start
+    unit = h.unit
+    h.moved_in_day = started
+    m.set_state(h, TENANT)
+    m.units_occupied += 1
+    if started >= 0:
+        m.count_flow("move_ins")
+    t_exit, hazard_reason = exit_hazards(m, h)
+    s = m.streams.tenancy
+    reason = None
+    while reason is None:
+        r = m.r
+        held_before = h.used_days + (lease_start - started)
+        length = min(r.term_days, r.max_total_days - held_before)
+        if length <= _EPS:  # a lower cap came into force: no further lease
+            reason = "cap"
+            break
+        h.leases += 1
+        lease_end = lease_start + length
+        decide = max(lease_end - r.renewal_notice_days, env.now)
+        applies, passes = s.u(), s.u()
+        if t_exit <= decide:
+            yield env.timeout(t_exit - env.now)
+            reason = hazard_reason
+            break
+        yield env.timeout(decide - env.now)
+        r = m.r
+        if held_before + length >= r.max_total_days - _EPS:
+            outcome = "cap"
+        elif applies >= r.renewal_apply_share:
+            outcome = "not_renewed"
+        elif passes >= r.renewal_pass_share:
+            outcome = "renewal_refused"
+        else:
+            outcome = None
+        if t_exit <= lease_end:
+            yield env.timeout(t_exit - env.now)
+            reason = hazard_reason
+            break
+        yield env.timeout(lease_end - env.now)
+        reason = outcome
+        lease_start = lease_end
+    yield from leave(m, h, unit, started, reason)
+
+
+def leave(m, h, unit, started: float, reason: str):
+    """Art. 24: the tenant leaves when the lease ends or is ended. A tenant who bought an unfinished
+    home stays until 3 months after its delivery (Art. 24(2)); one who cannot move out at once may stay
+    6 months (Art. 24(3)); both at the old rent. A tenant who has held PRH for the full total gets no such
+    transition but may stay on at market rent (Art. 24(4)). The unit stays occupied meanwhile; the time
+    does not count towards the total."""
+    env, r, s = m.env, m.r, m.streams.transition
+    now = env.now
+    h.tenure_days = now - started
+    h.used_days += h.tenure_days
+    h.exit_day = now
+    h.exit_reason = reason
+    m.count_flow("exits")
+    m.exit_counts[reason] += 1
+    offplan, other, market = s.u(), s.u(), s.u()
+    delivery = s.exp(r.offplan_delivery_days)
+    stay = 0.0
+    if h.used_days >= r.max_total_days - _EPS:
+        if market < r.capped_stay_share:
+            stay = r.capped_stay_days
+            h.capped_stay = True
+    elif reason == "other_housing" and offplan < r.offplan_share:
+        stay = delivery + r.after_delivery_days
+    elif other < r.other_transition_share:
+        stay = r.other_transition_days
+    if stay > 0:
+        m.set_state(h, TRANSITION)
+        yield env.timeout(stay)
+        h.transition_end_day = env.now
+    m.units_occupied -= 1
+    m.alloc.unit_vacated(unit)
+    m.end_episode(h, "exited")

@@ -1,0 +1,360 @@
+"""The model: one replication of one scenario with one seed.
+
+SimPy's environment is the only clock (one unit = one day, day 0 = ``calendar.start_date``). Households
+and employers are Mesa agents of one ``HousingModel``; each application episode of a household is one
+SimPy process (``HousingModel.life``) that runs through review, waiting, offer, tenancy and exit.
+Model-level time series come from counters updated as events happen, sampled once a day.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import mesa
+import simpy
+
+from . import allocation, leases, review
+from .calendar import WorkCalendar
+from .eligibility import Circumstances, draw_circumstances
+from .households import (
+    FILING,
+    IDLE,
+    IN_REVIEW,
+    OFFERED,
+    STATES,
+    TENANT,
+    TRANSITION,
+    WAITING,
+    Employer,
+    Household,
+)
+from .rules import EXIT_REASONS, KINDS, SECTORS, YEAR_DAYS, Rules
+from .streams import Streams
+from .supply import Project, make_units, project_schedule, split_counts
+from .waiting_list import WaitingList
+
+#: Flow counters kept per day (columns of the ``daily`` table).
+FLOWS = ("applications", "qualifications", "move_ins", "exits", "lapses")
+
+#: Episode outcomes after which a household may apply again (``arrivals.reapply_share``).
+_NO_REAPPLY_EXITS = {"other_housing", "cap"}
+
+
+class HousingModel(mesa.Model):
+    """One replication. Build it, call ``run()``, then read ``rows``, ``daily_rows`` and counters.
+
+    Args:
+        params: the scenario (``sim.parameters.Params``).
+        seed: the replication's seed; every random stream derives from it.
+    """
+
+    def __init__(self, params, seed: int):
+        super().__init__(seed=seed)
+        self.params = params
+        self.seed = seed
+        v0 = params.resolved(0)
+        self.r = Rules(v0)
+        start = params.start_date
+        end = (
+            start.replace(year=start.year + int(v0["calendar.horizon_years"]))
+            if float(v0["calendar.horizon_years"]).is_integer()
+            else None
+        )
+        self.n_days = (end - start).days if end else int(round(v0["calendar.horizon_years"] * YEAR_DAYS))
+        self.cal = WorkCalendar(start, self.n_days, v0["calendar.holidays"], v0["calendar.makeup_workdays"])
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.waiting = WaitingList()
+        self.alloc = allocation.Allocator(self)
+        self.review_desk = review.ReviewDesk(self.cal)
+        self.receipt_counter = 0
+        self.queue_entries = 0
+        self.units: list = []
+        self.units_occupied = 0
+        self.state_counts = Counter({s: 0 for s in STATES})
+        self.flows = {f: [0] * (self.n_days + 1) for f in FLOWS}
+        self.exit_counts = Counter({reason: 0 for reason in EXIT_REASONS})
+        self.rows: list[tuple] = []
+        self.daily_rows: list[tuple] = []
+        self.offer_log: list[tuple] = []
+        self.projects = project_schedule(v0, self.cal.day_of)
+
+    # --- bookkeeping -----------------------------------------------------------------------------
+    def set_state(self, h, state: str) -> None:
+        self.state_counts[h.state] -= 1
+        self.state_counts[state] += 1
+        h.state = state
+
+    def count_flow(self, name: str) -> None:
+        day = int(self.env.now)
+        if 0 <= day < self.n_days:
+            self.flows[name][day] += 1
+
+    def ban(self, h, days: float) -> None:
+        """Bar the household from applying again for ``days`` from now (Art. 17-19, 26)."""
+        h.banned_until = max(h.banned_until, self.env.now + days)
+
+    def begin_episode(self, h) -> None:
+        h.start_episode(self.env.now)
+        self.count_flow("applications")
+
+    def end_episode(self, h, outcome: str) -> None:
+        """Record the episode; the household may apply again later, after any ban (SPEC: re-application)."""
+        h.outcome = outcome
+        self.rows.append(h.row())
+        self.set_state(h, IDLE)
+        h.unit = None
+        h.proc = None
+        r = self.r
+        reapply = self.streams.reapply
+        again = reapply.chance(r.reapply_share)
+        delay = reapply.exp(r.reapply_delay_days)
+        circumstances = draw_circumstances(reapply, r)
+        false_declaration = reapply.chance(r.false_share)
+        if (
+            again
+            and h.exit_reason not in _NO_REAPPLY_EXITS
+            and h.used_days < r.max_total_days
+            and max(self.env.now, h.banned_until) + delay < self.n_days
+        ):
+            h.circumstances = circumstances
+            h.false_declaration = false_declaration
+            wait = max(self.env.now, h.banned_until) + delay - self.env.now
+            self.env.process(review.filing(self, [h], delay=wait))
+        else:
+            h.remove()  # gone for good: deregister from Mesa so it can be freed
+
+    # --- the life of one application -------------------------------------------------------------
+    def life(self, h, certificate_day: float | None = None):
+        """One application episode from receipt to its end (Art. 9-24)."""
+        if certificate_day is None:
+            qualified = yield from review.review(self, h)
+            if not qualified:
+                self.end_episode(h, "rejected")
+                return
+            h.qualified_day = self.env.now
+            self.count_flow("qualifications")
+            certificate_day = self.env.now
+        accepted = yield from allocation.waiting(self, h, certificate_day)
+        if not accepted:
+            return
+        moved_in = yield from allocation.sign_and_move_in(self, h)
+        if moved_in:
+            yield from leases.tenancy(self, h)
+
+    # --- processes -------------------------------------------------------------------------------
+    def arrivals(self):
+        """Art. 4, 9: filings arrive as a Poisson process; all their attributes come from the
+        ``arrivals`` stream in a fixed order, so rule changes leave new applications identical."""
+        s = self.streams.arrivals
+        while True:
+            gap = s.exp(self.r.filing_gap_days)
+            if self.env.now + gap >= self.n_days:
+                return
+            yield self.env.timeout(gap)
+            self.env.process(review.filing(self, self.new_filing(s)))
+
+    def new_filing(self, s) -> list:
+        """Draw one filing: a single applicant, a family, or an employer's block of staff (Art. 4)."""
+        r = self.r
+        kind = KINDS[s.pick(r.kind_cum)]
+        u_sector = s.u()
+        sector = _sector(u_sector, r.priority_sector_share)
+        if kind != "employer":
+            size = 1 if kind == "single" else r.family_sizes[s.pick(r.family_cum)]
+            return [self._household(s, kind, size, sector, None, False)]
+        key = s.chance(r.key_employer_share)
+        relocation = self.env.now + self.streams.employers.hazard_time(r.employer_relocation_rate)
+        employer = Employer(self, key, sector, relocation)
+        staff = min(r.block_max_staff, 1 + s.poisson(max(r.block_mean_staff - 1.0, 0.0)))
+        block = []
+        for _ in range(staff):
+            family = s.chance(r.block_family_share)
+            size = r.family_sizes[s.pick(r.family_cum)] if family else 1
+            frontline = s.chance(r.frontline_share) and sector == "public_service"
+            block.append(self._household(s, "employer", size, sector, employer, frontline))
+        return block
+
+    def _household(self, s, kind, size, sector, employer, frontline) -> Household:
+        h = Household(self, kind, size, sector, sector != "other", employer, frontline)
+        h.circumstances = draw_circumstances(s, self.r)
+        h.false_declaration = s.chance(self.r.false_share)
+        return h
+
+    def supply(self):
+        """Art. 8: projects come on line at their dates; their units are free to let at once."""
+        for i, project in enumerate(self.projects, start=1):
+            if project.day >= self.n_days:
+                return
+            yield self.env.timeout(project.day - self.env.now)
+            self._add_units(project, i, occupied=0)
+
+    def rule_switches(self):
+        """Dated values: on each effective date the rules in force change for decisions from then on."""
+        for day in self.params.change_days():
+            if day >= self.n_days:
+                return
+            yield self.env.timeout(day - self.env.now)
+            self.r = Rules(self.params.resolved(day))
+            self.alloc.rules_changed()
+            self.waiting.reorder(self.r)
+
+    def recorder(self):
+        """Samples the stocks at the end of every day."""
+        sc, flows = self.state_counts, self.flows
+        for day in range(self.n_days):
+            yield self.env.timeout(day + 1 - self.env.now)
+            self.daily_rows.append(
+                (
+                    day,
+                    len(self.units),
+                    self.units_occupied,
+                    sc[IN_REVIEW],
+                    sc[WAITING],
+                    sc[TRANSITION],
+                    sc[TENANT],
+                    sc[OFFERED],
+                    sc[FILING],
+                    flows["applications"][day],
+                    flows["qualifications"][day],
+                    flows["move_ins"][day],
+                    flows["exits"][day],
+                    flows["lapses"][day],
+                )
+            )
+
+    # --- initial state ---------------------------------------------------------------------------
+    def _add_units(self, project: Project, index: int, occupied: int) -> list:
+        units = make_units(len(self.units), project, index, self.params.value("supply.mix", self.env.now))
+        self.units.extend(units)
+        s = self.streams.supply
+        order = sorted(range(len(units)), key=lambda _i: s.u())  # which units start occupied
+        taken = set(order[:occupied])
+        for i, unit in enumerate(units):
+            if i in taken:
+                self._initial_tenant(unit)
+        for i, unit in enumerate(units):
+            if i not in taken:
+                self.alloc.unit_free(unit)
+        return units
+
+    def _initial_tenant(self, unit) -> None:
+        """A tenant of the stock on the start date, with part of the total already held (uniform)."""
+        r, s = self.r, self.streams.supply
+        sector = _sector(s.u(), r.priority_sector_share)
+        employer = None
+        if unit.type in r.frontline_types:
+            kind, size, sector = "employer", 1, "public_service"
+            employer = Employer(
+                self,
+                s.chance(r.key_employer_share),
+                sector,
+                self.streams.employers.hazard_time(r.employer_relocation_rate),
+            )
+        else:
+            family_ok = unit.type in r.family_types
+            single_ok = unit.type in r.single_types
+            kind = (
+                "family"
+                if (family_ok and (not single_ok or s.u() < r.kind_cum[1] - r.kind_cum[0]))
+                else "single"
+            )
+            size = r.family_sizes[s.pick(r.family_cum)] if kind == "family" else 1
+            while size > 1 and size * r.min_living_area > unit.living_area:
+                size -= 1
+        h = Household(self, kind, size, sector, sector != "other", employer, employer is not None)
+        h.circumstances = _eligible()
+        h.start_episode(0.0, initial=True)
+        h.state = IDLE
+        self.state_counts[IDLE] += 1
+        cap = min(r.max_total_days, self.n_days)
+        held = s.u() * (cap if cap < math.inf else r.term_days * 3)
+        lease_start = -(held % r.term_days)
+        h.leases = int(held // r.term_days)
+        unit.occupant = h
+        h.unit = unit
+        h.proc = self.env.process(leases.tenancy(self, h, started=-held, lease_start=lease_start))
+
+    def _initial_queue(self) -> None:
+        """Qualified households waiting on the start date, qualified evenly over the validity period."""
+        r, s = self.r, self.streams.supply
+        n = int(self.params.value("queue.initial_waiting"))
+        span = min(r.validity_days, 2 * YEAR_DAYS)
+        days = sorted(-s.u() * span for _ in range(n))
+        for day in days:
+            kind = KINDS[s.pick(r.kind_cum)]
+            sector = _sector(s.u(), r.priority_sector_share)
+            employer = None
+            if kind == "employer":
+                employer = Employer(
+                    self,
+                    s.chance(r.key_employer_share),
+                    sector,
+                    self.streams.employers.hazard_time(r.employer_relocation_rate),
+                )
+            size = (
+                1
+                if kind == "single" or s.u() >= r.block_family_share and kind == "employer"
+                else r.family_sizes[s.pick(r.family_cum)]
+            )
+            frontline = kind == "employer" and sector == "public_service" and s.chance(r.frontline_share)
+            h = Household(self, kind, size, sector, sector != "other", employer, frontline)
+            h.circumstances = _eligible()
+            h.start_episode(0.0, initial=True)
+            h.state = IDLE
+            self.state_counts[IDLE] += 1
+            self.receipt_counter += 1
+            h.receipt_no = self.receipt_counter
+            h.receipt_time = day
+            h.qualified_day = day
+            h.proc = self.env.process(self.life(h, certificate_day=day))
+
+    # --- run -------------------------------------------------------------------------------------
+    def initial_stock(self):
+        """The stock on the start date, partly occupied. It is started after the initial waiting list has
+        joined, so that free units are offered in the order of the whole list."""
+        v0 = self.params.resolved(0)
+        total = int(v0["supply.initial_units"])
+        ops = split_counts(total, v0["supply.operator_shares"])
+        occupied = split_counts(
+            round(total * v0["supply.initial_occupancy"]), {o: ops[o] / max(total, 1) for o in ops}
+        )
+        for op in sorted(ops):
+            self._add_units(Project(0.0, ops[op], op), 0, occupied[op])
+        yield self.env.timeout(0)
+
+    def run(self) -> None:
+        env = self.env
+        self._initial_queue()
+        for proc in (
+            self.initial_stock,
+            self.arrivals,
+            self.supply,
+            self.rule_switches,
+            self.recorder,
+            self.alloc.batch,
+        ):
+            env.process(proc())
+        env.run(until=self.n_days + 0.5)
+
+    def finish(self) -> None:
+        """Record the episodes still open at the horizon and release Mesa's hold on the model."""
+        for h in list(self.agents):
+            if isinstance(h, Household) and h.state != IDLE:
+                self.rows.append(h.row())
+        self.remove_all_agents()
+        mesa.Agent._ids.pop(self, None)  # Mesa 3.3.1 keeps every model alive here (NOTES.md)
+
+
+def _sector(u: float, priority_share: float) -> str:
+    """Art. 3: public-welfare institutions and basic public services share the priority sectors evenly."""
+    if u < priority_share / 2:
+        return SECTORS[0]
+    if u < priority_share:
+        return SECTORS[1]
+    return SECTORS[2]
+
+
+def _eligible() -> Circumstances:
+    return Circumstances(True, 3.0, True, 0.0, 0.0, False, False)

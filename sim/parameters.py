@@ -1,0 +1,691 @@
+"""Scenario parameters: read, check and look up the rule and behaviour values of one scenario.
+
+The baseline (``scenarios/baseline.toml``) states every key once and so *is* the schema: its dotted
+keys (``lease.max_total_years``) are the only keys there are, and its values fix each key's type.
+A variant names its ``base`` and states only the keys it changes, either plain
+(``max_total_years = 8``) or wrapped (``{value = 8, unit = "year", reference = "..."}``); a value may be
+dated (``{values = {2021-10-22 = 6, 2026-10-22 = 8}}``) and is then in force from each date on.
+
+Every user error (unknown key, wrong type, negative duration, share outside [0, 1], shares not
+summing to 1, bad enum or date, broken TOML, missing or cyclic base) raises :class:`ScenarioError`
+with one line ``<file>: <key>: <problem>`` before any simulation starts. Values are kept in the
+file's own units (years stay years); the engine converts them. Table values replace the base's
+table whole; they are not merged entry by entry.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import datetime
+import difflib
+import functools
+import math
+import re
+import tomllib
+from pathlib import Path
+
+SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+BASELINE_PATH = SCENARIOS_DIR / "baseline.toml"
+
+META_KEYS = ("name", "description", "reference", "base")
+WRAPPER_FIELDS = ("value", "values", "unit", "reference", "description")
+UNIT_TYPES = ("one_bed", "two_bed", "multi_bed", "shared_room")  # Art. 7
+ENUMS = {
+    "allocation.mode": ("continuous", "batch"),  # Art. 15
+    "allocation.priority_rule": ("none", "tilt", "reserved_share", "strict"),  # Art. 3
+}
+INF_ALLOWED = frozenset(
+    {  # inf means "no limit" here; every other number must be finite
+        "queue.validity_years",
+        "lease.max_total_years",
+        "lease.term_years",
+        "review.capacity_per_working_day",
+        "penalties.ban_days",
+        "penalties.false_declaration_ban_days",
+    }
+)
+POSITIVE = frozenset(
+    {  # zero would stall the simulation
+        "calendar.horizon_years",
+        "lease.term_years",
+        "review.capacity_per_working_day",
+        "allocation.batch_interval_days",
+        "supply.project_interval_days",
+    }
+)
+WHOLE_NAMES = frozenset(
+    {"working_days", "initial_units", "target_units", "initial_waiting", "arrears_limit", "min_cell"}
+)  # plus every name ending _working_days
+SHARE_NAMES = frozenset({"initial_occupancy", "discount_to_market"})  # plus every name ending _share
+DATE_KEYS = frozenset({"calendar.start_date", "supply.target_date"})
+DATE_LIST_KEYS = frozenset({"calendar.holidays", "calendar.makeup_workdays"})
+SUM_TOLERANCE = 1e-6
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class ScenarioError(ValueError):
+    """A user error in a scenario or override. str(err) is ONE line: '<file>: <key>: <problem>'."""
+
+
+class _Bad(Exception):
+    """A problem with one value; ``at`` locates it inside the value (``single``, ``[0].date``)."""
+
+    def __init__(self, problem: str, at: str = ""):
+        super().__init__(problem)
+        self.problem, self.at = problem, at
+
+
+def _error(source: str, key: str, bad: _Bad) -> ScenarioError:
+    where = key if not bad.at else key + ("" if bad.at.startswith("[") else ".") + bad.at
+    return ScenarioError(f"{source}: {where}: {bad.problem}")
+
+
+def _at(at: str, part: str) -> str:
+    return part if not at else at + ("" if part.startswith("[") else ".") + part
+
+
+# ---------------------------------------------------------------- describing values in messages
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _fmt(x: float) -> str:
+    return str(x) if isinstance(x, int) else repr(round(x, 9))
+
+
+def _describe(x: object) -> str:
+    if isinstance(x, bool):
+        return "boolean " + ("true" if x else "false")
+    if _is_number(x):
+        return f"number {_fmt(x)}"
+    if isinstance(x, str):
+        return f'string "{x}"'
+    if isinstance(x, datetime.date):
+        return f"date {x.isoformat()}"
+    return {list: "a list", dict: "a table"}.get(type(x), type(x).__name__)
+
+
+def _expected(like: object) -> str:
+    if isinstance(like, bool):
+        return "true or false"
+    if _is_number(like):
+        return "a number"
+    return {str: "a string", list: "a list", dict: "a table"}.get(type(like), type(like).__name__)
+
+
+def _same_kind(value: object, like: object) -> bool:
+    if isinstance(like, bool) or isinstance(value, bool):
+        return isinstance(like, bool) and isinstance(value, bool)
+    if _is_number(like):
+        return _is_number(value)
+    return isinstance(value, type(like))
+
+
+# ---------------------------------------------------------------- checks of single values
+
+
+def _num(x: object, at: str = "", *, share=False, whole=False, inf_ok=False, positive=False, low=0.0):
+    """Check one number; return it (as int when ``whole``)."""
+    if not _is_number(x):
+        raise _Bad(f"expected a number, got {_describe(x)}", at)
+    if math.isnan(x):
+        raise _Bad("must be a number, got nan", at)
+    if share and not 0 <= x <= 1:
+        raise _Bad(f"share must be within [0, 1], got {_fmt(x)}", at)
+    if x < low:
+        raise _Bad(
+            f"must not be negative, got {_fmt(x)}"
+            if low == 0
+            else f"must be at least {_fmt(low)}, got {_fmt(x)}",
+            at,
+        )
+    if positive and x <= 0:
+        raise _Bad(f"must be positive, got {_fmt(x)}", at)
+    if math.isinf(x) and not inf_ok:
+        raise _Bad("must be finite", at)
+    if whole:
+        if x != int(x):
+            raise _Bad(f"must be a whole number, got {_fmt(x)}", at)
+        return int(x)
+    return x
+
+
+def _date(x: object, at: str = "") -> str:
+    """Check an ISO date ``YYYY-MM-DD`` (a TOML date or a string); return it as a string."""
+    if type(x) is datetime.date:
+        return x.isoformat()
+    if isinstance(x, str) and _ISO_DATE.fullmatch(x):
+        try:
+            datetime.date.fromisoformat(x)
+            return x
+        except ValueError:
+            pass
+    raise _Bad(f'not a date: "{x}"' if isinstance(x, str) else f"not a date: {_describe(x)}", at)
+
+
+def _exact(table: dict, names, at: str = "") -> None:
+    for name in table:
+        if name not in names:
+            raise _Bad(f'unknown entry "{name}" (expected {", ".join(names)})', at)
+    for name in names:
+        if name not in table:
+            raise _Bad(f'missing entry "{name}"', at)
+
+
+def _sum_to_one(shares, at: str = "") -> None:
+    total = sum(shares)
+    if abs(total - 1) > SUM_TOLERANCE:
+        raise _Bad(f"shares must sum to 1, got {_fmt(total)}", at)
+
+
+def _share_table(table: dict, at: str = "") -> dict:
+    if not table:
+        raise _Bad("must not be empty", at)
+    out = {name: _num(v, _at(at, name), share=True) for name, v in table.items()}
+    _sum_to_one(out.values(), at)
+    return out
+
+
+# ---------------------------------------------------------------- checks of table and list values
+
+
+def _kind_shares(v: dict, like: dict) -> dict:
+    _exact(v, tuple(like))
+    return _share_table(v)
+
+
+def _family_size(v: dict, like: dict) -> dict:
+    for persons in map(str, v):
+        if not (persons.isascii() and persons.isdigit() and int(persons) >= 2):
+            raise _Bad(f'"{persons}" is not a household size of 2 or more persons')
+    return _share_table({str(int(k)): share for k, share in v.items()})
+
+
+def _employer_block(v: dict, like: dict) -> dict:
+    _exact(v, tuple(like))
+    mean = _num(v["mean_staff"], "mean_staff", low=1)
+    most = _num(v["max_staff"], "max_staff", whole=True)
+    if most < mean:
+        raise _Bad(f"must be at least mean_staff ({_fmt(mean)}), got {_fmt(most)}", "max_staff")
+    return {
+        "mean_staff": mean,
+        "max_staff": most,
+        "family_share": _num(v["family_share"], "family_share", share=True),
+    }
+
+
+def _contract_years(v: dict, like: dict) -> dict:
+    _exact(v, tuple(like))
+    for name in ("years", "shares"):
+        if not isinstance(v[name], list) or not v[name]:
+            raise _Bad(f"expected a non-empty list, got {_describe(v[name])}", name)
+    if len(v["years"]) != len(v["shares"]):
+        raise _Bad(
+            f"years and shares must have the same length, got {len(v['years'])} and {len(v['shares'])}"
+        )
+    years = [_num(y, f"years[{i}]") for i, y in enumerate(v["years"])]
+    shares = [_num(s, f"shares[{i}]", share=True) for i, s in enumerate(v["shares"])]
+    _sum_to_one(shares, "shares")
+    return {"years": years, "shares": shares}
+
+
+def _low_high(v: dict, like: dict) -> dict:
+    _exact(v, tuple(like))
+    low, high = _num(v["low"], "low"), _num(v["high"], "high")
+    if high < low:
+        raise _Bad(f"must be at least low ({_fmt(low)}), got {_fmt(high)}", "high")
+    return {"low": low, "high": high}
+
+
+def _mix(v: dict, like: dict) -> dict:
+    if not v:
+        raise _Bad("must not be empty")
+    out = {}
+    for name, entry in v.items():
+        if name not in UNIT_TYPES:
+            raise _Bad(f'"{name}" is not a unit type ({", ".join(UNIT_TYPES)})')
+        if not isinstance(entry, dict):
+            raise _Bad(f"expected a table {{share, living_area_m2}}, got {_describe(entry)}", name)
+        _exact(entry, ("share", "living_area_m2"), name)
+        out[name] = {
+            "share": _num(entry["share"], f"{name}.share", share=True),
+            "living_area_m2": _num(entry["living_area_m2"], f"{name}.living_area_m2", positive=True),
+        }
+    _sum_to_one(e["share"] for e in out.values())
+    return out
+
+
+def _projects(v: list, like: list) -> list:
+    out = []
+    for i, project in enumerate(v):
+        at = f"[{i}]"
+        if not isinstance(project, dict):
+            raise _Bad(f"expected a table {{date, units, operator}}, got {_describe(project)}", at)
+        _exact(project, ("date", "units", "operator"), at)
+        if not isinstance(project["operator"], str):
+            raise _Bad(f"expected a string, got {_describe(project['operator'])}", f"{at}.operator")
+        out.append(
+            {
+                "date": _date(project["date"], f"{at}.date"),
+                "units": _num(project["units"], f"{at}.units", whole=True),
+                "operator": project["operator"],
+            }
+        )
+    return out
+
+
+def _unit_types(v: list, like: list) -> list:
+    for i, name in enumerate(v):
+        if name not in UNIT_TYPES:
+            shown = f'"{name}"' if isinstance(name, str) else _describe(name)
+            raise _Bad(f"{shown} is not a unit type ({', '.join(UNIT_TYPES)})", f"[{i}]")
+    return list(v)
+
+
+def _date_list(v: list, like: list) -> list:
+    return [_date(d, f"[{i}]") for i, d in enumerate(v)]
+
+
+_CHECKS = {
+    "arrivals.kind_shares": _kind_shares,
+    "arrivals.family_size": _family_size,
+    "arrivals.employer_block": _employer_block,
+    "households.contract_years": _contract_years,
+    "households.area_per_capita_m2": _low_high,
+    "supply.mix": _mix,
+    "supply.operator_shares": lambda v, like: _share_table(v),
+    "supply.projects": _projects,
+    **{key: _date_list for key in DATE_LIST_KEYS},
+}
+
+
+def _check_value(key: str, value: object, like: object) -> object:
+    """Check one plain value of ``key`` against the rules and the baseline's ``like`` value.
+
+    This one function checks file values, dated values and ``--set`` overrides alike.
+
+    Returns:
+        The value, normalised (dates as ISO strings, whole numbers as int, copies of tables).
+
+    Raises:
+        _Bad: the problem, to be reported with the file and the key.
+    """
+    name = key.rsplit(".", 1)[-1]
+    if key in DATE_KEYS:
+        return _date(value)
+    if not _same_kind(value, like):
+        raise _Bad(f"expected {_expected(like)}, got {_describe(value)}")
+    if isinstance(value, bool):
+        return value
+    if _is_number(value):
+        return _num(
+            value,
+            share=name in SHARE_NAMES or name.endswith("_share"),
+            whole=name in WHOLE_NAMES or name.endswith("_working_days"),
+            inf_ok=key in INF_ALLOWED,
+            positive=key in POSITIVE,
+        )
+    if isinstance(value, str):
+        if key in ENUMS and value not in ENUMS[key]:
+            raise _Bad(f'must be one of {", ".join(ENUMS[key])}, got "{value}"')
+        return value
+    unit_types = key.startswith("allocation.") and name.endswith("_unit_types")
+    check = _unit_types if unit_types else _CHECKS.get(key)
+    return check(value, like) if check else copy.deepcopy(value)
+
+
+def _entry(key: str, raw: object, like: object, base_meta: dict):
+    """Read one key as written (plain, wrapped or dated). Returns (dated?, value or entries, meta)."""
+    if not (isinstance(raw, dict) and ("value" in raw or "values" in raw)):
+        return False, _check_value(key, raw, like), {}
+    for field in raw:
+        if field not in WRAPPER_FIELDS:
+            raise _Bad(f'unknown field "{field}" (expected value or values, unit, reference)')
+    if "value" in raw and "values" in raw:
+        raise _Bad("give either value or values, not both")
+    for field in ("unit", "reference", "description"):
+        if field in raw and not isinstance(raw[field], str):
+            raise _Bad(f"expected a string, got {_describe(raw[field])}", field)
+    if "unit" in raw and base_meta.get("unit") and raw["unit"] != base_meta["unit"]:
+        raise _Bad(f'unit must be "{base_meta["unit"]}" as in the baseline, got "{raw["unit"]}"')
+    meta = {field: raw[field] for field in ("unit", "reference") if field in raw}
+    if "value" in raw:
+        return False, _check_value(key, raw["value"], like), meta
+    table = raw["values"]
+    if key.startswith("calendar."):
+        raise _Bad("cannot be dated")
+    if not isinstance(table, dict) or not table:
+        raise _Bad("values must be a non-empty table of date = value")
+    entries = []
+    for when, value in table.items():
+        try:
+            _date(when)
+        except _Bad:
+            raise _Bad(f'not a date in values: "{when}"') from None
+        try:
+            entries.append((when, _check_value(key, value, like)))
+        except _Bad as bad:
+            raise _Bad(f"{bad.problem} (value from {when})", bad.at) from None
+    return True, tuple(sorted(entries, key=lambda e: e[0])), meta
+
+
+# ---------------------------------------------------------------- files
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_toml(path: Path, source: str) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ScenarioError(f"{source}: no such scenario file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{source}: invalid TOML: {' '.join(str(err).split())}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{source}: invalid TOML: not UTF-8 text") from None
+    except OSError as err:
+        raise ScenarioError(f"{source}: cannot read: {err.strerror}") from None
+
+
+@functools.cache
+def _schema() -> dict[str, tuple[object, dict]]:
+    """Every key of the baseline: {key: (a value giving its type, {unit, reference})}."""
+    schema = {}
+
+    def walk(node: dict, prefix: str) -> None:
+        for name, v in node.items():
+            if not prefix and name in META_KEYS:
+                continue
+            if isinstance(v, dict) and "value" not in v and "values" not in v:
+                walk(v, prefix + name + ".")
+            elif isinstance(v, dict):
+                like = v["value"] if "value" in v else next(iter(v["values"].values()))
+                meta = {"unit": v.get("unit", ""), "reference": v.get("reference", "")}
+                schema[prefix + name] = (like, meta)
+            else:
+                schema[prefix + name] = (v, {"unit": "", "reference": ""})
+
+    walk(_read_toml(BASELINE_PATH, _display(BASELINE_PATH)), "")
+    return schema
+
+
+def _suggest(key: str, schema: dict) -> str:
+    leaf = key.rsplit(".", 1)[-1]
+    same_leaf = [k for k in schema if k.rsplit(".", 1)[-1] == leaf]
+    close = same_leaf or difflib.get_close_matches(key, list(schema) + list(META_KEYS), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _read_entries(doc: dict, source: str) -> dict:
+    """Walk a scenario document guided by the baseline's keys; check every key it states."""
+    schema, entries = _schema(), {}
+
+    def walk(node: dict, prefix: str) -> None:
+        for name, raw in node.items():
+            key = prefix + name
+            if not prefix and name in META_KEYS:
+                if not isinstance(raw, str):
+                    raise ScenarioError(f"{source}: {name}: expected a string, got {_describe(raw)}")
+            elif key in schema:
+                try:
+                    entries[key] = _entry(key, raw, *schema[key])
+                except _Bad as bad:
+                    raise _error(source, key, bad) from None
+            elif any(k.startswith(key + ".") for k in schema):
+                if not isinstance(raw, dict):
+                    got = _describe(raw)
+                    raise ScenarioError(f"{source}: {key}: expected a table of parameters, got {got}")
+                walk(raw, key + ".")
+            else:
+                while isinstance(raw, dict) and raw and "value" not in raw and "values" not in raw:
+                    name, raw = next(iter(raw.items()))  # name the first leaf of an unknown section
+                    key += "." + name
+                raise ScenarioError(f"{source}: {key}: unknown key{_suggest(key, schema)}")
+
+    walk(doc, "")
+    return entries
+
+
+def scenario_path(name_or_path: str, relative_to: Path | None = None) -> Path:
+    """Find a scenario file by name (``"baseline"``) or path.
+
+    Args:
+        name_or_path: a scenario name (looked up as ``<name>.toml``) or a path to a TOML file.
+        relative_to: folder searched first (a variant's own folder); default the working directory.
+            The ``scenarios/`` folder is searched next.
+
+    Returns:
+        The absolute, resolved path of the file.
+
+    Raises:
+        ScenarioError: ``<name>: no such scenario file``.
+    """
+    text = str(name_or_path)
+    names = [Path(text)] if text.endswith(".toml") else [Path(text), Path(text + ".toml")]
+    for folder in (relative_to if relative_to is not None else Path.cwd(), SCENARIOS_DIR):
+        for name in names:
+            if (folder / name).is_file():
+                return (folder / name).resolve()
+    raise ScenarioError(f"{text}: no such scenario file")
+
+
+def load_scenario(path: str | Path) -> Params:
+    """Load and check a scenario file and its chain of bases.
+
+    Args:
+        path: a scenario file, or a scenario name such as ``"baseline"``.
+
+    Returns:
+        The scenario's parameters, every key filled in from its bases.
+
+    Raises:
+        ScenarioError: one line naming the file, the key and the problem.
+    """
+    return _load(scenario_path(path), ())
+
+
+def _load(path: Path, chain: tuple[Path, ...]) -> Params:
+    source = _display(path)
+    doc = _read_toml(path, source)
+    entries = _read_entries(doc, source)
+    if "base" in doc:
+        try:
+            base_path = scenario_path(doc["base"], path.parent)
+        except ScenarioError:
+            raise ScenarioError(f'{source}: base: no such scenario "{doc["base"]}"') from None
+        seen = (*chain, path)
+        if base_path in seen:
+            cycle = " -> ".join(_display(p) for p in (*seen[seen.index(base_path) :], base_path))
+            raise ScenarioError(f"{source}: base: base cycle: {cycle}")
+        base = _load(base_path, seen)
+        plain, dated, meta = dict(base._plain), dict(base._dated), copy.deepcopy(base._meta)
+    else:
+        missing = sorted(set(_schema()) - set(entries))
+        if missing and path != BASELINE_PATH.resolve():
+            raise ScenarioError(
+                f"{source}: {missing[0]}: missing key (a scenario without base must state every key)"
+            )
+        plain, dated, meta = {}, {}, {key: dict(m) for key, (_, m) in _schema().items()}
+    _apply(entries, plain, dated, meta)
+    return Params(
+        plain,
+        dated,
+        meta,
+        name=doc.get("name", path.stem),
+        description=doc.get("description", ""),
+        reference=doc.get("reference", ""),
+        source=source,
+    )
+
+
+def _apply(entries: dict, plain: dict, dated: dict, meta: dict) -> None:
+    for key, (is_dated, value, key_meta) in entries.items():
+        plain.pop(key, None)
+        dated.pop(key, None)
+        (dated if is_dated else plain)[key] = value
+        meta[key] = {**meta[key], **key_meta}
+
+
+def parse_set(arg: str) -> tuple[str, object]:
+    """Parse one ``--set KEY=VALUE`` argument.
+
+    The value is read as TOML (``8``, ``inf``, ``true``, ``[1, 2]``, ``{single = 0.5, ...}``), or kept as
+    a plain string when it is not valid TOML (so ``allocation.mode=batch`` works).
+
+    Returns:
+        (key, value); the value is checked later, by :meth:`Params.with_overrides`.
+
+    Raises:
+        ScenarioError: the argument has no ``=`` or no key.
+    """
+    key, sep, text = arg.partition("=")
+    key, text = key.strip(), text.strip()
+    if not sep or not key:
+        raise ScenarioError(f"--set: {arg}: expected KEY=VALUE")
+    try:
+        return key, tomllib.loads("v = " + text)["v"]
+    except tomllib.TOMLDecodeError:
+        return key, text
+
+
+class Params:
+    """The checked parameters of one scenario: every key's value, possibly dated. Do not mutate values.
+
+    Attributes:
+        name, description, reference: the scenario's own meta fields ('' when absent; name defaults
+            to the file's stem).
+        source: the file the scenario was loaded from, plus any override sources (for messages).
+        start_date: ``calendar.start_date``; simulated day 0.
+    """
+
+    def __init__(
+        self,
+        plain: dict,
+        dated: dict,
+        meta: dict,
+        *,
+        name: str,
+        description: str,
+        reference: str,
+        source: str,
+        blame: str | None = None,
+    ):
+        self._plain, self._dated, self._meta = plain, dated, meta
+        self.name, self.description, self.reference, self.source = name, description, reference, source
+        self.start_date = datetime.date.fromisoformat(plain["calendar.start_date"])
+        self._days = {
+            key: [max(0, (datetime.date.fromisoformat(when) - self.start_date).days) for when, _ in entries]
+            for key, entries in dated.items()
+        }
+        self._check_across(blame or source)
+
+    def _check_across(self, source: str) -> None:
+        """Rules that tie one key to another, checked on the merged scenario."""
+        start = self.start_date.isoformat()
+        for key, entries in self._dated.items():
+            if entries[0][0] > start:
+                raise ScenarioError(
+                    f"{source}: {key}: dated values must begin on or before "
+                    f"calendar.start_date {start}, first is {entries[0][0]}"
+                )
+        operators = {name for shares in self._all_values("supply.operator_shares") for name in shares}
+        for projects in self._all_values("supply.projects"):
+            for i, project in enumerate(projects):
+                if project["operator"] not in operators:
+                    known = ", ".join(sorted(operators))
+                    raise ScenarioError(
+                        f'{source}: supply.projects[{i}].operator: "{project["operator"]}" '
+                        f"is not one of supply.operator_shares ({known})"
+                    )
+
+    def _all_values(self, key: str) -> list:
+        if key in self._dated:
+            return [value for _, value in self._dated[key]]
+        return [self._plain[key]] if key in self._plain else []
+
+    def keys(self) -> list[str]:
+        """All dotted parameter keys, sorted."""
+        return sorted([*self._plain, *self._dated])
+
+    def value(self, key: str, day: float = 0.0):
+        """The value of ``key`` in force on simulated ``day`` (day 0 = start_date).
+
+        Raises:
+            KeyError: unknown key.
+        """
+        if key in self._plain:
+            return self._plain[key]
+        entries = self._dated[key]
+        return entries[max(0, bisect.bisect_right(self._days[key], day) - 1)][1]
+
+    def resolved(self, day: float = 0.0) -> dict[str, object]:
+        """Flat ``{key: value in force on that day}`` for every key."""
+        return {key: self.value(key, day) for key in self.keys()}
+
+    def change_days(self) -> list[int]:
+        """Sorted simulated days > 0 on which some dated value switches (earlier dates count as day 0)."""
+        return sorted({day for days in self._days.values() for day in days if day > 0})
+
+    def is_dated(self, key: str) -> bool:
+        """Whether ``key`` has dated values. Raises KeyError for an unknown key."""
+        if key not in self._plain and key not in self._dated:
+            raise KeyError(key)
+        return key in self._dated
+
+    def with_overrides(self, overrides: dict[str, object], source: str = "--set") -> Params:
+        """A new Params with some keys replaced, each checked exactly like a file value.
+
+        Args:
+            overrides: ``{dotted key: value}``; a value may be plain, wrapped or dated as in a file.
+            source: names the origin of the overrides in error messages.
+
+        Raises:
+            ScenarioError: ``<source>: <key>: <problem>``.
+        """
+        schema, entries = _schema(), {}
+        for key, raw in overrides.items():
+            if key not in schema:
+                raise ScenarioError(f"{source}: {key}: unknown key{_suggest(key, schema)}")
+            try:
+                entries[key] = _entry(key, raw, *schema[key])
+            except _Bad as bad:
+                raise _error(source, key, bad) from None
+        plain, dated, meta = dict(self._plain), dict(self._dated), copy.deepcopy(self._meta)
+        _apply(entries, plain, dated, meta)
+        return Params(
+            plain,
+            dated,
+            meta,
+            name=self.name,
+            description=self.description,
+            reference=self.reference,
+            source=f"{self.source} + {source}",
+            blame=source,
+        )
+
+    def to_dict(self) -> dict:
+        """Every key's value as a nested plain dict (dated keys as ``{"values": {date: value}}``)."""
+        out: dict = {}
+        for key in self.keys():
+            *sections, leaf = key.split(".")
+            node = out
+            for section in sections:
+                node = node.setdefault(section, {})
+            node[leaf] = {"values": dict(self._dated[key])} if key in self._dated else self._plain[key]
+        return copy.deepcopy(out)
+
+    def meta(self, key: str) -> dict:
+        """``{"unit", "reference"}`` of ``key``: the baseline's, or the variant's if it states them."""
+        return dict(self._meta[key])
+
+    def __repr__(self) -> str:
+        return f"Params(name={self.name!r}, source={self.source!r})"

@@ -1,0 +1,109 @@
+"""Application and review: filing (Art. 9), review (Art. 11), publicity and tip-offs (Art. 12),
+confirmation (Art. 13), re-check on appeal (Art. 14) and false declarations (Art. 25-26)."""
+
+from __future__ import annotations
+
+import math
+
+from .eligibility import ineligibility
+from .households import FILING, IN_REVIEW
+
+
+class ReviewDesk:
+    """Art. 11: the review is done within 8 working days (整个审核流程应在8个工作日内完成).
+
+    With unlimited staff every review ends on its deadline. With ``review.capacity_per_working_day``
+    finite, at most that many reviews end on one working day, in receipt order, so a backlog pushes
+    reviews past the deadline; the share done in time is a reported figure.
+    """
+
+    def __init__(self, calendar):
+        self.cal = calendar
+        self.day = -1  # the working day currently being filled
+        self.count = 0  # reviews already ending on it
+
+    def finish(self, t: float, r) -> tuple[float, float]:
+        """(time the review ends, its Art. 11 deadline) for a file received at ``t``."""
+        deadline = self.cal.add_working_days(t, r.review_wd)
+        cap = r.review_capacity
+        if cap == math.inf:
+            return deadline, deadline
+        day = math.floor(deadline)
+        if day > self.day:
+            self.day, self.count = day, 0
+        while self.count >= cap:
+            self.day, self.count = int(self.cal.add_working_days(self.day, 1)), 0
+        self.count += 1
+        return max(self.day + (deadline - day), deadline), deadline
+
+
+def filing(m, households, delay: float = 0.0):
+    """Art. 9: a filing (one household, or an employer's block of staff households) is checked for
+    completeness. An incomplete file is returned with a one-time notice (一次性告知) and comes back after a
+    while, or never; a complete one gets receipt numbers in order of submission and goes to review."""
+    env = m.env
+    if delay > 0:
+        yield env.timeout(delay)
+    r, s = m.r, m.streams.review
+    for h in households:
+        m.begin_episode(h)
+        m.set_state(h, FILING)
+    incomplete = s.chance(r.incomplete_share)
+    abandon = s.chance(r.abandon_incomplete_share)
+    resubmit = s.exp(r.resubmit_days)
+    if incomplete:
+        if abandon:
+            for h in households:
+                h.rejected_reason = "incomplete"
+                m.end_episode(h, "abandoned_incomplete")
+            return
+        yield env.timeout(resubmit)
+    now = env.now
+    for h in households:
+        m.receipt_counter += 1
+        h.receipt_no = m.receipt_counter
+        h.receipt_time = now
+        h.proc = env.process(m.life(h))
+
+
+def review(m, h):
+    """Art. 11-14, 25-26 for one received application. Returns True when the household qualifies.
+
+    Art. 11: the review applies Art. 5, 6 and 10 within 8 working days. Art. 25-26: a false declaration
+    looks eligible; if the review catches it the application is refused and the household barred
+    (MOHURD Order No. 11, Art. 36). Art. 12: an eligible applicant is publicised for 3 days; a real-name
+    tip-off is checked within 10 working days and, if upheld, the application is refused (Art. 13).
+    Art. 14: a refused applicant may ask for a re-check, decided within 15 working days.
+    """
+    env, cal, s = m.env, m.cal, m.streams.review
+    m.set_state(h, IN_REVIEW)
+    r = m.r
+    done, deadline = m.review_desk.finish(env.now, r)
+    h.review_deadline_day = deadline
+    yield env.timeout(done - env.now)
+    h.review_day = env.now
+    r = m.r
+    reason = ineligibility(h.circumstances, r)
+    caught = s.chance(r.false_detect_share)
+    tipoff = s.chance(r.tipoff_share)
+    upheld = s.chance(r.tipoff_upheld_share)
+    appeal = s.chance(r.appeal_share)
+    overturned = s.chance(r.appeal_upheld_share)
+    if h.false_declaration:
+        reason = "false_declaration" if caught else None
+    if reason is None:
+        yield env.timeout(r.publicity_days)
+        if tipoff:
+            yield env.timeout(cal.add_working_days(env.now, r.tipoff_wd) - env.now)
+            if upheld:
+                reason = "tipoff_upheld"
+    if reason is not None and appeal:
+        yield env.timeout(cal.add_working_days(env.now, r.appeal_wd) - env.now)
+        if overturned and reason != "false_declaration":
+            reason = None
+    if reason is not None:
+        h.rejected_reason = reason
+        if reason == "false_declaration":
+            m.ban(h, m.r.false_ban_days)
+        return False
+    return True
