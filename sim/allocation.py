@@ -209,15 +209,16 @@ def sign_and_move_in(m, h):
     refuses = s.chance(r.sign_refusal_share)
     no_show = s.chance(r.no_show_share)
     when = s.u()
-    yield env.timeout(r.offer_to_sign_days)
     unit = h.unit
+    signed = env.now + r.offer_to_sign_days
     if refuses:
+        yield env.timeout(signed - env.now)
         return _fell_through(m, h, unit, "sign_refused")
-    deadline = m.cal.add_working_days(env.now, m.r.move_in_wd)
+    deadline = m.cal.add_working_days(signed, r.move_in_wd)
     if no_show:
         yield env.timeout(deadline - env.now)
         return _fell_through(m, h, unit, "no_show")
-    yield env.timeout(when * (deadline - env.now))
+    yield env.timeout(signed + when * (deadline - signed) - env.now)
     return True
 
 

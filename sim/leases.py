@@ -83,8 +83,9 @@ def tenancy(m, h, started: float | None = None, lease_start: float | None = None
             yield env.timeout(t_exit - env.now)
             reason = hazard_reason
             break
-        yield env.timeout(decide - env.now)
-        r = m.r
+        if decide >= m.rules_until:  # decide on the rules in force then
+            yield env.timeout(decide - env.now)
+            r = m.r
         if held_before + length >= r.max_total_days - _EPS:
             outcome = "cap"
         elif applies >= r.renewal_apply_share:

@@ -72,13 +72,15 @@ class HousingModel(mesa.Model):
         self.queue_entries = 0
         self.units: list = []
         self.units_occupied = 0
-        self.state_counts = Counter({s: 0 for s in STATES})
+        self.state_counts = dict.fromkeys(STATES, 0)
         self.flows = {f: [0] * (self.n_days + 1) for f in FLOWS}
         self.exit_counts = Counter({reason: 0 for reason in EXIT_REASONS})
         self.rows: list[tuple] = []
         self.daily_rows: list[tuple] = []
         self.offer_log: list[tuple] = []
         self.projects = project_schedule(v0, self.cal.day_of)
+        self.change_days = [d for d in params.change_days() if 0 < d < self.n_days]
+        self.rules_until = self.change_days[0] if self.change_days else math.inf  # next switch of rules
 
     # --- bookkeeping -----------------------------------------------------------------------------
     def set_state(self, h, state: str) -> None:
@@ -108,22 +110,18 @@ class HousingModel(mesa.Model):
         h.proc = None
         r = self.r
         reapply = self.streams.reapply
-        again = reapply.chance(r.reapply_share)
-        delay = reapply.exp(r.reapply_delay_days)
-        circumstances = draw_circumstances(reapply, r)
-        false_declaration = reapply.chance(r.false_share)
         if (
-            again
+            reapply.chance(r.reapply_share)
             and h.exit_reason not in _NO_REAPPLY_EXITS
             and h.used_days < r.max_total_days
-            and max(self.env.now, h.banned_until) + delay < self.n_days
         ):
-            h.circumstances = circumstances
-            h.false_declaration = false_declaration
-            wait = max(self.env.now, h.banned_until) + delay - self.env.now
-            self.env.process(review.filing(self, [h], delay=wait))
-        else:
-            h.remove()  # gone for good: deregister from Mesa so it can be freed
+            at = max(self.env.now, h.banned_until) + reapply.exp(r.reapply_delay_days)
+            if at < self.n_days:
+                h.circumstances = draw_circumstances(reapply, r)
+                h.false_declaration = reapply.chance(r.false_share)
+                self.env.process(review.filing(self, [h], delay=at - self.env.now))
+                return
+        h.remove()  # gone for good: deregister from Mesa so it can be freed
 
     # --- the life of one application -------------------------------------------------------------
     def life(self, h, certificate_day: float | None = None):
@@ -192,11 +190,10 @@ class HousingModel(mesa.Model):
 
     def rule_switches(self):
         """Dated values: on each effective date the rules in force change for decisions from then on."""
-        for day in self.params.change_days():
-            if day >= self.n_days:
-                return
+        for i, day in enumerate(self.change_days):
             yield self.env.timeout(day - self.env.now)
             self.r = Rules(self.params.resolved(day))
+            self.rules_until = self.change_days[i + 1] if i + 1 < len(self.change_days) else math.inf
             self.alloc.rules_changed()
             self.waiting.reorder(self.r)
 

@@ -63,7 +63,13 @@ def filing(m, households, delay: float = 0.0):
         m.receipt_counter += 1
         h.receipt_no = m.receipt_counter
         h.receipt_time = now
-        h.proc = env.process(m.life(h))
+    if len(households) == 1:  # the filing's process goes on as the household's life
+        h = households[0]
+        h.proc = env.active_process
+        yield from m.life(h)
+    else:
+        for h in households:
+            h.proc = env.process(m.life(h))
 
 
 def review(m, h):
@@ -74,15 +80,18 @@ def review(m, h):
     (MOHURD Order No. 11, Art. 36). Art. 12: an eligible applicant is publicised for 3 days; a real-name
     tip-off is checked within 10 working days and, if upheld, the application is refused (Art. 13).
     Art. 14: a refused applicant may ask for a re-check, decided within 15 working days.
+
+    The decisions are taken on the rules in force when the review ends; the process sleeps until the
+    outcome is known (it wakes at the end of the review only when the rules change before it).
     """
     env, cal, s = m.env, m.cal, m.streams.review
     m.set_state(h, IN_REVIEW)
-    r = m.r
-    done, deadline = m.review_desk.finish(env.now, r)
+    done, deadline = m.review_desk.finish(env.now, m.r)
     h.review_deadline_day = deadline
-    yield env.timeout(done - env.now)
-    h.review_day = env.now
+    if done >= m.rules_until:
+        yield env.timeout(done - env.now)
     r = m.r
+    h.review_day = done
     reason = ineligibility(h.circumstances, r)
     caught = s.chance(r.false_detect_share)
     tipoff = s.chance(r.tipoff_share)
@@ -91,19 +100,21 @@ def review(m, h):
     overturned = s.chance(r.appeal_upheld_share)
     if h.false_declaration:
         reason = "false_declaration" if caught else None
+    t = done
     if reason is None:
-        yield env.timeout(r.publicity_days)
+        t += r.publicity_days
         if tipoff:
-            yield env.timeout(cal.add_working_days(env.now, r.tipoff_wd) - env.now)
+            t = cal.add_working_days(t, r.tipoff_wd)
             if upheld:
                 reason = "tipoff_upheld"
     if reason is not None and appeal:
-        yield env.timeout(cal.add_working_days(env.now, r.appeal_wd) - env.now)
+        t = cal.add_working_days(t, r.appeal_wd)
         if overturned and reason != "false_declaration":
             reason = None
+    yield env.timeout(t - env.now)
     if reason is not None:
         h.rejected_reason = reason
         if reason == "false_declaration":
-            m.ban(h, m.r.false_ban_days)
+            m.ban(h, r.false_ban_days)
         return False
     return True

@@ -34,25 +34,29 @@ _BLOCK = 4096
 class Stream:
     """Uniform and derived draws from one numpy Generator, buffered."""
 
-    __slots__ = ("_gen", "_buf", "_pos")
+    __slots__ = ("_gen", "_next")
 
     def __init__(self, gen: np.random.Generator):
         self._gen = gen
-        self._buf: list[float] = []
-        self._pos = 0
+        self._next = iter(()).__next__
+
+    def _refill(self) -> float:
+        self._next = iter(self._gen.random(_BLOCK).tolist()).__next__
+        return self._next()
 
     def u(self) -> float:
         """One uniform draw in [0, 1)."""
-        pos = self._pos
-        if pos == len(self._buf):
-            self._buf = self._gen.random(_BLOCK).tolist()
-            pos = 0
-        self._pos = pos + 1
-        return self._buf[pos]
+        try:
+            return self._next()
+        except StopIteration:
+            return self._refill()
 
     def chance(self, p: float) -> bool:
         """True with probability ``p`` (always draws, so later draws keep their place)."""
-        return self.u() < p
+        try:
+            return self._next() < p
+        except StopIteration:
+            return self._refill() < p
 
     def exp(self, mean: float) -> float:
         """Exponential draw with the given mean; ``inf`` when the mean is infinite (rate zero)."""
