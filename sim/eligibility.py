@@ -43,8 +43,9 @@ def draw_circumstances(s: Stream, r: Rules) -> Circumstances:
 
 
 def counted_area(c: Circumstances, r: Rules) -> float:
-    """Art. 6: per-capita building area. Art. 6(3): housing at a suburban hukou address (宝山, 闵行, 嘉定, 金山,
-    奉贤, 松江, 青浦, 崇明, 原南汇) of which no member is the owner is not counted, unless the scenario says so."""
+    """Art. 6: per-capita building area. Art. 6(3): housing at a suburban hukou address
+    (宝山, 闵行, 嘉定, 金山, 奉贤, 松江, 青浦, 崇明, 原南汇) of which no member is the owner is not
+    counted, unless the scenario says so."""
     return c.area_per_capita + (c.suburban_area_per_capita if r.count_suburban else 0.0)
 
 
