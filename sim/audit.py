@@ -15,6 +15,7 @@ import pandas as pd
 
 from .calendar import WorkCalendar
 from .households import OUTCOMES
+from .records import DAY_END
 from .rules import YEAR_DAYS, Rules
 
 _EPS = 1e-6
@@ -223,7 +224,7 @@ def _daily_reconciles(hh: pd.DataFrame, daily: pd.DataFrame, n: int) -> list[str
     entry = entry.where(hh["qualified_day"].notna() | hh["initial"], np.nan).clip(lower=0.0)
     leave = hh["left_queue_day"].fillna(math.inf)
     for day in range(0, n, max(n // 40, 1)):
-        t = day + 1
+        t = day + DAY_END
         expect = int(((entry <= t) & (leave > t)).sum())
         got = int(daily.loc[daily["day"] == day, "waiting"].iloc[0])
         if got != expect:

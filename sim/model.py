@@ -29,6 +29,7 @@ from .households import (
     Employer,
     Household,
 )
+from .records import DAY_END
 from .rules import EXIT_REASONS, KINDS, SECTORS, YEAR_DAYS, Rules
 from .streams import Streams
 from .supply import Project, make_units, project_schedule, split_counts
@@ -198,10 +199,10 @@ class HousingModel(mesa.Model):
             self.waiting.reorder(self.r)
 
     def recorder(self):
-        """Samples the stocks at the end of every day."""
+        """Samples the stocks at the end of every day (events on day d happen in [d, d + 1))."""
         sc, flows = self.state_counts, self.flows
         for day in range(self.n_days):
-            yield self.env.timeout(day + 1 - self.env.now)
+            yield self.env.timeout(day + DAY_END - self.env.now)
             self.daily_rows.append(
                 (
                     day,

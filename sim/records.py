@@ -21,6 +21,9 @@ import pandas as pd
 from .households import HOUSEHOLD_COLUMNS
 from .rules import EXIT_REASONS
 
+#: Stocks are sampled at the end of each day: day d covers [d, d + 1), sampled at d + DAY_END.
+DAY_END = 1.0 - 1e-6
+
 DAILY_COLUMNS = (
     "day",
     "units_total",
