@@ -22,8 +22,8 @@ from .records import SUMMARY_FIGURES, daily_table, households_table, offers_tabl
 __all__ = [
     "Params",
     "ScenarioError",
-    "SimulationResult",
     "SUMMARY_FIGURES",
+    "SimulationResult",
     "audit",
     "load_scenario",
     "parse_set",
@@ -43,7 +43,8 @@ class SimulationResult:
     offers: pd.DataFrame
     summary: dict[str, float]
     n_days: int
-    events: int = 0  # SimPy events scheduled
+    events: int = 0  # SimPy events processed
+    pending_peak: int = 0  # longest SimPy event queue seen at the end of a day
     wall_seconds: float = 0.0
     limits: dict = field(default_factory=dict)  # rule values the audit checks against
 
@@ -56,7 +57,8 @@ def simulate(params: Params, seed: int = 0) -> SimulationResult:
         model.run()
     finally:
         model.finish()
-    events = next(model.env._eid)  # SimPy numbers every scheduled event; read it, do not count by hand
+    # SimPy numbers every event it schedules; those still queued at the horizon were never processed
+    events = next(model.env._eid) - len(model.env._queue)
     hh = households_table(model.rows)
     daily = daily_table(model.daily_rows, params.start_date)
     summary = summarise(
@@ -75,6 +77,7 @@ def simulate(params: Params, seed: int = 0) -> SimulationResult:
         summary=summary,
         n_days=model.n_days,
         events=events,
+        pending_peak=model.pending_peak,
         wall_seconds=time.perf_counter() - t0,
         limits=_limits(params, model.n_days),
     )

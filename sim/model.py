@@ -79,6 +79,7 @@ class HousingModel(mesa.Model):
         self.rows: list[tuple] = []
         self.daily_rows: list[tuple] = []
         self.offer_log: list[tuple] = []
+        self.pending_peak = 0
         self.projects = project_schedule(v0, self.cal.day_of)
         self.change_days = [d for d in params.change_days() if 0 < d < self.n_days]
         self.rules_until = self.change_days[0] if self.change_days else math.inf  # next switch of rules
@@ -200,9 +201,10 @@ class HousingModel(mesa.Model):
 
     def recorder(self):
         """Samples the stocks at the end of every day (events on day d happen in [d, d + 1))."""
-        sc, flows = self.state_counts, self.flows
+        sc, flows, queue = self.state_counts, self.flows, self.env._queue
         for day in range(self.n_days):
             yield self.env.timeout(day + DAY_END - self.env.now)
+            self.pending_peak = max(self.pending_peak, len(queue))  # SimPy's event queue, for the bench
             self.daily_rows.append(
                 (
                     day,

@@ -1,0 +1,263 @@
+"""The command line (run.py) and the replication outputs (analysis/): bad input, files, CIs, labels.
+
+The command is run as a user runs it (``sys.executable run.py ...`` from the repository root) on a small
+variant of the baseline, so the whole file takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis import OUTPUT_FILES, TERMS, format_table, label, summary_table
+from sim import SUMMARY_FIGURES, ScenarioError, load_scenario, parse_set
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+SMALL = f"""name = "small"
+base = "{BASELINE.as_posix()}"
+[calendar]
+horizon_years = 2
+[arrivals]
+applications_per_year = 300
+[supply]
+initial_units = 300
+target_units = 400
+[queue]
+initial_waiting = 50
+[analysis]
+warmup_days = 60
+cohort_margin_days = 200
+"""
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("scenario") / "small.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path
+
+
+def loader_message(fn) -> str:
+    with pytest.raises(ScenarioError) as info:
+        fn()
+    return str(info.value)
+
+
+def assert_user_error(proc: subprocess.CompletedProcess, message: str) -> None:
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == [f"error: {message}"]
+    assert proc.stdout == ""
+
+
+# ---------------------------------------------------------------- bad input: one line, exit 2
+
+
+def test_bad_scenario_file_unknown_key(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'base = "{BASELINE.as_posix()}"\n[lease]\nmax_totl_years = 8\n', encoding="utf-8")
+    monkeypatch.chdir(ROOT)  # the loader names the file relative to the working directory
+    message = loader_message(lambda: load_scenario(bad))
+    assert "lease.max_totl_years: unknown key" in message
+    assert_user_error(cli("run", str(bad), "--reps", "1"), message)
+
+
+def test_missing_scenario_file(tmp_path, monkeypatch):
+    missing = tmp_path / "nowhere.toml"
+    monkeypatch.chdir(ROOT)
+    message = loader_message(lambda: load_scenario(missing))
+    assert_user_error(cli("run", str(missing)), message)
+
+
+@pytest.mark.parametrize(
+    "arg",
+    ["lease.max_total_years", "lease.max_totl_years=8", "lease.max_total_years=-1"],
+    ids=["no equals sign", "unknown key", "negative value"],
+)
+def test_bad_set(small, arg, monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+    def apply():
+        load_scenario(small).with_overrides(dict([parse_set(arg)]), source="--set")
+
+    message = loader_message(apply)
+    assert message.startswith("--set: ")
+    assert_user_error(cli("run", str(small), "--reps", "1", "--set", arg), message)
+
+
+def test_argparse_errors_are_usage_errors(small):
+    proc = cli("run", str(small), "--reps", "0")
+    assert proc.returncode == 2 and "usage:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------- a small run: files, seeds, CIs
+
+
+@pytest.fixture(scope="module")
+def small_run(small, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "run"
+    proc = cli("run", str(small), "--reps", "2", "--seed", "7", "--out", str(out), "--audit")
+    return proc, out
+
+
+def test_run_writes_outputs_and_audits(small_run):
+    proc, out = small_run
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "audit: every invariant holds in 2 replications" in proc.stdout
+    assert "small: 2 replications, seeds 7–8" in proc.stdout
+    for figure in SUMMARY_FIGURES:
+        assert label(figure, "en") in proc.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)  # no temporary files left
+    for name in ("households.parquet", "daily.parquet", "offers.parquet", "summary.csv"):
+        df = pd.read_parquet(out / name) if name.endswith(".parquet") else pd.read_csv(out / name)
+        assert df.columns[0] == "seed"
+        assert set(df["seed"]) == {7, 8}, name
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["seed", *SUMMARY_FIGURES]
+    assert len(summary) == 2
+
+
+def test_summary_ci_is_student_t(small_run):
+    proc, out = small_run
+    summary = pd.read_csv(out / "summary.csv")
+    ci = pd.read_csv(out / "summary_ci.csv")
+    assert list(ci.columns) == ["figure", "mean", "ci_low", "ci_high", "sd", "n"]
+    assert list(ci["figure"]) == list(SUMMARY_FIGURES)
+    for row in ci.itertuples(index=False):
+        values = summary[row.figure].to_numpy(dtype=float)
+        values = values[~np.isnan(values)]
+        assert row.n == len(values)
+        if not len(values):
+            continue
+        assert row.mean == pytest.approx(values.mean(), rel=1e-12, abs=1e-12)
+        if len(values) < 2:
+            assert math.isnan(row.ci_low) and math.isnan(row.ci_high)
+            continue
+        half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
+        assert row.ci_low <= row.mean <= row.ci_high
+        assert row.ci_high - row.mean == pytest.approx(half, rel=1e-9, abs=1e-9)
+        assert row.mean - row.ci_low == pytest.approx(half, rel=1e-9, abs=1e-9)
+        assert row.sd == pytest.approx(values.std(ddof=1), rel=1e-9, abs=1e-12)
+
+
+def test_summary_table_skips_nan_and_single_replication():
+    df = pd.DataFrame(
+        {"seed": [1, 2, 3], "a": [1.0, np.nan, 3.0], "b": [np.nan, np.nan, 5.0], "c": [4.0] * 3}
+    )
+    table = summary_table(df).set_index("figure")
+    assert list(table.index) == ["a", "b", "c"]
+    assert table.loc["a", "n"] == 2 and table.loc["a", "mean"] == 2.0
+    half = stats.t.ppf(0.975, 1) * stats.sem([1.0, 3.0])
+    assert table.loc["a", "ci_high"] == pytest.approx(2.0 + half)
+    assert table.loc["b", "n"] == 1 and table.loc["b", "mean"] == 5.0
+    assert math.isnan(table.loc["b", "ci_low"]) and math.isnan(table.loc["b", "ci_high"])
+    assert (table.loc["c", "ci_low"], table.loc["c", "ci_high"]) == (4.0, 4.0)  # zero spread, not NaN
+
+
+def test_interrupt_keeps_finished_replications(small, tmp_path):
+    out = tmp_path / "int"
+    proc = subprocess.Popen(
+        [sys.executable, "run.py", "run", str(small), "--reps", "10000", "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(5)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    # "interrupted: kept N of 10000 replications, ..."; nothing when the signal came during the imports
+    kept = int(stderr.split("kept ")[1].split(" of ")[0]) if "kept " in stderr else 0
+    if kept:
+        assert (out / "summary.csv").is_file()
+        assert sorted(pd.read_csv(out / "summary.csv")["seed"]) == list(range(1, kept + 1))
+        assert set(pd.read_parquet(out / "daily.parquet")["seed"]) == set(range(1, kept + 1))
+    else:
+        assert not (out / "summary.csv").exists()
+
+
+def test_bench(small):
+    proc = cli("bench", "--scenario", str(small), "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    for text in ("machine:", "events/s", "bare SimPy", "engine / bare", "peak resident memory"):
+        assert text in proc.stdout
+
+
+def test_no_arguments_means_the_baseline_run():
+    spec = importlib.util.spec_from_file_location("run_cli", ROOT / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    args = run.build_parser().parse_args(run.DEFAULT_ARGS)
+    assert (args.command, Path(args.scenario), args.reps, args.seed, args.out) == (
+        "run",
+        BASELINE,
+        10,
+        1,
+        "out/baseline",
+    )
+
+
+# ---------------------------------------------------------------- labels and the printed table
+
+
+def test_every_summary_figure_has_both_labels_with_unit():
+    units = {"days": ("天", "days"), "share": ("比例", "share"), "households": ("户", "households")}
+    units["units"] = ("套", "units")
+    for figure in SUMMARY_FIGURES:
+        assert figure in TERMS, figure
+        zh_unit, en_unit = units[TERMS[figure].unit]
+        zh, en = label(figure, "zh"), label(figure, "en")
+        assert zh.endswith(f"（{zh_unit}）") and len(zh) > len(zh_unit) + 2, zh
+        assert en.endswith(f"({en_unit})") and len(en) > len(en_unit) + 3, en
+    assert len({label(f, "zh") for f in SUMMARY_FIGURES}) == len(SUMMARY_FIGURES)
+    assert len({label(f, "en") for f in SUMMARY_FIGURES}) == len(SUMMARY_FIGURES)
+    assert label("occupancy_rate", "zh") == "分配入住率（比例）"
+    with pytest.raises(ValueError):
+        label("occupancy_rate", "fr")
+
+
+def test_format_table_rounding():
+    table = pd.DataFrame(
+        [
+            ("wait_apply_to_movein_mean", 301.6, 280.2, 323.0, 10.0, 3),
+            ("occupancy_rate", 0.96444, 0.95012, 0.97876, 0.01, 3),
+            ("move_ins", 1234.4, -0.2, 2468.9, 5.0, 3),
+        ],
+        columns=["figure", "mean", "ci_low", "ci_high", "sd", "n"],
+    )
+    en = format_table(table, "en").splitlines()
+    assert en[2].split() == [
+        "Mean",
+        "wait,",
+        "application",
+        "to",
+        "move-in",
+        "(days)",
+        "302",
+        "[280,",
+        "323]",
+    ]
+    assert en[3].split()[-3:] == ["0.964", "[0.950,", "0.979]"]
+    assert en[4].split()[-3:] == ["1,234", "[0,", "2,469]"]  # counts without decimals, never "-0"
+    zh = format_table(table, "zh")
+    assert "分配入住率（比例）" in zh and "95%置信区间" in zh
