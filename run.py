@@ -182,7 +182,7 @@ def cmd_bench(args) -> int:
         f"{r.events:,} SimPy events, {engine_rate:,.0f} events/s"
     )
     print(
-        f"engine / bare SimPy (events per second), with the bare loop at SimPy's best and at the engine's load:"
+        "engine / bare SimPy (events per second), with the bare loop at SimPy's best and at the engine's load:"
     )
     for processes in (10, r.pending_peak):
         events, seconds = bare_simpy_loop(processes)
