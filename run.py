@@ -181,9 +181,7 @@ def cmd_bench(args) -> int:
         f"engine: {params.name}, seed {args.seed}, {r.n_days:,} days: {r.wall_seconds:.2f} s wall, "
         f"{r.events:,} SimPy events, {engine_rate:,.0f} events/s"
     )
-    print(
-        "engine / bare SimPy (events per second), with the bare loop at SimPy's best and at the engine's load:"
-    )
+    print("engine / bare SimPy events per second; bare loop at SimPy's best and at the engine's load:")
     for processes in (10, r.pending_peak):
         events, seconds = bare_simpy_loop(processes)
         bare_rate = events / seconds
