@@ -140,7 +140,8 @@ def waiting(m, h, certificate_day: float):
     ``queue.validity_years`` (2 years). While waiting it may give the qualification up (1-year ban) or
     report changed circumstances, which are re-reviewed: if they still qualify a new certificate is
     issued (原准入资格作废, 重新出具), else the qualification ends. A qualification that runs out counts as
-    given up (1-year ban), unless no suitable unit was offered (无适配房源除外).
+    given up (1-year ban), unless no suitable unit was offered (无适配房源除外). Staff whose employer
+    leaves the district no longer qualify and leave the list.
 
     Returns True when the household accepted an offer.
     """
@@ -154,16 +155,25 @@ def waiting(m, h, certificate_day: float):
     t_withdraw = env.now + qs.hazard_time(r.withdraw_rate)
     t_change = env.now + qs.hazard_time(r.change_rate)
     t_rereview = math.inf
+    t_employer = h.employer.relocation_day if h.employer is not None else math.inf
     if r.mode == "continuous":
         m.alloc.offer_to(h)
     while h.unit is None:
-        t = min(expiry, t_withdraw, t_change, t_rereview)
+        t = min(expiry, t_withdraw, t_change, t_rereview, t_employer)
         try:
             yield env.timeout(max(t - env.now, 0.0))
         except simpy.Interrupt:
             break
         now = env.now
         r = m.r
+        if (
+            t == t_employer
+        ):  # Art. 19: employment changed, re-reviewed: the employer is no longer in the district
+            m.waiting.remove(h)
+            h.left_queue_day = now
+            h.rejected_reason = "changed_employer_left_district"
+            m.end_episode(h, "changed_ineligible")
+            return False
         if t == t_rereview:
             t_rereview = math.inf
             reason = ineligibility(h.circumstances, r)

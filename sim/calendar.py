@@ -137,8 +137,8 @@ class WorkCalendar:
 
         That is the ``n``-th working day strictly after day ``floor(t)``, plus the fractional part of
         ``t`` (so the order of times is never reversed); ``n == 0`` returns ``t`` unchanged.
-        ``t`` must lie in ``[0, covered_days)``; the result may lie past the holiday table (counted
-        Monday to Friday there).
+        ``t`` must be finite and not negative; past the holiday table working days are Monday to Friday
+        (a long review backlog can push deadlines there).
         """
         if n.__class__ is not int:
             n = operator.index(n)
@@ -146,15 +146,19 @@ class WorkCalendar:
             if n == 0:
                 return float(t)
             raise ValueError(f"n must be a non-negative number of working days, got {n}")
-        if not 0.0 <= t < self._limit:  # also catches NaN
+        if 0.0 <= t < self._limit:
+            d = int(t)
+            k = self._count_upto[d] + n - 1  # index of the target working day in _wd_index
+            wd_index = self._wd_index
+            if k < len(wd_index):
+                w = wd_index[k]
+            else:
+                w = self._nth_weekday_after(self.covered_days - 1, k + 1 - len(wd_index))
+        elif self._limit <= t < math.inf:  # past the holiday table: Monday to Friday
+            d = int(t)
+            w = self._nth_weekday_after(d, n)
+        else:  # negative, infinite or NaN
             raise self._out_of_range("t", t)
-        d = int(t)
-        k = self._count_upto[d] + n - 1  # index of the target working day in _wd_index
-        wd_index = self._wd_index
-        if k < len(wd_index):
-            w = wd_index[k]
-        else:
-            w = self._nth_weekday_after(self.covered_days - 1, k + 1 - len(wd_index))
         r = float(w + (t - d))
         if r >= w + 1:  # a fraction within rounding of 1 must not carry over into the next day
             r = math.nextafter(w + 1.0, 0.0)

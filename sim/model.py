@@ -268,8 +268,8 @@ class HousingModel(mesa.Model):
         h.start_episode(0.0, initial=True)
         h.state = IDLE
         self.state_counts[IDLE] += 1
-        cap = min(r.max_total_days, self.n_days)
-        held = s.u() * (cap if cap < math.inf else r.term_days * 3)
+        # years already held: uniform over the total allowed (three leases when there is no total)
+        held = s.u() * (r.max_total_days if r.max_total_days < math.inf else r.term_days * 3)
         lease_start = -(held % r.term_days)
         h.leases = int(held // r.term_days)
         unit.occupant = h

@@ -55,7 +55,15 @@ POSITIVE = frozenset(
     }
 )
 WHOLE_NAMES = frozenset(
-    {"working_days", "initial_units", "target_units", "initial_waiting", "arrears_limit", "min_cell"}
+    {
+        "working_days",
+        "initial_units",
+        "target_units",
+        "initial_waiting",
+        "arrears_limit",
+        "min_cell",
+        "capacity_per_working_day",
+    }
 )  # plus every name ending _working_days
 SHARE_NAMES = frozenset({"initial_occupancy", "discount_to_market"})  # plus every name ending _share
 DATE_KEYS = frozenset({"calendar.start_date", "supply.target_date"})
@@ -146,7 +154,7 @@ def _num(x: object, at: str = "", *, share=False, whole=False, inf_ok=False, pos
         raise _Bad(f"must be positive, got {_fmt(x)}", at)
     if math.isinf(x) and not inf_ok:
         raise _Bad("must be finite", at)
-    if whole:
+    if whole and not math.isinf(x):
         if x != int(x):
             raise _Bad(f"must be a whole number, got {_fmt(x)}", at)
         return int(x)

@@ -79,7 +79,9 @@ def review(m, h):
     looks eligible; if the review catches it the application is refused and the household barred
     (MOHURD Order No. 11, Art. 36). Art. 12: an eligible applicant is publicised for 3 days; a real-name
     tip-off is checked within 10 working days and, if upheld, the application is refused (Art. 13).
-    Art. 14: a refused applicant may ask for a re-check, decided within 15 working days.
+    Art. 14: a refused applicant may ask for a re-check, decided within 15 working days; one that
+    overturns the refusal is publicised like a first approval. Staff of an employer that has left the
+    district do not qualify (Art. 5: the employer must be registered in the district).
 
     The decisions are taken on the rules in force when the review ends; the process sleeps until the
     outcome is known (it wakes at the end of the review only when the rules change before it).
@@ -100,6 +102,8 @@ def review(m, h):
     overturned = s.chance(r.appeal_upheld_share)
     if h.false_declaration:
         reason = "false_declaration" if caught else None
+    if reason is None and h.employer is not None and h.employer.relocation_day <= done:
+        reason = "employer_left_district"  # Art. 5: 单位申请人，应为注册在本区范围内的各类企事业单位
     t = done
     if reason is None:
         t += r.publicity_days
@@ -111,6 +115,7 @@ def review(m, h):
         t = cal.add_working_days(t, r.appeal_wd)
         if overturned and reason != "false_declaration":
             reason = None
+            t += r.publicity_days  # Art. 13: qualified once publicised without objection
     yield env.timeout(t - env.now)
     if reason is not None:
         h.rejected_reason = reason

@@ -179,6 +179,15 @@ def test_beyond_the_margin_is_weekdays_only():
     assert cal.add_working_days(0, 1) == 4.0  # Monday is a holiday
 
 
+def test_past_the_table_working_days_are_monday_to_friday():
+    """A deadline from a time past the holiday table (a long review backlog) counts weekdays only."""
+    cal = WorkCalendar("2024-03-01", 30)
+    t = cal.covered_days + 0.25
+    got = cal.add_working_days(t, 3)
+    weekdays = [d for d in range(int(t) + 1, int(t) + 10) if (cal.start_date + dt.timedelta(days=d)).weekday() < 5]
+    assert got == weekdays[2] + 0.25
+
+
 def test_default_margin_covers_two_years():
     cal = WorkCalendar("2021-10-22", 365)
     assert cal.covered_days >= 365 + 730
@@ -195,7 +204,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="outside"):
         cal.add_working_days(-0.5, 1)
     with pytest.raises(ValueError, match="outside"):
-        cal.add_working_days(cal.covered_days, 1)
+        cal.add_working_days(float("inf"), 1)
     with pytest.raises(ValueError, match="outside"):
         cal.add_working_days(float("nan"), 1)
     with pytest.raises(ValueError, match="outside"):
