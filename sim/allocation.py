@@ -192,7 +192,7 @@ def waiting(m, h, certificate_day: float):
             h.lapsed = True
             m.count_flow("lapses")
             if h.offered_suitable:
-                m.ban(h, r.ban_days)
+                m.ban(h, r.lapse_ban_days)
             m.end_episode(h, "lapsed")
             return False
         elif t == t_withdraw:

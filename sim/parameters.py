@@ -42,6 +42,7 @@ INF_ALLOWED = frozenset(
         "lease.term_years",
         "review.capacity_per_working_day",
         "penalties.ban_days",
+        "penalties.lapse_ban_days",
         "penalties.false_declaration_ban_days",
     }
 )

@@ -141,6 +141,7 @@ class Rules:
 
         # Bans (Art. 17-19, 26).
         self.ban_days = v["penalties.ban_days"]
+        self.lapse_ban_days = v["penalties.lapse_ban_days"]
         self.false_ban_days = v["penalties.false_declaration_ban_days"]
 
         # Leases and renewal (Art. 17, 20).
