@@ -60,7 +60,7 @@ def simulate(params: Params, seed: int = 0) -> SimulationResult:
     # SimPy numbers every event it schedules; those still queued at the horizon were never processed
     events = next(model.env._eid) - len(model.env._queue)
     hh = households_table(model.rows)
-    daily = daily_table(model.daily_rows, params.start_date)
+    daily = daily_table(model.daily_records(), params.start_date)
     summary = summarise(
         hh,
         daily,

@@ -43,7 +43,7 @@ _NO_REAPPLY_EXITS = {"other_housing", "cap"}
 
 
 class HousingModel(mesa.Model):
-    """One replication. Build it, call ``run()``, then read ``rows``, ``daily_rows`` and counters.
+    """One replication. Build it, call ``run()``, then read ``rows``, ``daily_records()`` and counters.
 
     Args:
         params: the scenario (``sim.parameters.Params``).
@@ -200,8 +200,9 @@ class HousingModel(mesa.Model):
             self.waiting.reorder(self.r)
 
     def recorder(self):
-        """Samples the stocks at the end of every day (events on day d happen in [d, d + 1))."""
-        sc, flows, queue = self.state_counts, self.flows, self.env._queue
+        """Samples the stocks at the end of every day (events on day d happen in [d, d + 1)). The day's
+        flows are counted as events happen and joined at the end (``daily_records``)."""
+        sc, queue = self.state_counts, self.env._queue
         for day in range(self.n_days):
             yield self.env.timeout(day + DAY_END - self.env.now)
             self.pending_peak = max(self.pending_peak, len(queue))  # SimPy's event queue, for the bench
@@ -216,13 +217,13 @@ class HousingModel(mesa.Model):
                     sc[TENANT],
                     sc[OFFERED],
                     sc[FILING],
-                    flows["applications"][day],
-                    flows["qualifications"][day],
-                    flows["move_ins"][day],
-                    flows["exits"][day],
-                    flows["lapses"][day],
                 )
             )
+
+    def daily_records(self) -> list[tuple]:
+        """One row a day: the stocks sampled at its end, then its flows."""
+        flows = [self.flows[f] for f in FLOWS]
+        return [row + tuple(f[row[0]] for f in flows) for row in self.daily_rows]
 
     # --- initial state ---------------------------------------------------------------------------
     def _add_units(self, project: Project, index: int, occupied: int) -> list:

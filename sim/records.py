@@ -10,7 +10,10 @@ offer; ``summary``: named figures (waits in days, shares in [0, 1]). Definitions
   rate (分配入住率, Art. 29) is occupied units over units on line, a unit in transition counting as occupied;
 - ``lapse_rate``: share of the cohort's qualified households whose qualification ran out (Art. 19);
 - ``review_within_limit_share``: share of reviews ended within ``review.working_days`` working days
-  (Art. 11), over reviews ended after the warm-up.
+  (Art. 11), over reviews ended after the warm-up;
+- ``wait_mean_<group>`` and ``housed_<group>``: the cohort's mean wait and number housed by kind of
+  applicant (Art. 4: single, family, employer staff) and sector (Art. 3: priority sectors or not);
+  tables and charts suppress a group housing fewer than ``analysis.min_cell`` households (Art. 27).
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ DAILY_COLUMNS = (
 )
 OFFER_COLUMNS = ("day", "household_id", "episode", "receipt_no", "unit_id", "unit_type", "accepted")
 
+#: Groups of applicants: kind (Art. 4) and sector (Art. 3).
+GROUPS = ("single", "family", "employer", "priority", "other_sector")
+
 #: Summary figures, in order.
 SUMMARY_FIGURES = (
     "wait_apply_to_movein_mean",
@@ -60,6 +66,9 @@ SUMMARY_FIGURES = (
     "units_end",
     *(f"exits_{reason}" for reason in EXIT_REASONS),
     "capped_exits",
+    # who gains and who loses: the cohort's mean wait and number housed by group
+    *(f"wait_mean_{g}" for g in GROUPS),
+    *(f"housed_{g}" for g in GROUPS),
 )
 
 
@@ -120,6 +129,17 @@ def summarise(
     for reason in EXIT_REASONS:
         out[f"exits_{reason}"] = float(exit_counts.get(reason, 0))
     out["capped_exits"] = out["exits_cap"]
+    groups = {
+        "single": housed["kind"] == "single",
+        "family": housed["kind"] == "family",
+        "employer": housed["kind"] == "employer",
+        "priority": housed["priority"],
+        "other_sector": ~housed["priority"],
+    }
+    for g, mask in groups.items():
+        w = wait[mask.to_numpy(dtype=bool)]
+        out[f"wait_mean_{g}"] = _stat(np.mean, w)
+        out[f"housed_{g}"] = float(len(w))
     return {k: out[k] for k in SUMMARY_FIGURES}
 
 
