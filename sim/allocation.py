@@ -120,6 +120,12 @@ class Allocator:
             h.proc.interrupt()
         return True
 
+    def offer_all(self) -> None:
+        """Offer every free unit, in the order of their numbers."""
+        for units in list(self.vacant.values()):
+            for unit in sorted(units.values(), key=lambda u: u.uid):
+                self.offer_unit(unit)
+
     def batch(self):
         """Art. 15 集中配租: every ``allocation.batch_interval_days``, offer all free units; households
         still waiting afterwards are carried over with priority in the next batch (Art. 19)."""
@@ -128,9 +134,7 @@ class Allocator:
             yield m.env.timeout(m.r.batch_interval_days)
             if m.r.mode != "batch":
                 continue
-            for units in list(self.vacant.values()):
-                for unit in sorted(units.values(), key=lambda u: u.uid):
-                    self.offer_unit(unit)
+            self.offer_all()
             m.waiting.carried_mark = m.queue_entries
             m.waiting.reorder(m.r)
 

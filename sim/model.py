@@ -198,6 +198,8 @@ class HousingModel(mesa.Model):
             self.rules_until = self.change_days[i + 1] if i + 1 < len(self.change_days) else math.inf
             self.alloc.rules_changed()
             self.waiting.reorder(self.r)
+            if self.r.mode == "continuous":  # units kept for a batch are offered at once
+                self.alloc.offer_all()
 
     def recorder(self):
         """Samples the stocks at the end of every day (events on day d happen in [d, d + 1)). The day's
