@@ -171,3 +171,26 @@ def test_mmc_with_expiry_matches_an_independent_simulator(mmc):
             f"{name}: engine {e.mean():.4f}, reference {f.mean():.4f} ± {se:.4f}"
         )
     assert np.mean([x[1] for x in ref]) > 0.05, "patience too long to test expiry"
+
+
+def test_littles_law_on_the_baseline_waiting_list():
+    """Little's law over a finite window, on the baseline's waiting list (轮候): the mean number waiting
+    over [a, b] equals the number of waiting spells that overlap the window, per day, times their mean
+    time inside it (L = λW), whatever the trend. The daily count is a sample at the end of each day, so a
+    spell may be counted up to one day more or less than it lasted: the two sides may differ by at most
+    λ (one day per spell), which the bookkeeping errors this guards against (a household counted as
+    waiting after its offer, a lapse not removed) would exceed many times over."""
+    params = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    for seed in range(2):
+        r = simulate(params, seed=seed)
+        a, b = 365.0, float(r.n_days)
+        hh = r.households
+        start = hh["certificate_day"].where(hh["qualified_day"].isna(), hh["qualified_day"])
+        start = start.where(hh["qualified_day"].notna() | hh["initial"]).clip(lower=0.0)
+        end = hh["left_queue_day"].fillna(b)
+        inside = (end.clip(upper=b) - start.clip(lower=a)).clip(lower=0.0)[start.notna()]
+        overlapping = inside[inside > 0]
+        lam = len(overlapping) / (b - a)
+        w = overlapping.mean()
+        big_l = r.daily.loc[r.daily["day"] >= a, "waiting"].mean()
+        assert abs(big_l - lam * w) <= lam, f"seed {seed}: L = {big_l:.2f}, λW = {lam * w:.2f}, λ = {lam:.2f}"
