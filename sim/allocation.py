@@ -160,7 +160,7 @@ def waiting(m, h, certificate_day: float):
     t_change = env.now + qs.hazard_time(r.change_rate)
     t_rereview = math.inf
     t_employer = h.employer.relocation_day if h.employer is not None else math.inf
-    if r.mode == "continuous":
+    if r.mode == "continuous" and t_employer > env.now:  # staff of an employer gone are not offered
         m.alloc.offer_to(h)
     while h.unit is None:
         t = min(expiry, t_withdraw, t_change, t_rereview, t_employer)
@@ -170,9 +170,7 @@ def waiting(m, h, certificate_day: float):
             break
         now = env.now
         r = m.r
-        if (
-            t == t_employer
-        ):  # Art. 19: employment changed, re-reviewed: the employer is no longer in the district
+        if t == t_employer:  # Art. 19: employment changed; the employer is no longer in the district
             m.waiting.remove(h)
             h.left_queue_day = now
             h.rejected_reason = "changed_employer_left_district"

@@ -8,6 +8,10 @@ import math
 from .eligibility import ineligibility
 from .households import FILING, IN_REVIEW
 
+#: Refusals a re-check cannot overturn: a caught false declaration (Art. 26) and an employer that has
+#: left the district (Art. 5), which are facts, not judgements.
+_FINAL = frozenset({"false_declaration", "employer_left_district"})
+
 
 class ReviewDesk:
     """Art. 11: the review is done within 8 working days (整个审核流程应在8个工作日内完成).
@@ -102,7 +106,8 @@ def review(m, h):
     overturned = s.chance(r.appeal_upheld_share)
     if h.false_declaration:
         reason = "false_declaration" if caught else None
-    if reason is None and h.employer is not None and h.employer.relocation_day <= done:
+    gone = h.employer.relocation_day if h.employer is not None else math.inf
+    if gone <= done and reason != "false_declaration":
         reason = "employer_left_district"  # Art. 5: 单位申请人，应为注册在本区范围内的各类企事业单位
     t = done
     if reason is None:
@@ -113,7 +118,7 @@ def review(m, h):
                 reason = "tipoff_upheld"
     if reason is not None and appeal:
         t = cal.add_working_days(t, r.appeal_wd)
-        if overturned and reason != "false_declaration":
+        if overturned and reason not in _FINAL:
             reason = None
             t += r.publicity_days  # Art. 13: qualified once publicised without objection
     yield env.timeout(t - env.now)
