@@ -3,10 +3,19 @@
     python run.py        # = run scenarios/baseline.toml --reps 10 --seed 1 --out out/baseline
     python run.py run SCENARIO [--reps N] [--seed S] [--set KEY=VALUE ...] [--out DIR] [--audit]
                                [--lang en|zh]
+    python run.py compare A B [C ...] [--reps N | --precision P [--max-reps N]] [--seed S] [--out DIR]
+                               [--workers N | --scheduler tcp://HOST:PORT] [--store DIR] [--lang en|zh]
+    python run.py sweep SWEEP.toml [--reps N] [--seed S] [--out DIR] [--figure NAME ...]
+                               [--workers N | --scheduler tcp://HOST:PORT] [--store DIR] [--lang en|zh]
     python run.py bench [--seed S] [--scenario SCENARIO]
+    python run.py bench --sweep [--reps 20] [--workers 2] [--scenario SCENARIO]
 
-Exit status: 0 done; 1 an invariant failed (--audit); 2 bad input (one line ``error: ...`` on stderr);
-130 interrupted (finished replications are kept and written).
+compare and sweep run replications in parallel (all cores by default; on a Dask cluster with
+--scheduler or the PRH_SCHEDULER environment variable) and keep each finished replication in a result
+store (out/.store/), so a rerun of the same command reuses them and an interrupted one resumes.
+
+Exit status: 0 done; 1 an invariant failed (--audit) or some replications failed (the others are kept);
+2 bad input (one line ``error: ...`` on stderr); 130 interrupted (finished replications are kept).
 """
 
 from __future__ import annotations
@@ -15,17 +24,32 @@ import sys
 
 try:
     import argparse
+    import difflib
+    import math
     import os
     import platform
     import resource
     import signal
+    import time
     from pathlib import Path
 
     import mesa
     import simpy
 
-    from analysis import bare_simpy_loop, format_table, run_replications, summary_table, term, write_outputs
-    from sim import ScenarioError, audit, load_scenario, parse_set, simulate
+    from analysis import (
+        bare_simpy_loop,
+        format_table,
+        run_replications,
+        summary_table,
+        term,
+        write_frame,
+        write_outputs,
+    )
+    from analysis.compare import PRECISION_FIGURE, format_comparison, run_comparison
+    from analysis.runner import ResultStore, RunnerError, Task, default_workers, resolve_scheduler, run_tasks
+    from analysis.store import DEFAULT_STORE
+    from analysis.sweep import DEFAULT_FIGURES, format_cells, load_sweep, run_sweep
+    from sim import SUMMARY_FIGURES, ScenarioError, audit, load_scenario, parse_set, simulate
 except KeyboardInterrupt:  # Ctrl-C while the libraries load
     print("interrupted: no replication run", file=sys.stderr)
     sys.exit(130)
@@ -49,18 +73,64 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.05, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (0.05 = 5 %), got {text}")
+    return value
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the commands that run many replications: where they run and where results are kept."""
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        help=f"worker processes on this machine (default all cores, here {default_workers()}); "
+        "1 runs in this process",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on this Dask scheduler's workers instead (default: the PRH_SCHEDULER environment variable)",
+    )
+    parser.add_argument(
+        "--store",
+        default=str(DEFAULT_STORE),
+        help=f"folder of finished replications, reused by reruns (default {DEFAULT_STORE})",
+    )
+    parser.add_argument(
+        "--recompute", action="store_true", help="run every replication again even if it is in the store"
+    )
+    parser.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the table (default en)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run.py",
         description="Simulate Jing'an District public rental housing (公共租赁住房) rules. "
         "Without arguments: run the baseline, 10 replications, seed 1, into out/baseline.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,bench}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,compare,sweep,bench}")
 
     run = sub.add_parser("run", help="run replications of a scenario and print the summary with 95%% CIs")
     run.add_argument("scenario", help="scenario file or name (e.g. scenarios/baseline.toml, baseline)")
     run.add_argument("--reps", type=_positive_int, default=10, help="replications (default 10)")
-    run.add_argument("--seed", type=int, default=1, help="seed of the first replication (default 1)")
+    run.add_argument("--seed", type=_seed, default=1, help="seed of the first replication (default 1)")
     run.add_argument(
         "--set",
         dest="sets",
@@ -74,9 +144,60 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table (default en)")
     run.set_defaults(func=cmd_run)
 
-    bench = sub.add_parser("bench", help="time one replication against a bare SimPy loop")
-    bench.add_argument("--seed", type=int, default=1, help="seed (default 1)")
+    compare = sub.add_parser(
+        "compare",
+        help="compare scenarios on the same seeds: means, and paired differences from the first, "
+        "with 95%% CIs",
+    )
+    compare.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios; the first is the reference"
+    )
+    how_many = compare.add_mutually_exclusive_group()
+    how_many.add_argument("--reps", type=_positive_int, help="replications of each scenario (default 10)")
+    how_many.add_argument(
+        "--precision",
+        type=_share,
+        metavar="P",
+        help="instead of --reps: add replications until every scenario's mean wait (application to "
+        "move-in) has a 95%% CI half-width within P of its mean, e.g. 0.05",
+    )
+    compare.add_argument(
+        "--max-reps", type=_positive_int, default=200, help="most replications with --precision (default 200)"
+    )
+    compare.add_argument("--seed", type=_seed, default=1, help="seed of the first replication (default 1)")
+    compare.add_argument("--out", help="output folder (default out/compare/<first>-vs-<second>...)")
+    _add_run_options(compare)
+    compare.set_defaults(func=cmd_compare)
+
+    sweep = sub.add_parser("sweep", help="run a grid of rule values x replications from a sweep file")
+    sweep.add_argument("sweep", metavar="SWEEP.toml", help="sweep file, e.g. scenarios/sweeps/cap.toml")
+    sweep.add_argument("--reps", type=_positive_int, help="replications per cell (default: the file's reps)")
+    sweep.add_argument("--seed", type=_seed, help="seed of the first replication (default: the file's seed)")
+    sweep.add_argument("--out", help="output folder (default out/sweeps/<sweep file name>)")
+    sweep.add_argument(
+        "--figure",
+        dest="figures",
+        action="append",
+        metavar="NAME",
+        help="figure to print (repeatable; default the mean and 90th percentile wait, waiting list, "
+        "occupancy, lapses and capped exits); every figure is written to the files",
+    )
+    _add_run_options(sweep)
+    sweep.set_defaults(func=cmd_sweep)
+
+    bench = sub.add_parser("bench", help="time one replication against a bare SimPy loop, or a sweep")
+    bench.add_argument("--seed", type=_seed, default=1, help="seed (default 1)")
     bench.add_argument("--scenario", default=str(BASELINE), help="scenario to time (default the baseline)")
+    bench.add_argument(
+        "--sweep",
+        action="store_true",
+        help="instead: replications per second of a sweep of --reps replications "
+        "with 1 and with --workers workers",
+    )
+    bench.add_argument("--reps", type=_positive_int, default=20, help="replications of --sweep (default 20)")
+    bench.add_argument(
+        "--workers", type=_positive_int, default=2, help="parallel workers of --sweep (default 2)"
+    )
     bench.set_defaults(func=cmd_bench)
     return parser
 
@@ -99,6 +220,72 @@ def _write(results, out_dir) -> str:
     finally:
         signal.signal(signal.SIGINT, previous)
     return str(out_dir)
+
+
+def _write_frames(frames: dict, out_dir: Path) -> str:
+    """Write ``{file name: DataFrame}`` into ``out_dir`` atomically, with Ctrl-C held off."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, df in frames.items():
+            write_frame(df, out_dir / name)
+    except OSError as err:
+        raise UserError(f"{out_dir}: cannot write outputs: {err.strerror or err}") from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return str(out_dir)
+
+
+def _make_dir(out_dir: Path, what: str = "output folder") -> None:
+    try:  # fail before simulating, not after
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"{out_dir}: cannot create the {what}: {err.strerror or err}") from None
+
+
+def _store(args) -> ResultStore:
+    store = ResultStore(args.store)
+    _make_dir(store.root, "result store")
+    return store
+
+
+def _scheduler(args) -> str | None:
+    address = resolve_scheduler(args.scheduler)
+    if address and args.workers:
+        print(
+            f"note: --workers is ignored: replications run on the Dask scheduler {address}", file=sys.stderr
+        )
+    return address
+
+
+def _seeds(first: int, n: int) -> str:
+    return f"{first}" if n == 1 else f"{first}–{first + n - 1}"
+
+
+def _report_failures(failures) -> None:
+    for failure in failures:
+        print(failure.line(), file=sys.stderr)
+
+
+def _finish(batch_like, store, out_dir, wrote: bool, total: int) -> int:
+    """The closing lines of compare and sweep; the exit status."""
+    if batch_like.interrupted:
+        finished = batch_like.reused + batch_like.computed
+        where = f"; partial outputs written to {out_dir}" if wrote else ""
+        print(
+            f"interrupted: {finished} of {total} replications finished and kept in {store.root}{where}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    if batch_like.failures:
+        print(
+            f"{len(batch_like.failures)} of {total} replications failed "
+            f"(the others are kept in {store.root}); run the same command again to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _heading(params, results, lang: str) -> str:
@@ -162,19 +349,209 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    if len(args.scenarios) < 2:
+        raise UserError(
+            "compare: scenarios: give at least two scenarios to compare (the first is the reference)"
+        )
+    params_list = [_load(name) for name in args.scenarios]
+    names = [p.name for p in params_list]
+    out_dir = Path(args.out) if args.out else Path("out") / "compare" / "-vs-".join(names)
+    _make_dir(out_dir)
+    store = _store(args)
+    scheduler = _scheduler(args)
+    reps = None if args.precision else (args.reps or 10)
+    cmp = run_comparison(
+        params_list,
+        seed=args.seed,
+        reps=reps,
+        precision=args.precision,
+        max_reps=args.max_reps,
+        store=store,
+        workers=args.workers,
+        scheduler=scheduler,
+        recompute=args.recompute,
+    )
+    total = len(params_list) * cmp.reps
+    _report_failures(cmp.failures)
+    wrote = False
+    if len(cmp.replications):
+        n, lang = cmp.reps, args.lang
+        if lang == "zh":
+            print(
+                f"情景比较：每个情景{n}{term('table.replications', lang)}，"
+                f"{term('table.seeds', lang)} {_seeds(args.seed, n)}"
+            )
+        else:
+            print(
+                f"Comparison: {n} {term('table.replications', lang)} of each scenario, "
+                f"{term('table.seeds', lang)} {_seeds(args.seed, n)}"
+            )
+        print(term("table.crn", lang))
+        for p, name in zip(params_list, cmp.names, strict=True):
+            about = "; ".join(x for x in (p.description, p.reference) if x)
+            print(f"  {name}: {about}" if about else f"  {name} ({p.source})")
+        print()
+        print(format_comparison(cmp.table, lang))
+        if cmp.precision is not None:
+            widths = ", ".join(f"{name} {h:.1%}" for name, h in cmp.half_widths.items())
+            what = f"the 95% CI half-width of {PRECISION_FIGURE} (as a share of its mean)"
+            if cmp.precision_reached:
+                print(
+                    f"precision {cmp.precision:.1%} reached after {n} replications ({cmp.rounds} rounds): "
+                    f"{what}: {widths}"
+                )
+            elif cmp.precision_reached is False:
+                print(
+                    f"precision {cmp.precision:.1%} not reached within --max-reps {args.max_reps}: "
+                    f"{what}: {widths}"
+                )
+        frames = {
+            "comparison.csv": cmp.table,
+            "replications.parquet": cmp.replications,
+            "daily.parquet": cmp.daily,
+        }
+        where = _write_frames(frames, out_dir)
+        wrote = True
+        print(_store_line(cmp, store, total))
+        print(f"outputs: {where}")
+    else:
+        print(_store_line(cmp, store, total), file=sys.stderr)
+    return _finish(cmp, store, out_dir, wrote, total)
+
+
+def _store_line(run, store, total: int) -> str:
+    ran = f"ran {run.computed}" + (f" on {run.backend}" if run.computed and run.backend else "")
+    parts = [f"store {store.root}: reused {run.reused} of {total} replications", ran]
+    if run.failures:
+        parts.append(f"{len(run.failures)} failed")
+    if run.ignored:
+        parts.append(f"{run.ignored} unreadable store files ignored and recomputed")
+    return ", ".join(parts)
+
+
+def cmd_sweep(args) -> int:
+    sweep = load_sweep(args.sweep, reps=args.reps, seed=args.seed)
+    figures = args.figures or [f for f in DEFAULT_FIGURES if f in SUMMARY_FIGURES]
+    for figure in figures:
+        if figure not in SUMMARY_FIGURES:
+            close = difflib.get_close_matches(figure, SUMMARY_FIGURES, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UserError(f"--figure: {figure}: unknown figure{hint}")
+    out_dir = Path(args.out) if args.out else Path("out") / "sweeps" / Path(args.sweep).stem
+    _make_dir(out_dir)
+    store = _store(args)
+    scheduler = _scheduler(args)
+    lang = args.lang
+    cells, reps = len(sweep.cells), sweep.reps
+    total = cells * reps
+    sweep_run = run_sweep(sweep, store, workers=args.workers, scheduler=scheduler, recompute=args.recompute)
+    _report_failures(sweep_run.failures)
+    wrote = False
+    if len(sweep_run.replications):
+        seeds = f"{term('table.seeds', lang)} {_seeds(sweep.seed, reps)}"
+        if lang == "zh":
+            print(
+                f"参数扫描 {sweep.source}：基准情景 {sweep.base.name}，{cells}{term('table.cells', lang)} × "
+                f"{reps}{term('table.replications', lang)}，{seeds}"
+            )
+        else:
+            print(
+                f"Sweep {sweep.source}: base {sweep.base.name}, {cells} {term('table.cells', lang)} × "
+                f"{reps} {term('table.replications', lang)}, {seeds}"
+            )
+        if sweep.description:
+            print(f"  {sweep.description}")
+        print()
+        print(format_cells(sweep_run.cells, sweep.keys, figures, lang))
+        print()
+        where = _write_frames(
+            {
+                "replications.parquet": sweep_run.replications,
+                "cells.csv": sweep_run.cells,
+                "daily.parquet": sweep_run.daily,
+            },
+            out_dir,
+        )
+        wrote = True
+        print(_store_line(sweep_run, store, total))
+        print(f"outputs: {where}")
+    else:
+        print(_store_line(sweep_run, store, total), file=sys.stderr)
+    return _finish(sweep_run, store, out_dir, wrote, total)
+
+
+def _machine_line() -> str:
+    processor = platform.processor() or platform.machine()
+    return (
+        f"machine: {processor}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"SimPy {simpy.__version__}, Mesa {mesa.__version__}"
+    )
+
+
+def bench_sweep(args) -> int:
+    params = _load(args.scenario)
+    print(_machine_line())
+    print(
+        f"sweep bench: {params.name}, {args.reps} replications "
+        f"(seeds {_seeds(args.seed, args.reps)}), no store"
+    )
+    tasks = [Task(params, args.seed + r, label=params.name) for r in range(args.reps)]
+    rates, outcomes = {}, {}
+    for workers in dict.fromkeys((1, args.workers)):
+        t0 = time.perf_counter()
+        batch = run_tasks(tasks, None, workers=workers, desc=f"{workers} worker{'s' * (workers > 1)}")
+        seconds = time.perf_counter() - t0
+        if batch.interrupted:
+            raise KeyboardInterrupt
+        for failure in batch.failures:
+            print(failure.line(), file=sys.stderr)
+        done = len(batch.results)
+        rates[workers] = done / seconds
+        outcomes[workers] = {k: summary for k, (summary, _) in batch.results.items()}
+        word = "worker: " if workers == 1 else "workers:"
+        print(
+            f"  {workers} {word} {done} replications in {seconds:6.1f} s: "
+            f"{rates[workers]:.3f} replications/s ({batch.backend}; "
+            f"{batch.busy_seconds / max(done, 1):.2f} s per replication inside a worker)"
+        )
+    if args.workers > 1:
+        speedup = rates[args.workers] / rates[1]
+        print(
+            f"  parallel efficiency with {args.workers} workers: {speedup / args.workers:.0%} "
+            f"(speed-up {speedup:.2f}x)"
+        )
+        same = _same_summaries(outcomes[1], outcomes[args.workers])
+        print(f"  results identical with 1 and {args.workers} workers: {'yes' if same else 'NO'}")
+        if not same:
+            return 1
+    return 0
+
+
+def _same_summaries(a: dict, b: dict) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for key in a:
+        x, y = a[key], b[key]
+        if x.keys() != y.keys():
+            return False
+        for f in x:
+            if not (x[f] == y[f] or (math.isnan(x[f]) and math.isnan(y[f]))):
+                return False
+    return True
+
+
 def _peak_rss_kib() -> float:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 1024 if sys.platform == "darwin" else rss  # bytes on macOS, KiB on Linux
 
 
 def cmd_bench(args) -> int:
+    if args.sweep:
+        return bench_sweep(args)
     params = _load(args.scenario)
-    processor = platform.processor() or platform.machine()
-    print(
-        f"machine: {processor}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"SimPy {simpy.__version__}, Mesa {mesa.__version__}"
-    )
+    print(_machine_line())
     r = simulate(params, args.seed)
     engine_rate = r.events / r.wall_seconds
     print(
@@ -199,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv or DEFAULT_ARGS)
     try:
         return args.func(args)
-    except (ScenarioError, UserError) as err:
+    except (ScenarioError, UserError, RunnerError) as err:
         message = " ".join(str(err).splitlines())
         print(f"error: {message}", file=sys.stderr)
         return 2

@@ -109,26 +109,37 @@ def summary_table(results_or_summary_df, confidence: float = CONFIDENCE) -> pd.D
     rows = []
     for fig in figures:
         values = pd.to_numeric(df[fig], errors="coerce").to_numpy(dtype=float)
-        values = values[~np.isnan(values)]
-        n = len(values)
-        mean = float(values.mean()) if n else math.nan
-        sd = low = high = math.nan
-        if n >= 2:
-            sd = float(values.std(ddof=1))
-            # t.interval(confidence, n - 1, loc=mean, scale=sem), written out so that sd == 0 gives a
-            # zero-width interval instead of scipy's NaN for scale 0.
-            half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * float(stats.sem(values))
-            low, high = mean - half, mean + half
-        rows.append((fig, mean, low, high, sd, n))
+        rows.append((fig, *t_interval(values, confidence)))
     out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     out["n"] = out["n"].astype("int64")
     return out
 
 
+def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float, float, int]:
+    """Mean and Student-t confidence interval of ``values`` (NaN left out).
+
+    Returns:
+        ``(mean, ci_low, ci_high, sd, n)``; with ``n == 1`` the interval and ``sd`` are NaN, with
+        ``n == 0`` everything but ``n``; ``sd == 0`` gives a zero-width interval.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    n = len(values)
+    mean = float(values.mean()) if n else math.nan
+    sd = low = high = math.nan
+    if n >= 2:
+        sd = float(values.std(ddof=1))
+        # t.interval(confidence, n - 1, loc=mean, scale=sem), written out so that sd == 0 gives a
+        # zero-width interval instead of scipy's NaN for scale 0.
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * float(stats.sem(values))
+        low, high = mean - half, mean + half
+    return mean, low, high, sd, n
+
+
 # ---------------------------------------------------------------- writing
 
 
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+def atomic_write(path: Path, write: Callable[[str], None]) -> None:
     """Write ``path`` through a temporary file in the same folder, then rename it into place."""
     tmp = str(path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"))
     try:
@@ -140,6 +151,16 @@ def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
         except OSError:
             pass
         raise
+
+
+def write_frame(df: pd.DataFrame, path) -> Path:
+    """Write ``df`` atomically as Parquet or CSV (by the file's suffix), without the index."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+    else:
+        atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+    return path
 
 
 def _with_seed(frames: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
@@ -167,11 +188,11 @@ def write_outputs(results: list[SimulationResult], out_dir) -> list[Path]:
     for name in TABLE_FILES:
         df = _with_seed([(r.seed, getattr(r, name)) for r in results])
         path = out / f"{name}.parquet"
-        _atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
+        atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
         written.append(path)
     summary = summary_frame(results)
     for path, df in ((out / "summary.csv", summary), (out / "summary_ci.csv", summary_table(summary))):
-        _atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
+        atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
         written.append(path)
     return written
 
@@ -179,12 +200,14 @@ def write_outputs(results: list[SimulationResult], out_dir) -> list[Path]:
 # ---------------------------------------------------------------- printing
 
 
-def _fmt(x: float, unit: str | None, na: str) -> str:
+def format_value(x: float, unit: str | None, na: str, sign: bool = False) -> str:
     if x is None or not math.isfinite(x):
         return na
     digits = 3 if unit == "share" else 0 if unit in ("days", "households", "units") else 2
     text = f"{x:,.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text  # no "-0"
+    if float(text.replace(",", "")) == 0:
+        return text.removeprefix("-")  # no "-0", no "+0"
+    return "+" + text if sign and not text.startswith("-") else text
 
 
 def _width(text: str) -> int:
@@ -219,22 +242,28 @@ def format_table(table: pd.DataFrame, lang: str = "en") -> str:
             name = rec.figure
         unit = unit_of(rec.figure)
         if math.isfinite(rec.ci_low) and math.isfinite(rec.ci_high):
-            ci = f"[{_fmt(rec.ci_low, unit, na)}, {_fmt(rec.ci_high, unit, na)}]"
+            ci = f"[{format_value(rec.ci_low, unit, na)}, {format_value(rec.ci_high, unit, na)}]"
         else:
             ci = na
-        row = [name, _fmt(rec.mean, unit, na), ci]
+        row = [name, format_value(rec.mean, unit, na), ci]
         if show_n:
             row.append(str(rec.n))
         rows.append(row)
+    return render_table(header, rows)
+
+
+def render_table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
+    """Plain-text columns: the first ``left`` columns left-aligned, the others right-aligned, a rule
+    under the header; CJK characters count as two columns."""
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for i, r in enumerate([header, *rows]):
-        cells = [_pad(r[0], widths[0])] + [
-            _pad(c, w, right=True) for c, w in zip(r[1:], widths[1:], strict=True)
-        ]
+        cells = [_pad(c, w, right=j >= left) for j, (c, w) in enumerate(zip(r, widths, strict=True))]
         lines.append("  ".join(cells).rstrip())
         if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
+            lines.append(
+                "  ".join(("-" if h else " ") * w for h, w in zip(header, widths, strict=True)).rstrip()
+            )
     return "\n".join(lines)
 
 

@@ -184,7 +184,9 @@ def test_past_the_table_working_days_are_monday_to_friday():
     cal = WorkCalendar("2024-03-01", 30)
     t = cal.covered_days + 0.25
     got = cal.add_working_days(t, 3)
-    weekdays = [d for d in range(int(t) + 1, int(t) + 10) if (cal.start_date + dt.timedelta(days=d)).weekday() < 5]
+    weekdays = [
+        d for d in range(int(t) + 1, int(t) + 10) if (cal.start_date + dt.timedelta(days=d)).weekday() < 5
+    ]
     assert got == weekdays[2] + 0.25
 
 

@@ -14,7 +14,8 @@ from sim import audit, load_scenario, simulate
 from sim.model import HousingModel
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = sorted((ROOT / "scenarios").rglob("*.toml"))
+# scenarios/sweeps/ holds sweep files (analysis.sweep), not scenarios
+SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*.toml") if p.parent.name != "sweeps")
 SHORT = {"calendar.horizon_years": 4}
 
 #: What describes a new application, independent of everything that happens to it afterwards.

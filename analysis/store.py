@@ -1,0 +1,148 @@
+"""The result store: one file per finished replication, so that nothing computed is lost or redone.
+
+A replication's result (its summary figures and its daily table, not the households table) is kept
+under a key that hashes everything it depends on: the fully resolved scenario (``params.to_dict()`` as
+canonical JSON: sorted keys, no whitespace), the seed and the engine (:func:`engine_id`: the version
+``sim.ENGINE_VERSION`` plus a fingerprint of the engine's source files, so that an edit to ``sim/``
+that forgot to bump the version still never serves results of the old code). The scenario's name,
+description and file do not enter the key: two files that resolve to the same rules share their results.
+
+    store = ResultStore("out/.store")
+    key = result_key(params, seed)
+    store.put(key, summary, daily, seed=seed)      # atomic: temporary file + os.replace
+    found = store.get(key)                         # None if absent, unreadable or not this key's
+
+Each result is one Parquet file ``<root>/<key[:2]>/<key>.parquet``: the daily table, with the summary
+figures and the key in the file's metadata. A file is read as a result only if it parses whole and its
+metadata names its own key, so a file cut short by a crash is ignored (and recomputed), never read.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import sim
+
+META_KEY = b"prh_result"
+DEFAULT_STORE = Path("out") / ".store"
+
+
+def _canonical(obj: object) -> str:
+    """Canonical JSON: sorted keys, no whitespace, whole floats as integers (``2.0`` as ``2``, the same
+    rule), inf as ``Infinity``."""
+    return json.dumps(_normal(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+
+
+def _normal(obj: object) -> object:
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) < 2**53:
+        return int(obj)
+    if isinstance(obj, dict):
+        return {str(k): _normal(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_normal(v) for v in obj]
+    return obj
+
+
+@functools.cache
+def _source_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of the engine's source files (``sim/*.py``), as loaded."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(sim.__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+_source_fingerprint()  # at import, as close as possible to the code this process runs
+
+
+def engine_id() -> str:
+    """The engine a result comes from: ``<sim.ENGINE_VERSION>+<fingerprint of sim/*.py>``."""
+    return f"{sim.ENGINE_VERSION}+{_source_fingerprint()}"
+
+
+def scenario_hash(params: sim.Params, engine_version: str | None = None) -> str:
+    """SHA-256 (hex) of the resolved scenario and the engine (default :func:`engine_id`)."""
+    version = engine_id() if engine_version is None else engine_version
+    text = _canonical({"engine": version, "params": params.to_dict()})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def result_key(params: sim.Params, seed: int, engine_version: str | None = None) -> str:
+    """SHA-256 (hex) of the resolved scenario, the seed and the engine version."""
+    text = _canonical({"scenario": scenario_hash(params, engine_version), "seed": int(seed)})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _json_number(x: object) -> object:
+    """A summary value as JSON can carry it exactly (NaN and inf as strings, read back by float())."""
+    x = float(x)
+    return x if math.isfinite(x) else repr(x)
+
+
+class ResultStore:
+    """Finished replications on disk, one atomic file each (see the module docstring)."""
+
+    def __init__(self, root: str | Path = DEFAULT_STORE):
+        self.root = Path(root)
+        self.ignored = 0  # files found but unreadable or not the key's, since this store was opened
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.parquet"
+
+    def put(self, key: str, summary: dict[str, float], daily: pd.DataFrame, seed: int) -> Path:
+        """Store one replication's result under ``key`` (atomically: a reader sees all of it or nothing)."""
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "key": key,
+            "seed": int(seed),
+            "engine": engine_id(),
+            "figures": list(summary),
+            "summary": {k: _json_number(v) for k, v in summary.items()},
+        }
+        table = pa.Table.from_pandas(daily, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: _canonical(meta)})
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            pq.write_table(table, tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        return path
+
+    def get(self, key: str) -> tuple[dict[str, float], pd.DataFrame] | None:
+        """The stored (summary, daily) of ``key``; None when absent, unreadable or holding another key."""
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            table = pq.read_table(path)
+            meta = json.loads(table.schema.metadata[META_KEY])
+            if meta["key"] != key:
+                raise ValueError("not this key's result")
+            summary = {k: float(meta["summary"][k]) for k in meta["figures"]}
+            daily = table.to_pandas()
+        except Exception:  # cut short, garbled, foreign: recompute
+            self.ignored += 1
+            return None
+        return summary, daily
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __repr__(self) -> str:
+        return f"ResultStore({str(self.root)!r})"

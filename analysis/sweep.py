@@ -1,0 +1,367 @@
+"""Sweeps: a grid of rule values × replications, from a small TOML file.
+
+    base = "baseline"                 # a scenario name (scenarios/) or a path
+    reps = 20                         # replications per cell; seeds seed, seed + 1, ...
+    seed = 1
+    description = "..."              # optional
+    [grid]
+    "lease.max_total_years" = [4, 6, 8, 10]                      # a list of values
+    "queue.validity_years" = {start = 1, stop = 3, step = 0.5}   # a range: 1, 1.5, 2, 2.5, 3
+
+A range runs ``start, start + step, ...`` up to ``stop``; ``stop`` itself is included when it lands
+on the grid (within 1e-9 of a step), so ``{start = 1, stop = 3, step = 0.5}`` gives 5 values and
+``{start = 1, stop = 2.9, step = 0.5}`` gives 1 … 2.5. Values are rounded to 10 decimals; a range of
+whole numbers gives whole numbers. The cells are every combination of the grid's values (the first
+key varies slowest). Every grid value is checked by the scenario loader, as a ``--set`` would be,
+before anything runs; a bad one is reported as ``<sweep file>: <key>: <problem>``.
+
+The base may be found next to the sweep file, in the working directory, in ``scenarios/`` or from the
+project's root (``base = "scenarios/baseline.toml"`` works from anywhere).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim import ScenarioError, load_scenario
+from sim.parameters import SCENARIOS_DIR, scenario_path
+
+from .compare import figure_order
+from .replications import format_value, render_table, summary_table
+from .runner import Failure, ResultStore, Task, run_tasks
+from .terms import label, term, unit_of
+
+SWEEP_KEYS = ("base", "reps", "seed", "grid", "description", "reference", "name")
+RANGE_KEYS = ("start", "stop", "step")
+MAX_VALUES = 1000  # values of one swept key
+CELL_COLUMNS = ("figure", "mean", "ci_low", "ci_high", "n")
+DEFAULT_FIGURES = (
+    "wait_apply_to_movein_mean",
+    "wait_apply_to_movein_p90",
+    "waiting_mean",
+    "occupancy_rate",
+    "lapse_rate",
+    "capped_exits",
+)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _describe(x: object) -> str:
+    if isinstance(x, bool):
+        return "boolean " + ("true" if x else "false")
+    if isinstance(x, int | float):
+        return f"number {x}"
+    if isinstance(x, str):
+        return f'string "{x}"'
+    return {list: "a list", dict: "a table"}.get(type(x), type(x).__name__)
+
+
+@dataclass
+class Sweep:
+    """A checked sweep file."""
+
+    source: str  # the file, as shown in messages
+    base: sim.Params
+    reps: int
+    seed: int
+    grid: dict[str, list]  # swept key -> its values, in file order
+    description: str = ""
+    cells: list[tuple[dict, sim.Params]] = field(default_factory=list)  # (cell values, params)
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.grid)
+
+    def tasks(self) -> list[Task]:
+        return [
+            Task(params, s, label=cell_label(cell))
+            for cell, params in self.cells
+            for s in range(self.seed, self.seed + self.reps)
+        ]
+
+
+def cell_label(cell: dict) -> str:
+    return ", ".join(f"{k}={_show(v)}" for k, v in cell.items())
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _integral(x: object) -> bool:
+    return isinstance(x, float) and x.is_integer()
+
+
+def _whole(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _number(source: str, where: str, x: object) -> float:
+    if not isinstance(x, int | float) or isinstance(x, bool):
+        raise ScenarioError(f"{source}: {where}: expected a number, got {_describe(x)}")
+    if not math.isfinite(x):
+        raise ScenarioError(f"{source}: {where}: must be finite, got {x}")
+    return x
+
+
+def grid_range(source: str, key: str, spec: dict) -> list:
+    """The values of a ``{start, stop, step}`` range (see the module docstring)."""
+    for name in spec:
+        if name not in RANGE_KEYS:
+            raise ScenarioError(
+                f'{source}: grid.{key}: unknown entry "{name}" (expected a list of values or a table '
+                "{start, stop, step})"
+            )
+    for name in RANGE_KEYS:
+        if name not in spec:
+            raise ScenarioError(
+                f'{source}: grid.{key}: missing entry "{name}" of the range {{start, stop, step}}'
+            )
+    start, stop, step = (_number(source, f"grid.{key}.{n}", spec[n]) for n in RANGE_KEYS)
+    if step <= 0:
+        raise ScenarioError(f"{source}: grid.{key}.step: must be positive, got {step}")
+    if stop < start:
+        raise ScenarioError(f"{source}: grid.{key}.stop: must be at least start ({start}), got {stop}")
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > MAX_VALUES:
+        raise ScenarioError(f"{source}: grid.{key}: the range gives {count} values, more than {MAX_VALUES}")
+    whole = all(_whole(x) for x in (start, step))
+    return [start + i * step if whole else round(start + i * step, 10) for i in range(count)]
+
+
+def _find_base(text: str, folder: Path, source: str) -> Path:
+    for where in (folder, Path.cwd(), SCENARIOS_DIR.parent):
+        try:
+            return scenario_path(text, where)
+        except ScenarioError:
+            continue
+    raise ScenarioError(f'{source}: base: no such scenario "{text}"')
+
+
+def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = None) -> Sweep:
+    """Read and check a sweep file, its base and every cell, before anything runs.
+
+    Args:
+        reps, seed: replace the file's ``reps`` / ``seed`` (command-line options).
+
+    Raises:
+        ScenarioError: one line ``<file>: <key>: <problem>``.
+    """
+    path = Path(path)
+    source = _display(path)
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except FileNotFoundError:
+        raise ScenarioError(f"{source}: no such sweep file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{source}: is a folder, not a sweep file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{source}: invalid TOML: {' '.join(str(err).split())}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{source}: invalid TOML: not UTF-8 text") from None
+    except OSError as err:
+        raise ScenarioError(f"{source}: cannot read: {err.strerror}") from None
+
+    for key in doc:
+        if key not in SWEEP_KEYS:
+            raise ScenarioError(
+                f"{source}: {key}: unknown key (a sweep file holds base, reps, seed, description and [grid])"
+            )
+    for key in ("description", "reference", "name"):
+        if key in doc and not isinstance(doc[key], str):
+            raise ScenarioError(f"{source}: {key}: expected a string, got {_describe(doc[key])}")
+    if "base" not in doc:
+        raise ScenarioError(f'{source}: base: missing (the scenario the sweep starts from, e.g. "baseline")')
+    if not isinstance(doc["base"], str):
+        raise ScenarioError(f"{source}: base: expected a scenario name or path, got {_describe(doc['base'])}")
+
+    reps = doc.get("reps", 10) if reps is None else reps
+    if not _whole(reps) or reps < 1:
+        raise ScenarioError(f"{source}: reps: must be a whole number of at least 1, got {_describe(reps)}")
+    seed = doc.get("seed", 1) if seed is None else seed
+    if not _whole(seed) or seed < 0:
+        raise ScenarioError(f"{source}: seed: must be a whole number of at least 0, got {_describe(seed)}")
+
+    if "grid" not in doc:
+        raise ScenarioError(f"{source}: grid: missing (a table of swept keys and their values)")
+    if not isinstance(doc["grid"], dict):
+        raise ScenarioError(f"{source}: grid: expected a table of swept keys, got {_describe(doc['grid'])}")
+    if not doc["grid"]:
+        raise ScenarioError(f"{source}: grid: empty (name at least one key and its values)")
+
+    base = load_scenario(_find_base(doc["base"], path.parent, source))  # the base's own errors name it
+    grid = {}
+    for key, spec in _flatten(doc["grid"]):
+        if key not in base.keys():
+            base.with_overrides({key: None}, source=source)  # raises the loader's unknown-key message
+        if isinstance(spec, dict):
+            values = grid_range(source, key, spec)
+        elif isinstance(spec, list):
+            values = list(spec)
+            if not values:
+                raise ScenarioError(f"{source}: {key}: empty list of values")
+        else:
+            raise ScenarioError(
+                f"{source}: {key}: expected a list of values or a table {{start, stop, step}}, "
+                f"got {_describe(spec)}"
+            )
+        seen = []
+        for value in values:
+            checked = base.with_overrides({key: value}, source=source)  # the loader's own message
+            normal = checked.value(key) if not checked.is_dated(key) else value
+            if normal in seen:
+                raise ScenarioError(f"{source}: {key}: value {_show(value)} appears twice")
+            seen.append(normal)
+        grid[key] = values
+
+    sweep = Sweep(source, base, reps, seed, grid, doc.get("description", ""))
+    for combo in itertools.product(*grid.values()):
+        cell = dict(zip(grid, combo, strict=True))
+        sweep.cells.append((cell, base.with_overrides(cell, source=source)))
+    return sweep
+
+
+def _flatten(grid: dict, prefix: str = ""):
+    """Grid entries as (dotted key, spec): ``"lease.max_total_years" = [...]`` and ``[grid.lease]
+    max_total_years = [...]`` both name ``lease.max_total_years``."""
+    for name, spec in grid.items():
+        key = prefix + name
+        if isinstance(spec, dict) and not (set(spec) & set(RANGE_KEYS)) and spec:
+            yield from _flatten(spec, key + ".")
+        else:
+            yield key, spec
+
+
+# ---------------------------------------------------------------- results
+
+
+def _column(values: list) -> list:
+    """A swept key's values as a table column: scalars as they are, other values as JSON text."""
+    if all(isinstance(v, bool | int | float | str) for v in values):
+        return list(values)
+    return [_show(v) for v in values]
+
+
+@dataclass
+class SweepRun:
+    sweep: Sweep
+    replications: pd.DataFrame  # swept keys, seed, every figure (finished replications only)
+    cells: pd.DataFrame  # swept keys, figure, mean, ci_low, ci_high, n
+    daily: pd.DataFrame  # swept keys, seed, the daily table
+    reused: int = 0
+    computed: int = 0
+    total: int = 0
+    ignored: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    interrupted: bool = False
+    store_line: str = ""
+    backend: str = ""
+
+
+def run_sweep(
+    sweep: Sweep,
+    store: ResultStore | None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    recompute: bool = False,
+) -> SweepRun:
+    """Run every cell × replication not already stored; tabulate what finished."""
+    name = Path(sweep.source).stem
+    batch = run_tasks(
+        sweep.tasks(), store, workers, scheduler, progress, desc=f"sweep {name}", recompute=recompute
+    )
+    keys = sweep.keys
+    columns = {
+        key: dict(zip(map(_show, values), _column(values), strict=True)) for key, values in sweep.grid.items()
+    }
+    per_cell = []  # (shown values of the cell, [(seed, summary, daily)])
+    for cell, params in sweep.cells:
+        shown = [columns[key][_show(cell[key])] for key in keys]
+        found = []
+        for s in range(sweep.seed, sweep.seed + sweep.reps):
+            result = batch.results.get(Task(params, s).key)
+            if result is not None:
+                found.append((s, *result))
+        per_cell.append((shown, found))
+    figures = figure_order(summary for _, found in per_cell for _, summary, _ in found)
+
+    rows, daily, cell_rows = [], [], []
+    for shown, found in per_cell:
+        cell_reps = pd.DataFrame(
+            [(s, *(summary.get(f, np.nan) for f in figures)) for s, summary, _ in found],
+            columns=["seed", *figures],
+        )
+        for rec in summary_table(cell_reps).itertuples(index=False):
+            cell_rows.append((*shown, rec.figure, rec.mean, rec.ci_low, rec.ci_high, rec.n))
+        for s, summary, day_table in found:
+            rows.append((*shown, s, *(summary.get(f, np.nan) for f in figures)))
+            df = day_table.copy()
+            df.insert(0, "seed", np.int64(s))
+            for i, (key, value) in enumerate(zip(keys, shown, strict=True)):
+                df.insert(i, key, value)
+            daily.append(df)
+    reps = pd.DataFrame(rows, columns=[*keys, "seed", *figures])
+    reps["seed"] = reps["seed"].astype("int64")
+    day = pd.concat(daily, ignore_index=True) if daily else pd.DataFrame(columns=[*keys, "seed"])
+    cells = pd.DataFrame(cell_rows, columns=[*keys, *CELL_COLUMNS])
+    cells["n"] = cells["n"].astype("int64")
+    return SweepRun(
+        sweep,
+        reps,
+        cells,
+        day,
+        reused=batch.reused,
+        computed=batch.computed,
+        total=batch.total,
+        ignored=batch.ignored,
+        failures=batch.failures,
+        interrupted=batch.interrupted,
+        store_line=batch.store_line(store),
+        backend=batch.backend,
+    )
+
+
+def format_cells(cells: pd.DataFrame, keys: list[str], figures, lang: str = "en") -> str:
+    """Per figure, one line per cell: the swept values, mean, 95 % CI and n."""
+    na = term("table.na", lang)
+    blocks = []
+    for fig in figures:
+        part = cells[cells["figure"] == fig]
+        if part.empty:
+            continue
+        unit = unit_of(fig)
+        try:
+            title = label(fig, lang)
+        except KeyError:
+            title = fig
+        header = [*keys, term("table.mean", lang), term("table.ci95", lang), term("table.n", lang)]
+        rows = []
+        for rec in part.itertuples(index=False):
+            values = [_show(int(v) if _integral(v) else v) for v in rec[: len(keys)]]
+            mean, low, high, n = rec[-4], rec[-3], rec[-2], rec[-1]
+            ok = math.isfinite(low) and math.isfinite(high)
+            ci = f"[{format_value(low, unit, na)}, {format_value(high, unit, na)}]" if ok else na
+            rows.append([*values, format_value(mean, unit, na), ci, str(n)])
+        blocks.append(title + "\n" + render_table(header, rows, left=0))
+    return "\n\n".join(blocks)
