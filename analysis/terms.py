@@ -101,6 +101,18 @@ TERMS: dict[str, Term] = {
     "table.na": Term("无", "n/a"),
     "table.replications": Term("次重复", "replications"),
     "table.seeds": Term("随机种子", "seeds"),
+    # comparisons and sweeps ({base} is the first scenario's name)
+    "table.scenario": Term("情景", "Scenario"),
+    "table.difference": Term("与{base}之差", "Difference from {base}"),
+    "table.diff_ci95": Term("差值95%置信区间", "95% CI of difference"),
+    "table.crn": Term(
+        "各情景使用相同的随机种子（共同随机数），差值按种子配对计算",
+        "every scenario runs on the same seeds (common random numbers); differences are paired by seed",
+    ),
+    "table.significant": Term(
+        "* 配对差值的95%置信区间不含0", "* the 95% CI of the paired difference excludes zero"
+    ),
+    "table.cells": Term("个组合", "cells"),
     # ------------------------------------------------------------ glossary of the measures
     "term.prh": Term("公共租赁住房", "public rental housing"),
     "term.application": Term("申请", "application"),
@@ -166,3 +178,192 @@ def label(key: str, lang: str) -> str:
         return text
     unit_text = term(f"unit.{unit}", lang)
     return f"{text}（{unit_text}）" if lang == "zh" else f"{text} ({unit_text})"
+
+
+# ---------------------------------------------------------------- charts and briefing (analysis.charts,
+# analysis.briefing). Templates hold {placeholders} filled with str.format.
+TERMS.update(
+    {
+        "unit.years": Term("年", "years"),
+        "unit.working_days": Term("工作日", "working days"),
+        "unit.m2": Term("平方米", "m²"),
+        "unit.percent": Term("%", "%"),
+        "unit.pp": Term("个百分点", "percentage points"),
+        # daily series
+        "daily.waiting": Term("轮候户数", "Households on the waiting list", "households"),
+        "daily.units_total": Term("已供应房源", "Rental units on line", "units"),
+        "daily.exits": Term("退出户数", "Exits", "households"),
+        # applicant groups (Art. 3, 4), as in wait_mean_<group>
+        "group.single": Term("单身申请人", "Single applicants"),
+        "group.family": Term("家庭申请人", "Family applicants"),
+        "group.employer": Term("单位申请职工", "Employer staff"),
+        "group.priority": Term("倾斜行业职工（第三条）", "Priority sectors (Art. 3)"),
+        "group.other_sector": Term("其他行业职工", "Other sectors"),
+        # exit reasons grouped for charts (Art. 17, 20, 23)
+        "exit_group.cap": Term("保障年限届满（第十七条）", "Total-tenure cap (Art. 17)"),
+        "exit_group.renewal": Term("未续租或续租审核未通过（第二十条）", "Not renewed (Art. 20)"),
+        "exit_group.other_housing": Term("获得其他住房", "Obtained other housing"),
+        "exit_group.life_change": Term("工作或婚姻状况变化", "Change of job or marital status"),
+        "exit_group.employer": Term("单位取消承租或迁出本区", "Employer withdrew or moved away"),
+        "exit_group.forced": Term("违规或拖欠租金被收回", "Forced: violations or arrears"),
+        "exit_group.other": Term("其他自愿退出", "Other voluntary exits"),
+        # summary statistics of the wait
+        "stat.mean": Term("平均值", "Mean"),
+        "stat.median": Term("中位数", "Median"),
+        "stat.p90": Term("第90百分位", "90th percentile"),
+        # words common to charts
+        "chart.year": Term("年份", "Year"),
+        "chart.reference": Term("参照情景", "reference"),
+        "chart.band": Term(
+            "线为{n}次重复的均值，阴影为95%置信区间（t分布）",
+            "Line: mean of {n} replications; band: 95% CI (Student t)",
+        ),
+        "chart.dots": Term(
+            "点为{n}次重复的均值，横线为95%置信区间（t分布）",
+            "Dot: mean of {n} replications; bar: 95% CI (Student t)",
+        ),
+        "chart.warmup": Term("预热期", "Warm-up"),
+        "chart.target": Term("“十四五”目标{n}套", "Target {n} units (14th five-year plan)"),
+        "chart.suppressed": Term(
+            "已隐去：入住少于{n}户（第二十七条）", "suppressed: fewer than {n} housed (Art. 27)"
+        ),
+        "chart.diff_panel": Term("与{base}之差（按种子配对）", "Difference from {base} (paired by seed)"),
+        "chart.level_panel": Term("各情景均值", "Mean of each scenario"),
+        "chart.gains": Term("← 等候缩短（受益）", "← shorter wait (gains)"),
+        "chart.loses": Term("等候延长（受损）→", "longer wait (loses) →"),
+        # the charts
+        "chart.waiting_list.title": Term(
+            "轮候户数与公租房房源供应", "Waiting list and rental housing supply"
+        ),
+        "chart.occupancy.title": Term("分配入住率（第二十九条）", "Allocation occupancy rate (Art. 29)"),
+        "chart.occupancy.axis": Term("已入住房源占已供应房源", "Occupied units, share of units on line"),
+        "chart.occupancy.note": Term(
+            "月度平均；过渡期内的房源计为已入住；",
+            "Monthly averages; units in transition count as occupied; ",
+        ),
+        "chart.wait_hist.title": Term(
+            "申请至入住等候时间分布", "Wait from application to move-in: distribution"
+        ),
+        "chart.wait_hist.x": Term("申请至入住等候时间", "Wait from application to move-in", "days"),
+        "chart.wait_hist.y": Term("占入住户数比例", "Share of households housed"),
+        "chart.wait_hist.note": Term(
+            "预热期后申请并已入住的申请户；每{bin}天一组；柱为{n}次重复的均值，误差线为95%置信区间",
+            "Households applying after the warm-up who moved in; {bin}-day bins; "
+            "bar: mean of {n} replications, whisker: 95% CI",
+        ),
+        "chart.wait_stats.title": Term(
+            "申请至入住等候时间：平均值、中位数与第90百分位",
+            "Wait from application to move-in: mean, median and 90th percentile",
+        ),
+        "chart.wait_stats.note": Term(
+            "小点为单次重复；大点与竖线为{n}次重复的均值及95%置信区间",
+            "Small dots: single replications; large dot and bar: mean of {n} and 95% CI",
+        ),
+        "chart.wait_days": Term("等候时间", "Wait", "days"),
+        "chart.mean_wait.title": Term(
+            "申请至入住平均等候时间（95%置信区间）", "Mean wait from application to move-in, with 95% CI"
+        ),
+        "chart.lapse.title": Term(
+            "准入资格逾期失效比例（第十九条）", "Share of qualifications that lapsed (Art. 19)"
+        ),
+        "chart.exits.title": Term("各类原因退出户数（每年）", "Exits by reason, per year"),
+        "chart.exits.y": Term("退出户数（户/年）", "Exits (households a year)"),
+        "chart.exits.note": Term(
+            "{n}次重复的均值；误差线为全年合计的95%置信区间；年度自{start}起算",
+            "Mean of {n} replications; whisker: 95% CI of the year's total; years counted from {start}",
+        ),
+        "chart.exits_total.title": Term("退出户数（每年）", "Exits per year"),
+        "chart.exit_reasons.title": Term("期内退出户数（按原因）", "Exits over the whole run, by reason"),
+        "chart.exit_reasons.x": Term("退出户数（户）", "Exits (households)"),
+        "chart.groups.title": Term(
+            "各类申请人的平均等候时间：谁受益、谁受损",
+            "Mean wait by group of applicants: who gains, who loses",
+        ),
+        "chart.groups.note": Term(
+            "申请至入住平均等候时间；点为{n}次重复的均值，横线为95%置信区间；入住少于{min_cell}户的组别已隐去",
+            "Mean wait from application to move-in; dot: mean of {n} replications, bar: 95% CI; "
+            "groups housing fewer than {min_cell} are suppressed",
+        ),
+        "chart.sweep_line.title": Term("{figure}随{key}的变化", "{figure}, by {key}"),
+        "chart.sweep_heat.note": Term(
+            "每格为{n}次重复的均值（±95%置信区间半宽）",
+            "Each cell: mean of {n} replications (± half-width of the 95% CI)",
+        ),
+        "chart.sweep.by": Term("{key} =", "{key} ="),
+        "chart.sweep.averaged": Term("其他扫描参数取平均", "averaged over the other swept keys"),
+        # swept keys commonly used (a key without an entry is shown as its dotted name)
+        "key.lease.max_total_years": Term("累计保障年限上限", "Cap on total tenure", "years"),
+        "key.queue.validity_years": Term("准入资格有效期", "Qualification validity", "years"),
+        "key.review.working_days": Term("审核时限", "Review time limit", "working_days"),
+        "key.allocation.batch_interval_days": Term("集中配租间隔", "Batch allocation interval", "days"),
+        "key.allocation.priority_reserved_share": Term(
+            "倾斜行业预留房源比例", "Vacancies reserved for priority sectors", "share"
+        ),
+        "key.eligibility.max_area_per_capita_m2": Term(
+            "人均住房面积上限", "Housing area threshold a person", "m2"
+        ),
+        "key.supply.target_units": Term("房源目标", "Supply target", "units"),
+        "key.arrivals.applications_per_year": Term("年申请量", "Applications a year", "households"),
+        "key.penalties.ban_days": Term("禁止再次申请期限", "Ban on applying again", "days"),
+        # briefing
+        "briefing.title": Term(
+            "公共租赁住房规则情景比较", "Public rental housing rules: a comparison of scenarios"
+        ),
+        "briefing.subtitle": Term(
+            "静安区公共租赁住房模拟（依据2021版管理办法）",
+            "Jing'an District public rental housing simulator (2021 measures)",
+        ),
+        "briefing.scenarios": Term("比较的情景", "Scenarios compared"),
+        "briefing.description": Term("说明", "Description"),
+        "briefing.reference": Term("依据", "Reference"),
+        "briefing.method": Term(
+            "每个情景以相同的随机种子{seeds}运行{n}次重复（共同随机数）；差值按种子配对计算，"
+            "95%置信区间基于t分布；* 表示差值的置信区间不含零（差异显著）。",
+            "Each scenario ran {n} replications on the same seeds {seeds} (common random numbers); "
+            "differences are paired by seed; 95% CIs are Student t; * marks a difference whose CI "
+            "excludes zero (significant).",
+        ),
+        "briefing.synthetic": Term(
+            "所有结果均为模拟所得的汇总数据，不含任何申请人个人信息（第二十七条）。",
+            "All results are aggregates of simulated households; no applicant's data is used (Art. 27).",
+        ),
+        "briefing.findings": Term("主要发现", "Key findings"),
+        "briefing.table": Term("比较表", "Comparison table"),
+        "briefing.generated": Term("生成日期", "Generated"),
+        "briefing.page": Term("第{page}页，共{pages}页", "Page {page} of {pages}"),
+        "briefing.level": Term(
+            "{base}情景下，{figure}为{mean}（95%置信区间 {low} 至 {high}）。",
+            "Under {base}, {figure} is {mean} (95% CI {low} to {high}).",
+        ),
+        "briefing.finding": Term(
+            "{scenario}情景下，{figure}较{base}变化{diff}（95%置信区间 {low} 至 {high}），{verdict}。",
+            "Under {scenario}, {figure} changes by {diff} (95% CI {low} to {high}) from {base}: {verdict}.",
+        ),
+        "briefing.same": Term(
+            "{scenario}情景下，{figure}与{base}完全相同（各次重复均无差异）。",
+            "Under {scenario}, {figure} is the same as under {base} in every replication.",
+        ),
+        "briefing.significant": Term("差异显著", "significant"),
+        "briefing.not_significant": Term(
+            "差异不显著（区间包含零）", "not significant (the interval includes zero)"
+        ),
+        "briefing.groups": Term("谁受益、谁受损：", "Who gains and who loses: "),
+        "briefing.suppressed": Term("已隐去（少于{n}户）", "suppressed (< {n})"),
+    }
+)
+TERMS.update(
+    {
+        "chart.bars": Term(
+            "柱为{n}次重复的均值，误差线为95%置信区间（t分布）",
+            "Bar: mean of {n} replications; whisker: 95% CI (Student t)",
+        ),
+    }
+)
+TERMS.update(
+    {
+        "chart.run_year": Term("年度（自每年{date}起算）", "Year of the run (from {date} each year)"),
+        "chart.left_axis": Term("左轴", "left axis"),
+        "chart.right_axis": Term("右轴", "right axis"),
+    }
+)
+TERMS.update({"chart.no_data": Term("无可显示的数据", "No data to show")})

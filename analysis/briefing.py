@@ -1,0 +1,667 @@
+"""The briefing pack of a comparison: a PDF of a few slides, its tables as CSV and Markdown, its charts.
+
+    build_briefing("out/compare/baseline-vs-cap8", lang="zh", out_dir="out/briefing")
+
+writes into ``out_dir``:
+
+- ``briefing.pdf``: 16:9 pages: the scenarios compared (name, description, reference) and the method;
+  key findings written from the numbers; the comparison table (one page per variant); one chart a page;
+- ``briefing_table.csv``: the table's numbers (long: one row per figure and scenario), with labels;
+- ``comparison.md``: the findings and the table in Markdown;
+- ``charts/``: every chart of the comparison as PNG (300 dpi) and SVG (:func:`analysis.charts.draw_compare`).
+
+Numbers come from the compare folder (``comparison.csv``: means, paired differences and their 95 %
+Student-t intervals); group waits of groups that housed fewer than ``analysis.min_cell`` households in
+any replication are suppressed (Art. 27).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import textwrap
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from .charts import (
+    FIGSIZE,
+    GROUPS,
+    CompareData,
+    compare_figures,
+    group_wait_table,
+    read_compare,
+    save,
+    scenario_colours,
+    significant,
+)
+from .fonts import SMALL_SIZE, TITLE_SIZE, use_fonts
+from .terms import TERMS, label, term
+
+#: Figures of the briefing table, in order: waits, waiting list, occupancy, lapses, then group waits.
+TABLE_FIGURES = (
+    "wait_apply_to_movein_mean",
+    "wait_apply_to_movein_median",
+    "wait_apply_to_movein_p90",
+    "wait_qualified_to_movein_mean",
+    "waiting_mean",
+    "waiting_end",
+    "occupancy_rate",
+    "lapse_rate",
+    "housed_share",
+    "capped_exits",
+    *(f"wait_mean_{g}" for g in GROUPS),
+)
+#: Figures the findings text speaks of, in order.
+FINDING_FIGURES = (
+    "wait_apply_to_movein_median",
+    "wait_apply_to_movein_mean",
+    "wait_apply_to_movein_p90",
+    "waiting_mean",
+    "occupancy_rate",
+    "lapse_rate",
+)
+PAGE_IN = FIGSIZE  # 16:9 pages, the charts' own size
+LEFT_IN = 0.45
+
+
+# ---------------------------------------------------------------- numbers → words
+
+
+def _unit(figure: str) -> str | None:
+    return TERMS[figure].unit if figure in TERMS else None
+
+
+def format_number(x: float, unit: str | None, sign: bool = False, digits: int | None = None) -> str:
+    """A figure as text, without its unit: shares in per cent (one decimal), days and counts whole (one
+    decimal under 10); ``sign`` adds "+" to positive numbers; never "-0"."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    if unit == "share":
+        x = 100.0 * x
+    if digits is None:
+        digits = 1 if unit == "share" or abs(x) < 10 else 0
+    text = f"{x:,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        text = text.removeprefix("-")
+    elif sign and not text.startswith("-"):
+        text = "+" + text
+    return text
+
+
+def _with_unit_word(text: str, unit: str | None, lang: str, diff: bool) -> str:
+    """``text`` followed by its unit: "+55 days", "+55天", "+1.2 percentage points", "92.3%"."""
+    if unit == "share":
+        if not diff:
+            return text + "%"
+        word = term("unit.pp", lang)
+    elif unit in ("days", "households", "units"):
+        word = term(f"unit.{unit}", lang)
+    else:
+        return text
+    return f"{text}{word}" if lang == "zh" else f"{text} {word}"
+
+
+def _figure_words(figure: str, lang: str) -> str:
+    """The name of a figure inside a sentence ("the median wait, ..." in English)."""
+    name = term(figure, lang) if figure in TERMS else figure
+    if lang == "zh":
+        return name
+    return "the " + name[0].lower() + name[1:]
+
+
+def finding_sentence(row, base: str, lang: str) -> str:
+    """One sentence on a variant's difference from the reference, with its 95 % CI and verdict.
+
+    Args:
+        row: a mapping with ``figure, scenario, diff_mean, diff_ci_low, diff_ci_high``.
+    """
+    figure, unit = row["figure"], _unit(row["figure"])
+    low, high, diff = row["diff_ci_low"], row["diff_ci_high"], row["diff_mean"]
+    words = _figure_words(figure, lang)
+    if diff == 0 and low == 0 and high == 0:
+        return term("briefing.same", lang).format(scenario=row["scenario"], figure=words, base=base)
+    verdict = term("briefing.significant" if significant(low, high) else "briefing.not_significant", lang)
+    digits = None  # more decimals when the interval would otherwise print as one number
+    for digits in (None, 1, 2, 3):  # noqa: B007 (the value found is used below)
+        if format_number(low, unit, True, digits) != format_number(high, unit, True, digits):
+            break
+    return term("briefing.finding", lang).format(
+        scenario=row["scenario"],
+        figure=words,
+        base=base,
+        diff=_with_unit_word(format_number(diff, unit, True, digits), unit, lang, diff=True),
+        low=format_number(low, unit, True, digits),
+        high=format_number(high, unit, True, digits),
+        verdict=verdict,
+    )
+
+
+def level_sentence(row, lang: str) -> str:
+    figure, unit = row["figure"], _unit(row["figure"])
+    return term("briefing.level", lang).format(
+        base=row["scenario"],
+        figure=_figure_words(figure, lang),
+        mean=_with_unit_word(format_number(row["mean"], unit), unit, lang, diff=False),
+        low=format_number(row["ci_low"], unit),
+        high=format_number(row["ci_high"], unit),
+    )
+
+
+def findings(table: pd.DataFrame, names: Sequence[str], lang: str) -> list[str]:
+    """Key findings from the briefing table (:func:`briefing_table`): the reference's median wait,
+    then for each variant its change in waits, waiting list, occupancy and lapses, and who gains and
+    who loses among the groups of applicants (suppressed groups left out)."""
+    base = names[0]
+    out = []
+    by = {(r["figure"], r["scenario"]): r for r in table.to_dict("records")}
+    first = by.get((FINDING_FIGURES[0], base))
+    if first is not None and math.isfinite(first["mean"]):
+        out.append(level_sentence(first, lang))
+    for name in names[1:]:
+        for figure in FINDING_FIGURES:
+            row = by.get((figure, name))
+            if row is not None and math.isfinite(row["diff_mean"]):
+                out.append(finding_sentence(row, base, lang))
+        parts = []
+        for g in GROUPS:
+            row = by.get((f"wait_mean_{g}", name))
+            if row is None or row["suppressed"] or not math.isfinite(row["diff_mean"]):
+                continue
+            mark = term("briefing.significant" if row["significant"] else "briefing.not_significant", lang)
+            mark = mark.split("（")[0].split(" (")[0]
+            d = _with_unit_word(format_number(row["diff_mean"], "days", sign=True), "days", lang, diff=True)
+            lo, hi = (format_number(row[c], "days", sign=True) for c in ("diff_ci_low", "diff_ci_high"))
+            ci = f"{lo}, {hi}"
+            who = term(f"group.{g}", lang)
+            parts.append(f"{who} {d}（{ci}，{mark}）" if lang == "zh" else f"{who} {d} ({ci}, {mark})")
+        if parts:
+            head = term("briefing.groups", lang)
+            lead = f"{name}：" if lang == "zh" else f"under {name}, "
+            out.append(head + lead + ("；".join(parts) + "。" if lang == "zh" else "; ".join(parts) + "."))
+    return out
+
+
+# ---------------------------------------------------------------- the table
+
+
+def briefing_table(data: CompareData, figures: Sequence[str] = TABLE_FIGURES) -> pd.DataFrame:
+    """The comparison's rows for the briefing: ``figure, scenario, mean, ci_low, ci_high, diff_mean,
+    diff_ci_low, diff_ci_high, significant, suppressed`` for each figure present, in ``figures`` order
+    and scenario order. Group waits below ``analysis.min_cell`` are blanked and ``suppressed``."""
+    cmp = data.comparison.copy()
+    cmp["scenario"] = cmp["scenario"].astype(str)
+    present = [f for f in figures if f in set(cmp["figure"])]
+    min_cell = data.infos[data.names[0]].min_cell
+    groups = group_wait_table(data.replications, min_cell, data.names[0])
+    small = {(r.scenario, f"wait_mean_{r.group}"): r.suppressed for r in groups.itertuples(index=False)}
+    rows = []
+    for figure in present:
+        part = cmp[cmp["figure"] == figure].set_index("scenario")
+        for name in data.names:
+            if name not in part.index:
+                continue
+            r = part.loc[name]
+            suppressed = bool(small.get((name, figure), False))
+            ref_small = bool(small.get((data.names[0], figure), False))
+            rec = {
+                "figure": figure,
+                "scenario": name,
+                **{
+                    c: float(r[c])
+                    for c in ("mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low", "diff_ci_high")
+                },
+            }
+            if suppressed:
+                for c in ("mean", "ci_low", "ci_high"):
+                    rec[c] = math.nan
+            if suppressed or ref_small:
+                for c in ("diff_mean", "diff_ci_low", "diff_ci_high"):
+                    rec[c] = math.nan
+            rec["significant"] = significant(rec["diff_ci_low"], rec["diff_ci_high"])
+            rec["suppressed"] = suppressed
+            rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def _label(figure: str, lang: str) -> str:
+    if figure not in TERMS:
+        return figure
+    if TERMS[figure].unit == "share":
+        text = term(figure, lang)
+        return f"{text}（%）" if lang == "zh" else f"{text} (%)"
+    return label(figure, lang)
+
+
+def _cells(row, lang: str, min_cell: int) -> tuple[str, str]:
+    """ "mean [low, high]" and "diff [low, high] *" of a table row."""
+    unit = _unit(row["figure"])
+    if row["suppressed"]:
+        text = term("briefing.suppressed", lang).format(n=min_cell)
+        return text, text
+    mean, low, high = (format_number(row[c], unit) for c in ("mean", "ci_low", "ci_high"))
+    mean = f"{mean} [{low}, {high}]"
+    if not math.isfinite(row["diff_mean"]):
+        return mean, ""
+    star = " *" if row["significant"] else ""
+    lo, hi = format_number(row["diff_ci_low"], unit, True), format_number(row["diff_ci_high"], unit, True)
+    return mean, f"{format_number(row['diff_mean'], unit, True)} [{lo}, {hi}]{star}"
+
+
+def table_csv(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The briefing table with a label column, for ``briefing_table.csv``."""
+    out = table.copy()
+    out.insert(1, "label", [_label(f, lang) for f in out["figure"]])
+    return out
+
+
+def markdown(
+    table: pd.DataFrame,
+    names: Sequence[str],
+    lang: str,
+    notes: Sequence[str],
+    found: Sequence[str],
+    min_cell: int,
+) -> str:
+    """``comparison.md``: findings, then one table with a column per scenario and per difference."""
+    base = names[0]
+    head = [term("table.figure", lang)]
+    for i, name in enumerate(names):
+        head.append(f"{name}: {term('table.mean', lang)} [{term('table.ci95', lang)}]")
+        if i:
+            head.append(
+                f"{term('table.difference', lang).format(base=base)} ({name}) [{term('table.ci95', lang)}]"
+            )
+    lines = [f"# {term('briefing.title', lang)}", "", f"## {term('briefing.findings', lang)}", ""]
+    lines += [f"- {s}" for s in found]
+    lines += ["", f"## {term('briefing.table', lang)}", ""]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "|".join([":---"] + ["---:"] * (len(head) - 1)) + "|")
+    by = {(r["figure"], r["scenario"]): r for r in table.to_dict("records")}
+    for figure in dict.fromkeys(table["figure"]):
+        cells = [_label(figure, lang)]
+        for i, name in enumerate(names):
+            row = by.get((figure, name))
+            mean, diff = _cells(row, lang, min_cell) if row is not None else ("", "")
+            cells.append(mean)
+            if i:
+                cells.append(diff)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    lines += [""] + [f"{n}" for n in notes] + [""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _width(text: str) -> float:
+    """Width of ``text`` in ems, roughly: CJK characters 1, others 0.5 (the face's Latin averages 0.48)."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+
+
+def wrap(text: str, width_in: float, size_pt: float) -> list[str]:
+    """Lines of ``text`` that fit ``width_in`` inches at ``size_pt``: breaks at spaces between Latin
+    words, anywhere between CJK characters."""
+    ems = width_in * 72 / size_pt
+    if not any(unicodedata.east_asian_width(ch) in "WF" for ch in text):
+        return textwrap.wrap(text, width=max(10, int(ems / 0.5))) or [""]
+    lines, line = [], ""
+    for token in _tokens(text):
+        if line and _width(line + token) > ems:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line:
+        lines.append(line.rstrip())
+    return lines
+
+
+CLOSING = tuple("，。；：、）》”％")
+OPENING = tuple("（《“")
+
+
+def _tokens(text: str) -> list[str]:
+    """CJK characters one by one; Latin words with their following space; closing punctuation stays
+    with what precedes it."""
+    out, word = [], ""
+    for ch in text:
+        wide = unicodedata.east_asian_width(ch) in "WF"
+        if wide:
+            if word and not word.endswith(OPENING):
+                out.append(word)
+                word = ""
+            if out and not word and ch in CLOSING:
+                out[-1] += ch
+            elif ch in OPENING:
+                word += ch  # kept with what follows
+            else:
+                out.append(word + ch)
+                word = ""
+        else:
+            word += ch
+            if ch == " ":
+                out.append(word)
+                word = ""
+    if word:
+        out.append(word)
+    return out
+
+
+def _page(title: str, page: int, pages: int, lang: str) -> Figure:
+    fig = Figure(figsize=PAGE_IN)
+    w, h = PAGE_IN
+    fig.text(LEFT_IN / w, 1 - 0.3 / h, title, ha="left", va="top", fontsize=TITLE_SIZE, color="#111111")
+    _page_number(fig, page, pages, lang)
+    return fig
+
+
+def _page_number(fig: Figure, page: int, pages: int, lang: str) -> None:
+    w, h = fig.get_size_inches()
+    text = term("briefing.page", lang).format(page=page, pages=pages)
+    fig.text(
+        1 - 0.15 / w, 1 - 0.12 / h, text, ha="right", va="top", fontsize=SMALL_SIZE - 0.5, color="#888888"
+    )
+
+
+def _lines(fig: Figure, lines: Sequence[tuple[str, dict]], top_in: float, left_in: float = LEFT_IN) -> float:
+    """Write lines (text, text keywords incl. ``fontsize`` and optional ``gap``) downwards from
+    ``top_in``; returns the inches used."""
+    w, h = fig.get_size_inches()
+    y = top_in
+    for text, kw in lines:
+        kw = dict(kw)
+        size = kw.pop("fontsize", SMALL_SIZE)
+        gap = kw.pop("gap", 0.0)
+        indent = kw.pop("indent", 0.0)
+        y += gap
+        fig.text((left_in + indent) / w, 1 - y / h, text, ha="left", va="top", fontsize=size, **kw)
+        y += size * 1.45 / 72
+    return y - top_in
+
+
+def title_page(data: CompareData, lang: str, n: int, seeds: str, pages: int) -> Figure:
+    fig = Figure(figsize=PAGE_IN)
+    w, h = PAGE_IN
+    colours = scenario_colours(data.names)
+    _page_number(fig, 1, pages, lang)
+    sep = "：" if lang == "zh" else ": "
+    generated = f"{term('briefing.generated', lang)}{sep}{datetime.date.today():%Y-%m-%d}"
+    y = 0.45
+    y += _lines(fig, [(term("briefing.title", lang), {"fontsize": 24, "color": "#111111"})], y)
+    y += _lines(
+        fig,
+        [
+            (term("briefing.subtitle", lang), {"fontsize": 13.5, "color": "#444444"}),
+            (generated, {"fontsize": SMALL_SIZE, "color": "#666666"}),
+        ],
+        y + 0.05,
+    )
+    y += 0.25
+    y += _lines(fig, [(term("briefing.scenarios", lang), {"fontsize": 15, "color": "#111111"})], y)
+    text_w = w - LEFT_IN - 0.8
+    for i, name in enumerate(data.names):
+        info = data.infos[name]
+        first = (
+            name
+            + (
+                f"（{term('chart.reference', lang)}）"
+                if lang == "zh"
+                else f" ({term('chart.reference', lang)})"
+            )
+            if i == 0
+            else name
+        )
+        fig.patches.append(
+            Rectangle(
+                ((LEFT_IN) / w, 1 - (y + 0.2) / h),
+                0.16 / w,
+                0.16 / h,
+                transform=fig.transFigure,
+                color=colours[name],
+                figure=fig,
+            )
+        )
+        lines = [(first, {"fontsize": 13, "color": colours[name], "indent": 0.3, "gap": 0.05})]
+        for key, text in (("briefing.description", info.description), ("briefing.reference", info.reference)):
+            if not text:
+                continue
+            sep = "：" if lang == "zh" else ": "
+            for j, line in enumerate(wrap(term(key, lang) + sep + text, text_w, SMALL_SIZE)):
+                lines.append(
+                    (
+                        line,
+                        {
+                            "fontsize": SMALL_SIZE,
+                            "color": "#333333" if key.endswith("description") else "#666666",
+                            "indent": 0.3 + (0.25 if j else 0),
+                        },
+                    )
+                )
+        y += _lines(fig, lines, y) + 0.05
+    method = term("briefing.method", lang).format(n=n, seeds=seeds)
+    notes = [
+        (line, {"fontsize": SMALL_SIZE, "color": "#555555"})
+        for line in wrap(method, w - 2 * LEFT_IN, SMALL_SIZE)
+    ]
+    notes += [
+        (line, {"fontsize": SMALL_SIZE, "color": "#555555"})
+        for line in wrap(term("briefing.synthetic", lang), w - 2 * LEFT_IN, SMALL_SIZE)
+    ]
+    bottom = h - 0.35 - len(notes) * SMALL_SIZE * 1.45 / 72
+    _lines(fig, notes, max(bottom, y + 0.2))
+    return fig
+
+
+BODY_TOP_IN = 0.9
+BODY_BOTTOM_IN = 0.25
+LINE_SPACING = 1.4  # line height / type size
+FINDING_GAP_IN = 0.09
+BULLET_IN = 0.25
+FINDING_SIZE = SMALL_SIZE
+
+
+def findings_pages(found: Sequence[str]) -> list[list[list[str]]]:
+    """The findings split into pages: each page a list of bullets, each bullet its wrapped lines."""
+    w, h = PAGE_IN
+    line_in, gap_in = FINDING_SIZE * LINE_SPACING / 72, FINDING_GAP_IN
+    room = h - BODY_TOP_IN - BODY_BOTTOM_IN
+    pages, page, used = [], [], 0.0
+    for sentence in found:
+        lines = wrap(sentence, w - 2 * LEFT_IN - BULLET_IN, FINDING_SIZE)
+        need = gap_in + len(lines) * line_in
+        if page and used + need > room:
+            pages.append(page)
+            page, used = [], 0.0
+        page.append(lines)
+        used += need
+    pages.append(page)
+    return pages
+
+
+def findings_page(bullets: Sequence[Sequence[str]], lang: str, page: int, pages: int) -> Figure:
+    fig = _page(term("briefing.findings", lang), page, pages, lang)
+    w, h = PAGE_IN
+    y = BODY_TOP_IN
+    for lines in bullets:
+        y += FINDING_GAP_IN
+        fig.text(LEFT_IN / w, 1 - (y + 0.035) / h, "■", ha="left", va="top", fontsize=7, color="#0072B2")
+        for line in lines:
+            fig.text((LEFT_IN + BULLET_IN) / w, 1 - y / h, line, ha="left", va="top", fontsize=FINDING_SIZE)
+            y += FINDING_SIZE * LINE_SPACING / 72
+    return fig
+
+
+def table_page(
+    table: pd.DataFrame, base: str, variant: str, lang: str, page: int, pages: int, note: str, min_cell: int
+) -> Figure:
+    """The comparison table for one variant: figure, reference mean [CI], variant mean [CI], difference
+    [CI] with * when significant (in black; not significant in grey)."""
+    sep = "：" if lang == "zh" else ": "
+    fig = _page(f"{term('briefing.table', lang)}{sep}{base} / {variant}", page, pages, lang)
+    w, h = PAGE_IN
+    colours = scenario_colours(list(dict.fromkeys(table["scenario"])))
+    by = {(r["figure"], r["scenario"]): r for r in table.to_dict("records")}
+    figures = list(dict.fromkeys(table["figure"]))
+    rows = []
+    for figure in figures:
+        ref, var = by.get((figure, base)), by.get((figure, variant))
+        ref_text = _cells(ref, lang, min_cell)[0] if ref else ""
+        var_text, diff_text = _cells(var, lang, min_cell) if var else ("", "")
+        strong = var is not None and bool(var["significant"])
+        rows.append((_label(figure, lang), ref_text, var_text, diff_text, strong))
+    mean_ci = f"{term('table.mean', lang)} [{term('table.ci95', lang)}]"
+    head = [
+        (term("table.figure", lang), ""),
+        (base, mean_ci),
+        (variant, mean_ci),
+        (term("table.difference", lang).format(base=base), f"[{term('table.ci95', lang)}]"),
+    ]
+    size = SMALL_SIZE - 0.5
+    right = w - 0.3
+    gap = 0.3
+    # column widths from their widest text; the figure column takes what is left
+    widths = [max(_width_in(t, size) for t in [*(r[c] for r in rows), *head[c]]) for c in range(1, 4)]
+    label_w = right - LEFT_IN - sum(widths) - 3 * gap
+    label_size = min(size, size * label_w / max(_width_in(r[0], size) for r in rows))
+    edges = [
+        right - widths[2] - widths[1] - widths[0] - 2 * gap,
+        right - widths[2] - widths[1] - gap,
+        right - widths[2],
+    ]
+    ends = [edges[1] - gap, edges[2] - gap, right]  # right edges of the number columns
+    y = BODY_TOP_IN
+    for c, (top, bottom) in enumerate(head):
+        x, ha = (LEFT_IN, "left") if c == 0 else (ends[c - 1], "right")
+        fig.text(x / w, 1 - y / h, top, ha=ha, va="top", fontsize=size, color=colours.get(top, "#333333"))
+        if bottom:
+            fig.text(x / w, 1 - (y + 0.2) / h, bottom, ha=ha, va="top", fontsize=size, color="#555555")
+    y += 0.5
+    fig.add_artist(_rule(fig, y - 0.06, LEFT_IN, right, "#555555"))
+    room = h - y - 0.75
+    row_h = min(0.27, room / max(len(rows), 1))
+    for i, (name, ref_text, var_text, diff_text, strong) in enumerate(rows):
+        if i % 2 == 0:
+            fig.patches.append(
+                Rectangle(
+                    (LEFT_IN / w, 1 - (y + row_h - 0.04) / h),
+                    (right - LEFT_IN) / w,
+                    row_h / h,
+                    transform=fig.transFigure,
+                    color="#f3f3f3",
+                    lw=0,
+                    figure=fig,
+                    zorder=0,
+                )
+            )
+        fig.text(LEFT_IN / w, 1 - y / h, name, ha="left", va="top", fontsize=max(label_size, 9.5))
+        fig.text(
+            ends[0] / w, 1 - y / h, ref_text, ha="right", va="top", fontsize=size, color=colours.get(base)
+        )
+        fig.text(
+            ends[1] / w, 1 - y / h, var_text, ha="right", va="top", fontsize=size, color=colours.get(variant)
+        )
+        fig.text(
+            ends[2] / w,
+            1 - y / h,
+            diff_text,
+            ha="right",
+            va="top",
+            fontsize=size,
+            color="#111111" if strong else "#888888",
+        )
+        y += row_h
+    fig.add_artist(_rule(fig, y - 0.04, LEFT_IN, right, "#555555"))
+    y += 0.04
+    for line in wrap(note, w - 2 * LEFT_IN, size):
+        fig.text(LEFT_IN / w, 1 - y / h, line, ha="left", va="top", fontsize=size, color="#555555")
+        y += size * 1.4 / 72
+    return fig
+
+
+def _width_in(text: str, size: float) -> float:
+    return _width(text) * size / 72
+
+
+def _rule(fig: Figure, y_in: float, x0_in: float, x1_in: float, colour: str):
+    from matplotlib.lines import Line2D
+
+    w, h = fig.get_size_inches()
+    return Line2D([x0_in / w, x1_in / w], [1 - y_in / h] * 2, transform=fig.transFigure, color=colour, lw=0.8)
+
+
+# ---------------------------------------------------------------- the pack
+
+
+def _seeds_text(reps: pd.DataFrame) -> tuple[int, str]:
+    seeds = sorted(set(reps["seed"].astype(int)))
+    per = reps.groupby("scenario")["seed"].nunique()
+    n = int(per.min()) if len(per) else 0
+    if not seeds:
+        return 0, ""
+    text = str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}"
+    return n, text
+
+
+def page_count(n_scenarios: int, n_charts: int, findings_pages: int = 1) -> int:
+    """Pages of a briefing: title, findings (one page unless they are long), one table page per
+    variant, one page per chart."""
+    return 1 + findings_pages + max(n_scenarios - 1, 1) + n_charts
+
+
+def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> Path:
+    """Write the briefing pack of a compare folder (see the module docstring); return the PDF's path.
+
+    Args:
+        compare_dir: a compare output folder (``comparison.csv``, ``replications.parquet``,
+            ``daily.parquet``); its first scenario is the reference.
+        lang: "en" or "zh".
+        out_dir: where to write (default ``compare_dir``).
+        params: the scenarios' ``sim.Params`` in order, if at hand (for descriptions, references,
+            supply target and ``min_cell``); otherwise from the folder's ``scenarios.json`` or the
+            scenario files of the same names.
+    """
+    use_fonts(lang)
+    compare_dir = Path(compare_dir)
+    out = Path(out_dir) if out_dir else compare_dir
+    out.mkdir(parents=True, exist_ok=True)
+    data = read_compare(compare_dir, params)
+    names = data.names
+    min_cell = data.infos[names[0]].min_cell
+    n, seeds = _seeds_text(data.replications)
+    table = briefing_table(data)
+    found = findings(table, names, lang)
+    note = term("briefing.method", lang).format(n=n, seeds=seeds)
+
+    table_csv(table, lang).to_csv(out / "briefing_table.csv", index=False)
+    (out / "comparison.md").write_text(
+        markdown(table, names, lang, [note], found, min_cell), encoding="utf-8"
+    )
+
+    figs = compare_figures(compare_dir, lang, params, data=data)
+    for name, fig in figs.items():
+        save(fig, out / "charts", name, lang)
+    bullets = findings_pages(found)
+    pages = page_count(len(names), len(figs), len(bullets))
+    pdf_path = out / "briefing.pdf"
+    tmp = out / ".briefing.pdf.tmp"
+    with PdfPages(tmp, metadata={"Title": term("briefing.title", lang), "Creator": "prh-sim"}) as pdf:
+        pdf.savefig(title_page(data, lang, n, seeds, pages))
+        page = 2
+        for part in bullets:
+            pdf.savefig(findings_page(part, lang, page, pages))
+            page += 1
+        for variant in names[1:] or names[:1]:
+            pdf.savefig(table_page(table, names[0], variant, lang, page, pages, note, min_cell))
+            page += 1
+        for fig in figs.values():
+            _page_number(fig, page, pages, lang)
+            pdf.savefig(fig)
+            page += 1
+    tmp.replace(pdf_path)
+    return pdf_path

@@ -1,0 +1,501 @@
+"""Charts and the briefing pack (analysis.charts, analysis.briefing, analysis.fonts).
+
+Small data frames are built directly (no simulation), in the shapes a run, compare and sweep folder
+hold, so that every chart is drawn in both languages in a few seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from scipy import stats
+
+from analysis import briefing, charts, fonts
+from analysis.terms import TERMS
+from sim import SUMMARY_FIGURES
+
+SEEDS = (1, 2, 3, 4)
+N_DAYS = 3 * 365  # three years
+MIN_CELL = 10
+#: The constructed effect of the variant: its mean wait is the baseline's plus these days, seed by seed.
+WAIT_SHIFT = {1: 28.0, 2: 30.0, 3: 32.0, 4: 30.0}
+
+
+# ---------------------------------------------------------------- small data in the folders' shapes
+
+
+def make_replications(names=("baseline", "cap8"), seeds=SEEDS) -> pd.DataFrame:
+    """``scenario, seed`` and every summary figure; the second scenario's mean wait is the first's
+    plus WAIT_SHIFT, its occupancy 2 points lower."""
+    rng = np.random.default_rng(7)
+    rows = []
+    base = {}
+    for s in seeds:
+        base[s] = {f: float(rng.uniform(50, 500)) for f in SUMMARY_FIGURES}
+        for f in SUMMARY_FIGURES:
+            if TERMS[f].unit == "share":
+                base[s][f] = float(rng.uniform(0.85, 0.95))
+            if f.startswith("housed_"):
+                base[s][f] = float(rng.integers(40, 400))
+        base[s]["wait_apply_to_movein_mean"] = 250.0 + 10 * s
+    for i, name in enumerate(names):
+        for s in seeds:
+            row = {"scenario": name, "seed": s, **base[s]}
+            if i:
+                row["wait_apply_to_movein_mean"] += WAIT_SHIFT[s] * i
+                row["occupancy_rate"] -= 0.0203 * i + 0.001 * s
+                row["wait_mean_family"] += 5.0 * i
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def make_daily(names=("baseline", "cap8"), seeds=SEEDS, n_days=N_DAYS) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    parts = []
+    day = np.arange(n_days)
+    for i, name in enumerate(names):
+        for s in seeds:
+            units = 3000 + 500 * (day // 180)
+            units = np.minimum(units, 5000)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "scenario": name,
+                        "seed": s,
+                        "day": day,
+                        "date": pd.Timestamp("2021-10-22") + pd.to_timedelta(day, unit="D"),
+                        "units_total": units,
+                        "units_occupied": (units * rng.uniform(0.9, 0.98, n_days)).astype(int),
+                        "waiting": (300 + day * (0.5 + 0.1 * i) + rng.normal(0, 20, n_days))
+                        .clip(0)
+                        .astype(int),
+                        "exits": rng.poisson(4, n_days),
+                        "move_ins": rng.poisson(4, n_days),
+                        "lapses": rng.poisson(0.2, n_days),
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
+
+
+def make_households(seeds=SEEDS, per_seed=300) -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    reasons = [
+        "cap",
+        "not_renewed",
+        "other_housing",
+        "job_change",
+        "subletting",
+        "employer_relocation",
+        "other",
+    ]
+    parts = []
+    for s in seeds:
+        applied = rng.uniform(0, N_DAYS - 200, per_seed)
+        moved = applied + rng.gamma(4, 50, per_seed)
+        moved[rng.random(per_seed) < 0.2] = np.nan
+        exit_day = moved + rng.uniform(100, 900, per_seed)
+        exit_day[exit_day >= N_DAYS] = np.nan
+        reason = pd.array([reasons[k] for k in rng.integers(0, len(reasons), per_seed)], dtype="string")
+        reason[np.isnan(exit_day)] = pd.NA
+        parts.append(
+            pd.DataFrame(
+                {
+                    "seed": s,
+                    "initial": rng.random(per_seed) < 0.1,
+                    "applied_day": applied,
+                    "moved_in_day": moved,
+                    "exit_day": exit_day,
+                    "exit_reason": reason,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def comparison_csv(reps: pd.DataFrame, names) -> pd.DataFrame:
+    """``comparison.csv`` as issue 3's compare writes it, from the per-replication table."""
+    rows = []
+    figures = [c for c in reps.columns if c not in ("scenario", "seed")]
+    for f in figures:
+        level = charts.ci_table(reps, ["scenario"], f).set_index("scenario")
+        diffs = charts.paired_diff_table(reps, f, names[0]).set_index("scenario")
+        for name in names:
+            d = diffs.loc[name] if name in diffs.index else None
+            rows.append(
+                {
+                    "figure": f,
+                    "scenario": name,
+                    "mean": level.loc[name, "mean"],
+                    "ci_low": level.loc[name, "ci_low"],
+                    "ci_high": level.loc[name, "ci_high"],
+                    "diff_mean": d["mean"] if d is not None else math.nan,
+                    "diff_ci_low": d["ci_low"] if d is not None else math.nan,
+                    "diff_ci_high": d["ci_high"] if d is not None else math.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_run(folder, name="baseline"):
+    """A run folder; its ``scenarios.json`` sets a warm-up and cohort margin that fit three years."""
+    folder.mkdir(parents=True)
+    info = charts.ScenarioInfo(name=name, warmup_days=100, cohort_margin_days=200)
+    (folder / charts.SCENARIOS_FILE).write_text(json.dumps({"scenarios": [info.__dict__]}), encoding="utf-8")
+    reps = make_replications((name,)).drop(columns="scenario")
+    reps.to_csv(folder / "summary.csv", index=False)
+    make_daily((name,)).drop(columns="scenario").to_parquet(folder / "daily.parquet", index=False)
+    make_households().to_parquet(folder / "households.parquet", index=False)
+    return folder
+
+
+def write_compare(folder, names=("baseline", "cap8"), reps=None):
+    folder.mkdir(parents=True)
+    reps = make_replications(names) if reps is None else reps
+    comparison_csv(reps, list(names)).to_csv(folder / "comparison.csv", index=False)
+    reps.to_parquet(folder / "replications.parquet", index=False)
+    make_daily(names).to_parquet(folder / "daily.parquet", index=False)
+    return folder
+
+
+def write_sweep(folder, keys=("lease.max_total_years", "queue.validity_years")):
+    folder.mkdir(parents=True)
+    base = make_replications(("x",)).drop(columns="scenario")
+    grid = {"lease.max_total_years": [4, 6, 8], "queue.validity_years": [1.0, 2.0, 3.0]}
+    parts = []
+    for a in grid[keys[0]]:
+        for b in grid[keys[1]] if len(keys) > 1 else [None]:
+            part = base.copy()
+            part["wait_apply_to_movein_mean"] += 20 * a + (5 * b if b else 0)
+            cols = {keys[0]: a, **({keys[1]: b} if b is not None else {})}
+            for i, (k, v) in enumerate(cols.items()):
+                part.insert(i, k, v)
+            parts.append(part)
+    reps = pd.concat(parts, ignore_index=True)
+    reps.to_parquet(folder / "replications.parquet", index=False)
+    pd.DataFrame({"figure": ["wait_apply_to_movein_mean"], "mean": [1.0]}).to_csv(
+        folder / "cells.csv", index=False
+    )
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def low_resolution(monkeypatch):
+    """PNGs at 40 dpi instead of 300: the same drawing, a fraction of the time."""
+    monkeypatch.setattr(charts, "DPI", 40)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("charts")
+    return {
+        "run": write_run(root / "baseline"),
+        "compare": write_compare(root / "compare"),
+        "sweep": write_sweep(root / "sweep"),
+        "sweep1": write_sweep(root / "sweep1", keys=("lease.max_total_years",)),
+    }
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=40)
+    return buf.getvalue()
+
+
+def _glyph_warnings(record) -> list[str]:
+    return [str(w.message) for w in record if "missing from" in str(w.message) or "Glyph" in str(w.message)]
+
+
+# ---------------------------------------------------------------- fonts
+
+
+def test_a_chinese_chart_raises_no_missing_glyph_warning():
+    names = ("baseline", "cap8")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fig = charts.waiting_list_chart(make_daily(names), "zh", target_units=5000, target_date="2025-12-31")
+        fig.savefig(io.BytesIO(), format="png", dpi=40)
+        fig = charts.group_wait_chart(make_replications(names), "zh", min_cell=MIN_CELL)
+        fig.savefig(io.BytesIO(), format="svg")
+    assert _glyph_warnings(record) == []
+
+
+def test_every_chinese_term_is_drawn_without_missing_glyphs():
+    """Every word of the table of terms, drawn in one figure: no glyph is missing from the shipped font."""
+    from matplotlib.figure import Figure
+
+    fonts.use_fonts("zh")
+    fig = Figure(figsize=(4, 3))
+    for i, t in enumerate(TERMS.values()):
+        fig.text(0.01, (i % 50) / 50, t.zh + t.en, fontsize=6)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=20)
+    assert _glyph_warnings(record) == []
+
+
+def test_the_shipped_font_covers_the_terms_and_is_small():
+    from fontTools.ttLib import TTFont
+
+    path = fonts.font_path()
+    assert path.exists() and (path.parent / "OFL.txt").exists()
+    assert path.stat().st_size < 4_000_000  # bytes: the subset, not the 16 MB face
+    cmap = TTFont(str(path)).getBestCmap()
+    missing = {ch for t in TERMS.values() for ch in t.zh if ord(ch) not in cmap}
+    assert missing == set()
+
+
+def test_use_fonts_rejects_an_unknown_language():
+    with pytest.raises(ValueError, match="unknown language"):
+        fonts.use_fonts("fr")
+
+
+# ---------------------------------------------------------------- every chart, both languages
+
+
+def _all_charts(lang: str):
+    names = ("baseline", "cap8")
+    reps, daily = make_replications(names), make_daily(names)
+    hh = make_households()
+    hh.insert(0, "scenario", "baseline")
+    yield (
+        "waiting_list",
+        charts.waiting_list_chart(daily, lang, target_units=5000, target_date="2025-12-31", warmup_days=365),
+    )
+    yield "occupancy", charts.occupancy_chart(daily, lang, warmup_days=365)
+    yield "wait_histogram", charts.wait_histogram_chart(charts.cohort_waits(hh, 100, N_DAYS - 200), lang)
+    yield "wait_stats", charts.wait_stats_chart(reps, lang)
+    yield "mean_wait", charts.mean_wait_chart(reps, lang)
+    yield "lapse_rate", charts.lapse_rate_chart(reps, lang)
+    yield "exits_by_reason", charts.exits_by_reason_chart(charts.yearly_exits(hh, N_DAYS), lang)
+    yield "exits_per_year", charts.exits_per_year_chart(daily, lang)
+    yield "exit_reasons", charts.exit_reasons_chart(reps, lang)
+    yield "wait_by_group", charts.group_wait_chart(reps, lang, min_cell=MIN_CELL)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_chart_function_draws_a_file_in_both_languages(tmp_path, lang, folders):
+    written = []
+    for name, fig in _all_charts(lang):
+        written += charts.save(fig, tmp_path, name, lang, dpi=40)
+    reps = pd.read_parquet(folders["sweep"] / "replications.parquet")
+    keys = charts.sweep_keys(reps)
+    written += charts.save(charts.sweep_line_chart(reps, keys[0], lang=lang), tmp_path, "line", lang, dpi=40)
+    written += charts.save(
+        charts.sweep_line_chart(reps, keys[0], lang=lang, by=keys[1]), tmp_path, "by", lang, dpi=40
+    )
+    written += charts.save(charts.sweep_heatmap_chart(reps, keys, lang=lang), tmp_path, "heat", lang, dpi=40)
+    assert len(written) == 2 * 13
+    for path in written:
+        assert path.stat().st_size > 1000, path
+
+
+def test_charts_have_a_title_and_labelled_axes():
+    for name, fig in _all_charts("en"):
+        texts = [t.get_text() for t in fig.texts]
+        assert texts and texts[0], name  # the title
+        for ax in fig.axes:
+            if ax.get_label() == "<colorbar>":
+                continue
+            assert ax.get_xlabel() or ax.get_xticklabels(), name
+        assert fig.axes[0].get_ylabel() or fig.axes[0].get_yticklabels(), name
+        w, h = fig.get_size_inches()
+        assert (w, h) == charts.FIGSIZE
+
+
+# ---------------------------------------------------------------- small cells (Art. 27)
+
+
+def test_a_group_below_min_cell_is_suppressed_and_marked():
+    reps = make_replications()
+    # cap8 houses only 6 employer staff in one replication: below min_cell, so hidden
+    reps.loc[(reps["scenario"] == "cap8") & (reps["seed"] == 3), "housed_employer"] = 6
+    table = charts.group_wait_table(reps, MIN_CELL)
+    row = table[(table["scenario"] == "cap8") & (table["group"] == "employer")].iloc[0]
+    assert bool(row["suppressed"]) and math.isnan(row["mean"]) and math.isnan(row["diff_mean"])
+    shown = table[(table["scenario"] == "baseline") & (table["group"] == "employer")].iloc[0]
+    assert not shown["suppressed"] and math.isfinite(shown["mean"])
+    # exactly min_cell is shown
+    reps.loc[(reps["scenario"] == "cap8") & (reps["seed"] == 3), "housed_employer"] = MIN_CELL
+    table = charts.group_wait_table(reps, MIN_CELL)
+    assert not table[(table["scenario"] == "cap8") & (table["group"] == "employer")]["suppressed"].iloc[0]
+
+    reps.loc[(reps["scenario"] == "cap8") & (reps["seed"] == 3), "housed_employer"] = 6
+    fig = charts.group_wait_chart(reps, "en", min_cell=MIN_CELL)
+    marked = [t.get_text() for ax in fig.axes for t in ax.texts if "suppressed" in t.get_text()]
+    assert marked  # drawn as a note, not as a dot
+    plotted = [line.get_xdata()[0] for line in fig.axes[0].lines if len(line.get_xdata()) == 1]
+    assert row["mean"] not in plotted
+
+
+def test_the_briefing_table_suppresses_small_groups_too(tmp_path):
+    reps = make_replications()
+    reps.loc[reps["scenario"] == "baseline", "housed_priority"] = 3
+    data = charts.read_compare(write_compare(tmp_path / "c", reps=reps))
+    table = briefing.briefing_table(data)
+    rows = table[table["figure"] == "wait_mean_priority"]
+    assert rows["suppressed"].tolist() == [True, False]
+    assert rows["diff_mean"].isna().all()  # the reference is suppressed: no difference either
+    text = " ".join(briefing.findings(table, data.names, "en"))
+    assert "Priority sectors" not in text
+
+
+# ---------------------------------------------------------------- colours
+
+
+def _legend_colours(fig) -> dict[str, str]:
+    out = {}
+    for legend in fig.legends:
+        for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True):
+            colour = handle.get_color() if hasattr(handle, "get_color") else handle.get_facecolor()
+            if not isinstance(colour, str) and len(colour) and not isinstance(colour[0], float):
+                colour = colour[0]
+            out[text.get_text()] = to_hex(colour)
+    return out
+
+
+def test_scenario_colours_are_the_same_in_every_chart():
+    names = ("reserve30", "baseline", "cap8")  # baseline keeps its colour even when not first
+    reps, daily = make_replications(names), make_daily(names)
+    expected = {n: to_hex(c) for n, c in charts.scenario_colours(list(names)).items()}
+    assert expected["baseline"] == to_hex(charts.PALETTE[0])
+    assert len(set(expected.values())) == 3
+    figs = [
+        charts.waiting_list_chart(daily, "en"),
+        charts.occupancy_chart(daily, "en"),
+        charts.wait_stats_chart(reps, "en"),
+        charts.exits_per_year_chart(daily, "en"),
+        charts.exit_reasons_chart(reps, "en"),
+        charts.group_wait_chart(reps, "en", min_cell=MIN_CELL),
+    ]
+    for fig in figs:
+        seen = {k: v for k, v in _legend_colours(fig).items() if k in names}
+        assert seen == expected
+    # the mean-and-error plot has no legend: its dots carry the colours
+    fig = charts.mean_wait_chart(reps, "en")
+    dots = [to_hex(line.get_color()) for line in fig.axes[0].lines if line.get_marker() == "o"]
+    assert dots == [expected[n] for n in names]
+
+
+# ---------------------------------------------------------------- folders
+
+
+def test_draw_any_recognises_run_compare_and_sweep_folders(folders, tmp_path):
+    assert charts.folder_kind(folders["run"]) == "run"
+    assert charts.folder_kind(folders["compare"]) == "compare"
+    assert charts.folder_kind(folders["sweep"]) == "sweep"
+    with pytest.raises(charts.NotAnOutputFolder, match="not a run, compare or sweep"):
+        charts.folder_kind(tmp_path)
+    with pytest.raises(charts.NotAnOutputFolder, match="no such folder"):
+        charts.draw_any(tmp_path / "absent")
+
+
+def test_a_chart_without_data_says_so():
+    empty = pd.DataFrame(columns=["scenario", "seed", "wait"])
+    fig = charts.wait_histogram_chart(empty, "zh")
+    assert any(t.get_text() == TERMS["chart.no_data"].zh for ax in fig.axes for t in ax.texts)
+
+
+def test_draw_run_writes_png_and_svg_into_charts(folders):
+    paths = charts.draw_run(folders["run"], "zh")
+    names = {p.name for p in paths}
+    assert "waiting_list.zh.png" in names and "waiting_list.zh.svg" in names
+    assert "wait_distribution.zh.png" in names and "exits_by_reason.zh.png" in names
+    assert all(p.parent == folders["run"] / "charts" and p.exists() for p in paths)
+
+
+def test_draw_any_draws_compare_and_sweep_folders(folders, tmp_path):
+    paths = charts.draw_any(folders["compare"], "en", out_dir=tmp_path / "c")
+    assert {p.stem for p in paths} >= {"mean_wait.en", "wait_by_group.en", "waiting_list.en", "lapse_rate.en"}
+    paths = charts.draw_any(folders["sweep"], "en", out_dir=tmp_path / "s")
+    assert any(p.name.startswith("sweep_heatmap_wait_apply_to_movein_mean") for p in paths)
+    paths = charts.draw_any(folders["sweep1"], "zh", out_dir=tmp_path / "s1")
+    assert any(p.name.startswith("sweep_wait_apply_to_movein_mean_vs_lease.max_total_years") for p in paths)
+    assert not any("heatmap" in p.name for p in paths)  # one key: no heat map
+
+
+# ---------------------------------------------------------------- briefing
+
+
+def _expected_ci(diffs) -> tuple[float, float, float]:
+    d = np.asarray(diffs, dtype=float)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    return d.mean(), d.mean() - half, d.mean() + half
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_briefing_pdf_pages_and_findings(folders, tmp_path, lang):
+    out = tmp_path / "pack"
+    pdf = briefing.build_briefing(folders["compare"], lang, out)
+    assert pdf == out / "briefing.pdf" and pdf.exists()
+    raw = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page\b", raw))
+    # title, findings, one table page for the one variant, eight charts
+    assert pages == 11 == briefing.page_count(2, 8)
+    for name in ("briefing_table.csv", "comparison.md"):
+        assert (out / name).exists()
+    assert len(list((out / "charts").glob(f"*.{lang}.png"))) == 8
+
+    mean, low, high = _expected_ci(list(WAIT_SHIFT.values()))
+    assert low > 0  # constructed to be significant
+    md = (out / "comparison.md").read_text(encoding="utf-8")
+    if lang == "en":
+        sentence = (
+            f"changes by +{mean:.0f} days (95% CI +{low:.0f} to +{high:.0f}) from baseline: significant"
+        )
+    else:
+        sentence = f"较baseline变化+{mean:.0f}天（95%置信区间 +{low:.0f} 至 +{high:.0f}），差异显著"
+    assert sentence in md
+
+    # a negative difference keeps its sign: occupancy 2 points (and a little) lower under cap8
+    occ = [-(0.0203 + 0.001 * s) * 100 for s in SEEDS]
+    m, lo, hi = _expected_ci(occ)
+    if lang == "en":
+        assert f"changes by {m:.1f} percentage points (95% CI {lo:.1f} to {hi:.1f})" in md
+    else:
+        assert f"变化{m:.1f}个百分点（95%置信区间 {lo:.1f} 至 {hi:.1f}）" in md
+
+
+def test_findings_say_not_significant_when_the_interval_includes_zero():
+    row = {
+        "figure": "wait_apply_to_movein_median",
+        "scenario": "v",
+        "diff_mean": 4.0,
+        "diff_ci_low": -3.0,
+        "diff_ci_high": 11.0,
+    }
+    en = briefing.finding_sentence(row, "baseline", "en")
+    assert "+4.0 days (95% CI -3.0 to +11)" in en and "not significant" in en
+    zh = briefing.finding_sentence(row, "baseline", "zh")
+    assert "差异不显著" in zh
+    same = {**row, "diff_mean": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0}
+    assert "the same" in briefing.finding_sentence(same, "baseline", "en")
+
+
+def test_wrap_breaks_chinese_anywhere_and_english_at_spaces():
+    lines = briefing.wrap("在cap8情景下，申请至入住等候时间中位数较baseline变化+34天" * 3, 3.0, 12)
+    assert len(lines) > 1 and all(briefing._width(line) * 12 / 72 <= 3.0 + 0.2 for line in lines)
+    assert briefing.wrap("one two three four five six seven", 1.0, 12) == [
+        "one two",
+        "three four",
+        "five six",
+        "seven",
+    ]
+
+
+def test_scenarios_json_records_what_charts_need(tmp_path):
+    from sim import load_scenario
+
+    params = [load_scenario("scenarios/baseline.toml"), load_scenario("scenarios/cap8.toml")]
+    charts.write_scenarios_json(tmp_path, params)
+    infos = charts.scenario_infos(tmp_path, ["baseline", "cap8"])
+    assert infos["cap8"].description == params[1].description
+    assert infos["baseline"].target_units == 5000 and infos["baseline"].min_cell == MIN_CELL
