@@ -7,6 +7,8 @@
                                [--workers N | --scheduler tcp://HOST:PORT] [--store DIR] [--lang en|zh]
     python run.py sweep SWEEP.toml [--reps N] [--seed S] [--out DIR] [--figure NAME ...]
                                [--workers N | --scheduler tcp://HOST:PORT] [--store DIR] [--lang en|zh]
+    python run.py charts DIR [--lang en|zh]
+    python run.py briefing A B [C ...] [--reps N] [--seed S] [--lang en|zh] [--out DIR] [compare's options]
     python run.py bench [--seed S] [--scenario SCENARIO]
     python run.py bench --sweep [--reps 20] [--workers 2] [--scenario SCENARIO]
 
@@ -45,6 +47,8 @@ try:
         write_frame,
         write_outputs,
     )
+    from analysis.briefing import build_briefing
+    from analysis.charts import NotAnOutputFolder, draw_any, draw_run, write_scenarios_json
     from analysis.compare import PRECISION_FIGURE, format_comparison, run_comparison
     from analysis.runner import ResultStore, RunnerError, Task, default_workers, resolve_scheduler, run_tasks
     from analysis.store import DEFAULT_STORE
@@ -125,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate Jing'an District public rental housing (公共租赁住房) rules. "
         "Without arguments: run the baseline, 10 replications, seed 1, into out/baseline.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,compare,sweep,bench}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="{run,compare,sweep,charts,briefing,bench}"
+    )
 
     run = sub.add_parser("run", help="run replications of a scenario and print the summary with 95%% CIs")
     run.add_argument("scenario", help="scenario file or name (e.g. scenarios/baseline.toml, baseline)")
@@ -141,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", help="output folder (default out/<scenario name>)")
     run.add_argument("--audit", action="store_true", help="check every invariant on every replication")
-    run.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table (default en)")
+    run.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the table and charts (default en)"
+    )
+    run.add_argument("--no-charts", action="store_true", help="write the tables only, not the charts")
     run.set_defaults(func=cmd_run)
 
     compare = sub.add_parser(
@@ -184,6 +193,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run_options(sweep)
     sweep.set_defaults(func=cmd_sweep)
+
+    charts = sub.add_parser(
+        "charts", help="redraw the charts of a run, compare or sweep folder, without simulating"
+    )
+    charts.add_argument("directory", metavar="DIR", help="an output folder of run, compare or sweep")
+    charts.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the charts (default en)"
+    )
+    charts.set_defaults(func=cmd_charts)
+
+    briefing = sub.add_parser(
+        "briefing",
+        help="compare scenarios (or reuse stored results) and write the briefing pack (PDF, charts, tables)",
+    )
+    briefing.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios; the first is the reference"
+    )
+    briefing.add_argument(
+        "--reps", type=_positive_int, default=10, help="replications of each scenario (default 10)"
+    )
+    briefing.add_argument("--seed", type=_seed, default=1, help="seed of the first replication (default 1)")
+    briefing.add_argument("--out", help="output folder (default out/briefing/<first>-vs-<second>...)")
+    _add_run_options(briefing)
+    briefing.set_defaults(func=cmd_briefing, precision=None, max_reps=200)
 
     bench = sub.add_parser("bench", help="time one replication against a bare SimPy loop, or a sweep")
     bench.add_argument("--seed", type=_seed, default=1, help="seed (default 1)")
@@ -332,7 +365,11 @@ def cmd_run(args) -> int:
     print(_heading(params, done, args.lang))
     print(format_table(summary_table(done), args.lang))
     where = _write(done, out_dir)
+    write_scenarios_json(out_dir, [params])
     print(f"outputs: {where}")
+    if not args.no_charts:
+        charts = draw_run(out_dir, args.lang, params=params)
+        print(f"charts: {len(charts)} files in {charts[0].parent if charts else out_dir}")
 
     if not args.audit:
         return 0
@@ -412,6 +449,7 @@ def cmd_compare(args) -> int:
             "daily.parquet": cmp.daily,
         }
         where = _write_frames(frames, out_dir)
+        write_scenarios_json(out_dir, params_list, cmp.names)
         wrote = True
         print(_store_line(cmp, store, total))
         print(f"outputs: {where}")
@@ -545,6 +583,29 @@ def _same_summaries(a: dict, b: dict) -> bool:
 def _peak_rss_kib() -> float:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 1024 if sys.platform == "darwin" else rss  # bytes on macOS, KiB on Linux
+
+
+def cmd_charts(args) -> int:
+    try:
+        charts = draw_any(args.directory, args.lang)
+    except NotAnOutputFolder as err:
+        raise UserError(str(err)) from None
+    print(f"charts: {len(charts)} files in {charts[0].parent if charts else args.directory}")
+    return 0
+
+
+def cmd_briefing(args) -> int:
+    """Issue 4: the comparison of ``compare``, then the briefing pack drawn from its folder."""
+    if not args.out:
+        names = [_load(name).name for name in args.scenarios]
+        args.out = str(Path("out") / "briefing" / "-vs-".join(names))
+    status = cmd_compare(args)
+    if not (Path(args.out) / "comparison.csv").exists():
+        return status
+    params_list = [_load(name) for name in args.scenarios]
+    pdf = build_briefing(args.out, args.lang, args.out, params=params_list)
+    print(f"briefing: {pdf}")
+    return status
 
 
 def cmd_bench(args) -> int:

@@ -17,28 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import BASELINE, ROOT, SMALL
 from scipy import stats
 
 from analysis import OUTPUT_FILES, TERMS, format_table, label, summary_table
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario, parse_set
-
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-SMALL = f"""name = "small"
-base = "{BASELINE.as_posix()}"
-[calendar]
-horizon_years = 2
-[arrivals]
-applications_per_year = 300
-[supply]
-initial_units = 300
-target_units = 400
-[queue]
-initial_waiting = 50
-[analysis]
-warmup_days = 60
-cohort_margin_days = 200
-"""
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -125,7 +108,10 @@ def test_run_writes_outputs_and_audits(small_run):
     assert "small: 2 replications, seeds 7–8" in proc.stdout
     for figure in SUMMARY_FIGURES:
         assert label(figure, "en") in proc.stdout
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)  # no temporary files left
+    # the tables, the scenario record and the charts, and no temporary file left behind
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, "scenarios.json", "charts"])
+    charts = sorted(p.suffix for p in (out / "charts").iterdir())
+    assert charts and set(charts) == {".png", ".svg"} and charts.count(".png") == charts.count(".svg")
     for name in ("households.parquet", "daily.parquet", "offers.parquet", "summary.csv"):
         df = pd.read_parquet(out / name) if name.endswith(".parquet") else pd.read_csv(out / name)
         assert df.columns[0] == "seed"
@@ -261,3 +247,48 @@ def test_format_table_rounding():
     assert en[4].split()[-3:] == ["1,234", "[0,", "2,469]"]  # counts without decimals, never "-0"
     zh = format_table(table, "zh")
     assert "分配入住率（比例）" in zh and "95%置信区间" in zh
+
+
+def test_charts_of_a_folder_that_is_no_output_is_a_user_error(tmp_path):
+    proc = cli("charts", str(tmp_path))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_charts_redraws_a_run_folder_without_simulating(small_run, tmp_path):
+    _, out = small_run
+    proc = cli("charts", str(out), "--lang", "zh")
+    assert proc.returncode == 0, proc.stderr
+    assert list((out / "charts").glob("*.zh.png"))
+
+
+def test_briefing_writes_the_pack(small, tmp_path):
+    """Issue 4: ``briefing A B`` runs the comparison and writes the PDF, charts and tables."""
+    variant = tmp_path / "cap4.toml"
+    variant.write_text(
+        f'base = "{small.as_posix()}"\nname = "cap4"\ndescription = "cap 4"\nreference = "test"\n'
+        "[lease]\nmax_total_years = 4\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "brief"
+    store = tmp_path / "store"
+    proc = cli(
+        "briefing",
+        str(small),
+        str(variant),
+        "--reps",
+        "2",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        "--store",
+        str(store),
+        "--lang",
+        "zh",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "briefing.pdf").stat().st_size > 10_000
+    assert (out / "comparison.md").exists() and (out / "comparison.csv").exists()
+    assert list((out / "charts").glob("*.zh.png"))

@@ -6,7 +6,6 @@ A small variant of the baseline and its 8-year-cap twin keep a replication near 
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import subprocess
 import sys
@@ -15,30 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ROOT, RUN, SMALL, main
 from scipy import stats
 
 from analysis import label
 from analysis.compare import COMPARISON_COLUMNS, next_round, paired_difference, relative_half_widths
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-SMALL = f"""name = "small"
-base = "{BASELINE.as_posix()}"
-description = "A small district"
-[calendar]
-horizon_years = 2
-[arrivals]
-applications_per_year = 300
-[supply]
-initial_units = 300
-target_units = 400
-[queue]
-initial_waiting = 50
-[analysis]
-warmup_days = 60
-cohort_margin_days = 200
-"""
 CAP8 = """name = "cap8"
 base = "small.toml"
 description = "Cumulative cap of 8 years"
@@ -47,22 +29,6 @@ reference = "a proposal"
 max_total_years = 8
 """
 REPS = 12
-
-
-def load_run_module():
-    spec = importlib.util.spec_from_file_location("run_cli_compare", ROOT / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RUN = load_run_module()
-
-
-def main(capsys, *args: str) -> tuple[int, str, str]:
-    status = RUN.main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +69,7 @@ def test_outputs(compared):
         "comparison.csv",
         "daily.parquet",
         "replications.parquet",
+        "scenarios.json",
     ]
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == list(COMPARISON_COLUMNS)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ROOT, SMALL
 
 import sim
 from analysis import store as store_module
@@ -23,23 +24,6 @@ from analysis.runner import DIED, RunnerError, Task, connect, run_tasks
 from analysis.store import ResultStore, engine_id, result_key, scenario_hash
 from sim import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-SMALL = f"""name = "small"
-base = "{BASELINE.as_posix()}"
-[calendar]
-horizon_years = 2
-[arrivals]
-applications_per_year = 300
-[supply]
-initial_units = 300
-target_units = 400
-[queue]
-initial_waiting = 50
-[analysis]
-warmup_days = 60
-cohort_margin_days = 200
-"""
 FORK = sys.platform.startswith("linux")  # the pool forks its workers there (they inherit test patches)
 
 
@@ -80,7 +64,9 @@ def test_key_depends_on_resolved_scenario_seed_and_engine(small, tmp_path, monke
     assert key == result_key(small.with_overrides({"lease.max_total_years": 6}), 1)
     # nor do the name, description or file: only what the engine sees
     twin = tmp_path / "twin.toml"
-    twin.write_text(SMALL.replace('name = "small"', 'name = "twin"\ndescription = "same rules"'), "utf-8")
+    twin.write_text(
+        SMALL.replace('name = "small"', 'name = "twin"').replace("A small district", "same rules"), "utf-8"
+    )
     assert result_key(load_scenario(twin), 1) == key
     monkeypatch.setattr(store_module, "_source_fingerprint", lambda: "edited-engine")  # sim/ edited
     assert result_key(small, 1) != key and engine_id() == f"{sim.ENGINE_VERSION}+edited-engine"

@@ -6,7 +6,6 @@ A small variant of the baseline keeps a replication near a tenth of a second.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import signal
@@ -18,29 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ROOT, SMALL, main
 from scipy import stats
 
 import sim
 from analysis.sweep import grid_range, load_sweep
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.toml"
-SMALL = f"""name = "small"
-base = "{BASELINE.as_posix()}"
-[calendar]
-horizon_years = 2
-[arrivals]
-applications_per_year = 300
-[supply]
-initial_units = 300
-target_units = 400
-[queue]
-initial_waiting = 50
-[analysis]
-warmup_days = 60
-cohort_margin_days = 200
-"""
 SWEEP = """base = "small.toml"
 reps = {reps}
 seed = 3
@@ -49,23 +32,6 @@ seed = 3
 "queue.validity_years" = {{start = 0.5, stop = 1, step = 0.5}}
 """
 OUTPUTS = ("replications.parquet", "cells.csv", "daily.parquet")
-
-
-def load_run_module():
-    spec = importlib.util.spec_from_file_location("run_cli_sweep", ROOT / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RUN = load_run_module()
-
-
-def main(capsys, *args: str) -> tuple[int, str, str]:
-    """run.py in this process (so that tests can replace sim.simulate); returns (status, out, err)."""
-    status = RUN.main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
