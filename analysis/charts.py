@@ -34,6 +34,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy import stats
 
+from sim.records import GROUPS
+
 from .fonts import SMALL_SIZE, TITLE_SIZE, use_fonts
 from .terms import TERMS, label, term
 
@@ -52,7 +54,6 @@ DARK = "#333333"
 
 WAIT = "wait_apply_to_movein_mean"
 WAIT_STATS = ("wait_apply_to_movein_mean", "wait_apply_to_movein_median", "wait_apply_to_movein_p90")
-GROUPS = ("single", "family", "employer", "priority", "other_sector")
 #: Exit reasons (``exit_reason`` / ``exits_<reason>``) grouped for charts; unknown reasons go to "other".
 EXIT_GROUPS = {
     "cap": ("cap",),

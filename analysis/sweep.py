@@ -24,7 +24,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import pandas as pd
 
 import sim
 from sim import ScenarioError, load_scenario
-from sim.parameters import SCENARIOS_DIR, scenario_path
+from sim.parameters import SCENARIOS_DIR, read_toml, scenario_path
 
 from .compare import figure_order
 from .replications import format_value, render_table, summary_table
@@ -168,19 +167,7 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
     """
     path = Path(path)
     source = _display(path)
-    try:
-        with open(path, "rb") as f:
-            doc = tomllib.load(f)
-    except FileNotFoundError:
-        raise ScenarioError(f"{source}: no such sweep file") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{source}: is a folder, not a sweep file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{source}: invalid TOML: {' '.join(str(err).split())}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{source}: invalid TOML: not UTF-8 text") from None
-    except OSError as err:
-        raise ScenarioError(f"{source}: cannot read: {err.strerror}") from None
+    doc = read_toml(path, source, kind="sweep")
 
     for key in doc:
         if key not in SWEEP_KEYS:

@@ -391,12 +391,15 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_toml(path: Path, source: str) -> dict:
+def read_toml(path: Path, source: str, kind: str = "scenario") -> dict:
+    """Read a TOML file; any failure is a ``ScenarioError`` of one line naming the file (``source``)."""
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except FileNotFoundError:
-        raise ScenarioError(f"{source}: no such scenario file") from None
+        raise ScenarioError(f"{source}: no such {kind} file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{source}: is a folder, not a {kind} file") from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{source}: invalid TOML: {' '.join(str(err).split())}") from None
     except UnicodeDecodeError:
@@ -423,7 +426,7 @@ def _schema() -> dict[str, tuple[object, dict]]:
             else:
                 schema[prefix + name] = (v, {"unit": "", "reference": ""})
 
-    walk(_read_toml(BASELINE_PATH, _display(BASELINE_PATH)), "")
+    walk(read_toml(BASELINE_PATH, _display(BASELINE_PATH)), "")
     return schema
 
 
@@ -504,7 +507,7 @@ def load_scenario(path: str | Path) -> Params:
 
 def _load(path: Path, chain: tuple[Path, ...]) -> Params:
     source = _display(path)
-    doc = _read_toml(path, source)
+    doc = read_toml(path, source)
     entries = _read_entries(doc, source)
     if "base" in doc:
         try:
