@@ -23,8 +23,6 @@ import functools
 import hashlib
 import json
 import math
-import os
-import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
+
+from .replications import atomic_write
 
 META_KEY = b"prh_result"
 DEFAULT_STORE = Path("out") / ".store"
@@ -112,16 +112,7 @@ class ResultStore:
         }
         table = pa.Table.from_pandas(daily, preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: _canonical(meta)})
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            pq.write_table(table, tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write(path, lambda tmp: pq.write_table(table, tmp))
         return path
 
     def get(self, key: str) -> tuple[dict[str, float], pd.DataFrame] | None:

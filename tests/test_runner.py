@@ -117,7 +117,7 @@ def test_interrupted_write_leaves_no_result(small, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store_module.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)  # the store writes through analysis.replications.atomic_write
     with pytest.raises(KeyboardInterrupt):
         store.put(result_key(small, 1), result.summary, result.daily, seed=1)
     assert list((tmp_path / "store").rglob("*")) == [store.path(result_key(small, 1)).parent]
