@@ -37,43 +37,47 @@ OUTCOMES = (
     "ongoing",
 )
 
-#: Columns of the ``households`` table, in order (SPEC, "What a run produces", then our additions).
-HOUSEHOLD_COLUMNS = (
-    "household_id",
-    "episode",
-    "kind",
-    "size",
-    "sector",
-    "priority",
-    "employer_id",
-    "applied_day",
-    "receipt_no",
-    "qualified_day",
-    "rejected_reason",
-    "offers",
-    "moved_in_day",
-    "unit_id",
-    "unit_type",
-    "leases",
-    "tenure_days",
-    "exit_day",
-    "exit_reason",
-    "transition_end_day",
-    "banned_until_day",
-    "lapsed",
+#: Columns of the ``households`` table and their types, in order (SPEC, "What a run produces", then our
+#: additions).
+_SCHEMA = (
+    ("household_id", int),
+    ("episode", int),
+    ("kind", str),
+    ("size", int),
+    ("sector", str),
+    ("priority", bool),
+    ("employer_id", int),
+    ("applied_day", float),
+    ("receipt_no", int),
+    ("qualified_day", float),
+    ("rejected_reason", str),
+    ("offers", int),
+    ("moved_in_day", float),
+    ("unit_id", int),
+    ("unit_type", str),
+    ("leases", int),
+    ("tenure_days", float),
+    ("exit_day", float),
+    ("exit_reason", str),
+    ("transition_end_day", float),
+    ("banned_until_day", float),
+    ("lapsed", bool),
     # additions: the path's other milestones, for audit and analysis
-    "initial",
-    "key_employer",
-    "frontline",
-    "receipt_day",
-    "review_day",
-    "review_deadline_day",
-    "certificate_day",
-    "left_queue_day",
-    "capped_stay",
-    "total_tenure_days",
-    "outcome",
+    ("initial", bool),
+    ("key_employer", bool),
+    ("frontline", bool),
+    ("receipt_day", float),
+    ("review_day", float),
+    ("review_deadline_day", float),
+    ("certificate_day", float),
+    ("left_queue_day", float),
+    ("capped_stay", bool),
+    ("total_tenure_days", float),
+    ("outcome", str),
 )
+HOUSEHOLD_COLUMNS = tuple(name for name, _ in _SCHEMA)
+#: numpy dtype of each column (text is kept as ``object``; the table turns it into pandas strings).
+HOUSEHOLD_DTYPES = tuple({int: "int64", float: "float64", bool: "bool", str: object}[t] for _, t in _SCHEMA)
 
 
 class Employer(mesa.Agent):
@@ -122,6 +126,10 @@ class Household(mesa.Agent):
         self.false_declaration = False
         self.proc = None
         self.qkey = None
+
+    def remove(self) -> None:
+        """Deregister from the model for good (Mesa's ``Agent.remove`` without its error guard)."""
+        self.model.deregister_agent(self)
 
     def start_episode(self, now: float, initial: bool = False) -> None:
         """Reset the record of the current application episode."""

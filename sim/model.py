@@ -19,6 +19,8 @@ from .calendar import WorkCalendar
 from .eligibility import Circumstances, draw_circumstances
 from .households import (
     FILING,
+    HOUSEHOLD_COLUMNS,
+    HOUSEHOLD_DTYPES,
     IDLE,
     IN_REVIEW,
     OFFERED,
@@ -29,7 +31,7 @@ from .households import (
     Employer,
     Household,
 )
-from .records import DAY_END
+from .records import DAY_END, OFFER_COLUMNS, OFFER_DTYPES, RecordTable
 from .rules import EXIT_REASONS, KINDS, SECTORS, YEAR_DAYS, Rules
 from .streams import Streams
 from .supply import Project, make_units, project_schedule, split_counts
@@ -76,15 +78,41 @@ class HousingModel(mesa.Model):
         self.state_counts = dict.fromkeys(STATES, 0)
         self.flows = {f: [0] * (self.n_days + 1) for f in FLOWS}
         self.exit_counts = Counter({reason: 0 for reason in EXIT_REASONS})
-        self.rows: list[tuple] = []
+        self.rows = RecordTable(HOUSEHOLD_COLUMNS, HOUSEHOLD_DTYPES)  # one row per finished episode
         self.daily_rows: list[tuple] = []
-        self.offer_log: list[tuple] = []
+        self.offer_log = RecordTable(OFFER_COLUMNS, OFFER_DTYPES)
         self.pending_peak = 0
         self.projects = project_schedule(v0, self.cal.day_of)
         self.change_days = [d for d in params.change_days() if 0 < d < self.n_days]
         self.rules_until = self.change_days[0] if self.change_days else math.inf  # next switch of rules
 
     # --- bookkeeping -----------------------------------------------------------------------------
+    # Mesa keeps, besides its registry ``_agents`` (hard references), a weak-keyed AgentSet of all agents
+    # and one per type, and updates both for every agent that comes and goes: two weak references made and
+    # dropped for every household, and a debug message formatted each time even with logging off. Here the
+    # registry alone is kept up to date and the AgentSets are made when asked for, which the engine does
+    # only once a run is over; Mesa's API (``agents``, ``agents_by_type``, ``Agent.remove``) is unchanged.
+    def register_agent(self, agent) -> None:
+        self._agents[agent] = None
+
+    def deregister_agent(self, agent) -> None:
+        del self._agents[agent]
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        return mesa.agent.AgentSet(list(self._agents), random=self.random)
+
+    @property
+    def agent_types(self) -> list[type]:
+        return list(dict.fromkeys(type(a) for a in self._agents))
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        return {
+            t: mesa.agent.AgentSet([a for a in self._agents if type(a) is t], random=self.random)
+            for t in self.agent_types
+        }
+
     def set_state(self, h, state: str) -> None:
         self.state_counts[h.state] -= 1
         self.state_counts[state] += 1
@@ -343,7 +371,7 @@ class HousingModel(mesa.Model):
 
     def finish(self) -> None:
         """Record the episodes still open at the horizon and release Mesa's hold on the model."""
-        for h in list(self.agents):
+        for h in list(self._agents):
             if isinstance(h, Household) and h.state != IDLE:
                 self.rows.append(h.row())
         self.remove_all_agents()

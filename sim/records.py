@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .households import HOUSEHOLD_COLUMNS
 from .rules import EXIT_REASONS
 
 #: Stocks are sampled at the end of each day: day d covers [d, d + 1), sampled at d + DAY_END.
@@ -44,6 +43,7 @@ DAILY_COLUMNS = (
     "lapses",
 )
 OFFER_COLUMNS = ("day", "household_id", "episode", "receipt_no", "unit_id", "unit_type", "accepted")
+OFFER_DTYPES = (float, np.int64, np.int64, np.int64, np.int64, object, bool)
 
 #: Groups of applicants: kind (Art. 4) and sector (Art. 3).
 GROUPS = ("single", "family", "employer", "priority", "other_sector")
@@ -72,8 +72,46 @@ SUMMARY_FIGURES = (
 )
 
 
-def households_table(rows: list[tuple]) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(rows, columns=list(HOUSEHOLD_COLUMNS))
+class RecordTable:
+    """Rows appended as tuples, kept compact: every ``chunk`` rows are turned into one numpy array per
+    column, so a finished episode costs about 8 bytes a field instead of a tuple of Python objects (a city
+    run records over a million episodes). Text columns stay object arrays of shared strings.
+
+    Args:
+        dtypes: one numpy dtype per column (``object`` for text).
+    """
+
+    def __init__(self, columns: tuple[str, ...], dtypes: tuple, chunk: int = 16384):
+        self.columns, self.dtypes, self.chunk = columns, dtypes, chunk
+        self.rows: list[tuple] = []
+        self.blocks: list[list[np.ndarray]] = []
+
+    def append(self, row: tuple) -> None:
+        rows = self.rows
+        rows.append(row)
+        if len(rows) >= self.chunk:
+            self._compact()
+
+    def _compact(self) -> None:
+        if self.rows:
+            cols = zip(*self.rows, strict=True)
+            self.blocks.append([np.array(c, dtype=t) for c, t in zip(cols, self.dtypes, strict=True)])
+            self.rows = []
+
+    def __len__(self) -> int:
+        return len(self.rows) + sum(len(b[0]) for b in self.blocks)
+
+    def frame(self) -> pd.DataFrame:
+        self._compact()
+        data = {
+            name: np.concatenate([b[i] for b in self.blocks]) if self.blocks else np.array([], dtype=t)
+            for i, (name, t) in enumerate(zip(self.columns, self.dtypes, strict=True))
+        }
+        return pd.DataFrame(data)
+
+
+def households_table(log: RecordTable) -> pd.DataFrame:
+    df = log.frame()
     df = df.sort_values(["household_id", "episode"], kind="stable").reset_index(drop=True)
     for col in ("kind", "sector", "unit_type", "rejected_reason", "exit_reason", "outcome"):
         df[col] = df[col].astype("string")
@@ -87,8 +125,8 @@ def daily_table(rows: list[tuple], start_date) -> pd.DataFrame:
     return df
 
 
-def offers_table(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(rows, columns=list(OFFER_COLUMNS))
+def offers_table(log: RecordTable) -> pd.DataFrame:
+    return log.frame()
 
 
 def cohort_mask(hh: pd.DataFrame, warmup: float, end: float) -> pd.Series:

@@ -11,6 +11,7 @@ a list index rather than a numpy call.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -77,11 +78,7 @@ class Stream:
 
     def pick(self, cumulative: list[float]) -> int:
         """Index drawn from a list of cumulative probabilities ending in 1."""
-        u = self.u()
-        for i, c in enumerate(cumulative):
-            if u < c:
-                return i
-        return len(cumulative) - 1
+        return min(bisect_right(cumulative, self.u()), len(cumulative) - 1)
 
     def poisson(self, mean: float) -> int:
         """Poisson draw by inversion (small means only)."""

@@ -8,12 +8,13 @@ staff of district key employers (Art. 9: 区重点单位可优先申请房源), 
 
 Households are kept in classes of equal suitability (size, front-line, priority sector), each sorted by
 its order key, so finding the first suitable household for a unit looks at the head of a few classes,
-not at the whole list.
+not at the whole list. A class is a ``sortedcontainers.SortedList``: a city's classes hold tens of
+thousands of households, and a plain list would move them all on every offer from its head.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from sortedcontainers import SortedList
 
 from .rules import Rules
 
@@ -22,7 +23,7 @@ class WaitingList:
     """Qualified households waiting for an offer, in classes sorted by order key."""
 
     def __init__(self):
-        self.classes: dict[tuple, list] = {}  # qclass -> sorted list of (key, household id, household)
+        self.classes: dict[tuple, SortedList] = {}  # qclass -> sorted (key, household id, household)
         self.n = 0
         self.carried_mark = 0  # households that entered before the latest batch carry over (Art. 19)
 
@@ -41,23 +42,27 @@ class WaitingList:
 
     def add(self, h, r: Rules) -> None:
         h.qkey = self.order_key(h, r)
-        insort(self.classes.setdefault(h.qclass, []), (h.qkey, h.unique_id, h))
+        lst = self.classes.get(h.qclass)
+        if lst is None:
+            lst = self.classes[h.qclass] = SortedList()
+        lst.add((h.qkey, h.unique_id, h))
         self.n += 1
 
     def remove(self, h) -> None:
         lst = self.classes[h.qclass]
-        i = bisect_left(lst, (h.qkey, h.unique_id))
+        i = lst.bisect_left((h.qkey, h.unique_id))
         assert lst[i][2] is h, "waiting list out of order"
         del lst[i]
         self.n -= 1
 
     def reorder(self, r: Rules) -> None:
         """Recompute every order key (after a batch or a rule change)."""
-        for lst in self.classes.values():
-            for i, (_, uid, h) in enumerate(lst):
+        for qclass, lst in self.classes.items():
+            entries = []
+            for _, uid, h in lst:
                 h.qkey = self.order_key(h, r)
-                lst[i] = (h.qkey, uid, h)
-            lst.sort(key=lambda e: (e[0], e[1]))
+                entries.append((h.qkey, uid, h))
+            self.classes[qclass] = SortedList(entries)
 
     def first_for(self, unit, suitable_classes, priority_only: bool = False):
         """The first household in order that suits ``unit`` and has not declined it, or None."""
