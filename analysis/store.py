@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
+from sim.replay import replay_path
 
 from .replications import atomic_write
 
@@ -73,8 +74,21 @@ def engine_id() -> str:
 def scenario_hash(params: sim.Params, engine_version: str | None = None) -> str:
     """SHA-256 (hex) of the resolved scenario and the engine (default :func:`engine_id`)."""
     version = engine_id() if engine_version is None else engine_version
-    text = _canonical({"engine": version, "params": params.to_dict()})
+    text = _canonical({"engine": version, "params": params.to_dict(), "replay": _replay_digest(params)})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _replay_digest(params: sim.Params) -> str:
+    """SHA-256 of the recorded applications a scenario replays (``arrivals.replay``), or "" when it does
+    not: the key holds the file's contents, since its path is relative and the file may be edited."""
+    value = params.value("arrivals.replay")
+    if not value:
+        return ""
+    path = replay_path(params, value)
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return f"missing:{path}"  # the run itself reports the missing file
 
 
 def result_key(params: sim.Params, seed: int, engine_version: str | None = None) -> str:

@@ -14,7 +14,7 @@ from collections import Counter
 import mesa
 import simpy
 
-from . import allocation, leases, review
+from . import allocation, leases, replay, review
 from .calendar import WorkCalendar
 from .eligibility import Circumstances, draw_circumstances
 from .households import (
@@ -174,14 +174,45 @@ class HousingModel(mesa.Model):
     # --- processes -------------------------------------------------------------------------------
     def arrivals(self):
         """Art. 4, 9: filings arrive as a Poisson process; all their attributes come from the
-        ``arrivals`` stream in a fixed order, so rule changes leave new applications identical."""
+        ``arrivals`` stream in a fixed order, so rule changes leave new applications identical.
+        With ``arrivals.monthly_factors`` not all 1 the gaps are drawn in operational time
+        (``replay.SeasonalClock``); with ``arrivals.replay`` the recorded applications come first and
+        synthetic ones follow the recorded period."""
         s = self.streams.arrivals
+        if self.r.replay:
+            cohort = replay.load_cohort(self.params, self.r.replay)
+            self.env.process(self.replay_arrivals(cohort))
+            if cohort.end_day >= self.n_days:
+                return
+            yield self.env.timeout(cohort.end_day)
+        factors = self.r.monthly_factors
+        clock = None
+        if any(f != 1.0 for f in factors):
+            clock = replay.SeasonalClock(self.params.start_date, self.n_days, factors)
+        tau = clock.operational(self.env.now) if clock else 0.0
         while True:
             gap = s.exp(self.r.filing_gap_days)
-            if self.env.now + gap >= self.n_days:
-                return
-            yield self.env.timeout(gap)
+            if clock is None:
+                if self.env.now + gap >= self.n_days:
+                    return
+                yield self.env.timeout(gap)
+            else:
+                tau += gap
+                at = clock.real(tau)
+                if at >= self.n_days:
+                    return
+                yield self.env.timeout(at - self.env.now)
             self.env.process(review.filing(self, self.new_filing(s)))
+
+    def replay_arrivals(self, cohort):
+        """Issue 5: the recorded first applications arrive on their recorded dates, with their recorded
+        attributes (``sim.replay``)."""
+        s = self.streams.arrivals
+        for day, rows in cohort.filings:
+            if day >= self.n_days:
+                return
+            yield self.env.timeout(day - self.env.now)
+            self.env.process(review.filing(self, replay.recorded_filing(self, s, rows)))
 
     def new_filing(self, s) -> list:
         """Draw one filing: a single applicant, a family, or an employer's block of staff (Art. 4)."""

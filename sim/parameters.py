@@ -298,10 +298,22 @@ def _date_list(v: list, like: list) -> list:
     return [_date(d, f"[{i}]") for i, d in enumerate(v)]
 
 
+def _monthly_factors(v: list, like: list) -> list:
+    """Twelve relative filing rates, January to December, averaging 1 (within 0.001)."""
+    if len(v) != 12:
+        raise _Bad(f"expected 12 factors (January to December), got {len(v)}")
+    factors = [float(_num(x, f"[{i}]")) for i, x in enumerate(v)]
+    mean = sum(factors) / 12
+    if abs(mean - 1) > 1e-3:
+        raise _Bad(f"factors must average 1, got a mean of {_fmt(mean)}")
+    return factors
+
+
 _CHECKS = {
     "arrivals.kind_shares": _kind_shares,
     "arrivals.family_size": _family_size,
     "arrivals.employer_block": _employer_block,
+    "arrivals.monthly_factors": _monthly_factors,
     "households.contract_years": _contract_years,
     "households.area_per_capita_m2": _low_high,
     "supply.mix": _mix,

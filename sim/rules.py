@@ -79,6 +79,8 @@ class Rules:
         self.abandon_incomplete_share = v["arrivals.abandon_incomplete_share"]
         self.reapply_share = v["arrivals.reapply_share"]
         self.reapply_delay_days = v["arrivals.reapply_delay_days"]
+        self.monthly_factors = [float(f) for f in v["arrivals.monthly_factors"]]
+        self.replay = v["arrivals.replay"]
 
         # Circumstances declared by applicants (Art. 5, 6, 10).
         self.residence_status_share = v["households.residence_status_share"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -265,3 +266,15 @@ def test_duplicate_tasks_run_once(small):
     assert (batch.total, batch.computed) == (2, 2)
     summary, daily = batch.get(tasks[0])
     assert np.isfinite(summary["wait_apply_to_movein_mean"]) and len(daily) == 730
+
+
+def test_a_replayed_file_enters_the_result_key(tmp_path):
+    """Editing the recorded applications a scenario replays must not serve the old results."""
+    shutil.copy(ROOT / "calibration" / "synthetic" / "applications.csv", tmp_path / "applications.csv")
+    scenario = tmp_path / "replaying.toml"
+    base = (ROOT / "scenarios" / "baseline.toml").as_posix()
+    scenario.write_text(f'base = "{base}"\n[arrivals]\nreplay = "applications.csv"\n', encoding="utf-8")
+    before = result_key(load_scenario(scenario), 1)
+    lines = (tmp_path / "applications.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "applications.csv").write_text("".join(lines[:-1]), encoding="utf-8")  # one record fewer
+    assert result_key(load_scenario(scenario), 1) != before

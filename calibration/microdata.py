@@ -1,0 +1,711 @@
+"""Fit the behavioural inputs from micro data (issue 5).
+
+    python run.py fit-inputs APPLICATIONS.csv TENANCIES.csv --out DIR
+
+From ``applications.csv`` (first filings only; re-applications come from ``arrivals.reapply_share``):
+
+- ``arrivals.applications_per_year``: first filings / years observed, exact Poisson 95 % CI; checked by
+  a chi-square test of the monthly counts against the fitted (seasonal) rate;
+- ``arrivals.monthly_factors``: each calendar month's filing rate / the overall rate, exact Poisson CI;
+  a chi-square test of a constant rate decides: factors are written only when seasonality is
+  significant at 5 %, otherwise they stay 1 (and the file says so);
+- ``arrivals.kind_shares``, ``arrivals.family_size``, ``arrivals.priority_sector_share``,
+  ``arrivals.key_employer_share``, ``arrivals.frontline_share``: shares with Wilson 95 % CIs;
+- ``arrivals.employer_block``: mean staff households per employer filing (t CI; chi-square test of the
+  block sizes against the engine's 1 + Poisson form) and the share of staff households with family.
+
+From ``tenancies.csv``: each Art. 23 exit hazard ``exits.<reason>_per_year`` = events / exposure with
+right-censoring (survival.py), a Kaplan-Meier curve and a Weibull likelihood-ratio check of the
+constant hazard.
+
+Outputs: ``fitted.toml`` (a scenario delta on the base, each value with a reference to its file),
+``goodness_of_fit.csv`` and charts (``charts/*.{en,zh}.{png,svg}``). No individual record is written
+(Art. 27): only estimates and aggregates; counts below ``analysis.min_cell`` are suppressed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.replications import atomic_write, render_table, t_interval, write_frame
+from analysis.terms import term
+from sim import load_scenario
+from sim.replay import MicroDataError, read_applications, read_tenancies, recorded_end
+from sim.rules import HAZARD_EXITS, KINDS
+
+from .survival import YEAR_DAYS, constant_hazard, kaplan_meier, poisson_ci, weibull_check
+
+GOF_COLUMNS = (
+    "estimate",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "test",
+    "statistic",
+    "p_value",
+    "source",
+    "note",
+)
+SEASONALITY_ALPHA = 0.05
+MIN_EVENTS_FOR_SHAPE = 20  # Weibull checks of reasons with fewer events are not attempted
+MONTH_DAYS = YEAR_DAYS / 12
+
+
+@dataclass
+class Estimate:
+    """One row of ``goodness_of_fit.csv``."""
+
+    estimate: str
+    value: float
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    n: float = math.nan
+    test: str = ""
+    statistic: float = math.nan
+    p_value: float = math.nan
+    source: str = ""
+    note: str = ""
+
+
+@dataclass
+class Fit:
+    """What ``fit`` found: the estimates, the scenario values and what the charts draw."""
+
+    estimates: list[Estimate]
+    values: dict  # {dotted key: (value, reference)}
+    start: datetime.date
+    until: datetime.date
+    min_cell: int
+    files: tuple[str, str]
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # month, days, filings, expected
+    survival: dict = field(default_factory=dict)  # panel name -> (durations, observed, rate, weibull)
+    n_tenancies: int = 0
+    n_censored: int = 0
+    n_filings: int = 0
+
+
+# ---------------------------------------------------------------- reading
+
+
+def load(apps_path, tens_path, start: datetime.date | None = None, until: datetime.date | None = None):
+    """Read and check both files; rows outside the recorded period are bad rows too.
+
+    Returns:
+        (applications, tenancies, start, until): the period is [start, until).
+
+    Raises:
+        MicroDataError: every problem of both files, each with its line number.
+    """
+    problems, frames = [], []
+    for path, reader in ((apps_path, read_applications), (tens_path, read_tenancies)):
+        try:
+            frames.append(reader(path, str(path)))
+        except MicroDataError as err:
+            problems += err.problems
+            frames.append(None)
+    if problems:
+        raise MicroDataError(problems)
+    apps, tens = frames
+    start = start or apps["applied_date"].min().date()
+    until = until or max(recorded_end(apps), recorded_end(tens, ("start_date", "end_date")))
+    lo, hi = pd.Timestamp(start), pd.Timestamp(until)
+    for df, path, cols in (
+        (apps, apps_path, ("applied_date", "qualified_date", "moved_in_date")),
+        (tens, tens_path, ("start_date", "end_date")),
+    ):
+        for col in cols:
+            for line, d in zip(df["line"], df[col], strict=True):
+                if pd.notna(d) and not lo <= d < hi:
+                    problems.append(
+                        f"{path}: line {line}: {col}: {d.date()} is outside the recorded period "
+                        f"{start} to {until - datetime.timedelta(days=1)}"
+                    )
+    if problems:
+        raise MicroDataError(problems)
+    return apps, tens, start, until
+
+
+# ---------------------------------------------------------------- estimating
+
+
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    if n == 0:
+        return math.nan, math.nan
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def _share_values(counts: pd.Series, digits: int = 4) -> dict:
+    """Shares rounded so that they sum to 1 exactly (the loader checks the sum)."""
+    shares = (counts / counts.sum()).round(digits)
+    biggest = shares.idxmax()
+    shares[biggest] = round(1 - (shares.sum() - shares[biggest]), digits)
+    return {str(k): float(v) for k, v in shares.items()}
+
+
+def _sig(x: float, digits: int = 4) -> float:
+    if x == 0 or not math.isfinite(x):
+        return float(x)
+    return float(round(x, digits - 1 - math.floor(math.log10(abs(x)))))
+
+
+def _month_exposure(start: datetime.date, until: datetime.date) -> pd.DataFrame:
+    """One row per calendar month (instance) of the period: its first day and days observed."""
+    rows, d = [], start
+    while d < until:
+        nxt = datetime.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        end = min(nxt, until)
+        rows.append({"month": pd.Timestamp(d.year, d.month, 1), "days": (end - d).days})
+        d = end
+    return pd.DataFrame(rows)
+
+
+def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: int):
+    """Estimates and scenario values from the first filings."""
+    est, values = [], {}
+    first = apps[~apps["reapplication"]]
+    filings = first.groupby("filing_id", sort=False).agg(
+        kind=("kind", "first"),
+        date=("applied_date", "first"),
+        sector=("sector", "first"),
+        key=("key_employer", "first"),
+        staff=("line", "size"),
+    )
+    n = len(filings)
+    days = (until - start).days
+    years = days / YEAR_DAYS
+    period = f"{start} to {until - datetime.timedelta(days=1)}"
+
+    # seasonality: calendar-month rates against the overall rate
+    months = _month_exposure(start, until)
+    months["filings"] = (
+        filings["date"].dt.to_period("M").dt.to_timestamp().value_counts().reindex(months["month"]).fillna(0)
+    ).to_numpy()
+    months["cal"] = months["month"].dt.month
+    by_cal = months.groupby("cal")[["days", "filings"]].sum().reindex(range(1, 13), fill_value=0)
+    overall = n / days
+    expected_flat = by_cal["days"] * overall
+    seen = by_cal["days"] > 0
+    chi_flat, p_flat = stats.chisquare(by_cal["filings"][seen], expected_flat[seen])
+    raw = (by_cal["filings"] / by_cal["days"].where(seen)) / overall
+    scale = float(raw[seen].mean()) if seen.any() else 1.0
+    factors = (raw / scale).fillna(1.0)
+    seasonal = bool(p_flat < SEASONALITY_ALPHA and seen.all())
+    f_used = factors if seasonal else pd.Series(1.0, index=factors.index)
+    # the fitted rate per day in each month instance, normalised over the period
+    w = months["cal"].map(f_used).to_numpy()
+    rate_day = n / float((months["days"] * w).sum())
+    months["expected"] = months["days"] * w * rate_day
+    for m in range(1, 13):
+        k, d = int(by_cal.loc[m, "filings"]), float(by_cal.loc[m, "days"])
+        lo, hi = poisson_ci(k)
+        est.append(
+            Estimate(
+                f"arrivals.monthly_factors[{m}]",
+                float(factors[m]),
+                lo / d / overall / scale if d else math.nan,
+                hi / d / overall / scale if d else math.nan,
+                k if k >= min_cell else math.nan,
+                source=source,
+                note="; ".join(
+                    x
+                    for x in (
+                        "" if k >= min_cell else f"n < {min_cell} suppressed",
+                        "" if seasonal else "not used: no significant seasonality",
+                    )
+                    if x
+                ),
+            )
+        )
+    est.append(
+        Estimate(
+            "arrivals.monthly_factors",
+            math.nan,
+            n=n,
+            test="chi-square: constant rate across calendar months",
+            statistic=float(chi_flat),
+            p_value=float(p_flat),
+            source=source,
+            note="seasonal factors written" if seasonal else "not significant at 5 %: factors kept at 1",
+        )
+    )
+    values["arrivals.monthly_factors"] = (
+        [round(float(f_used[m]), 4) for m in range(1, 13)],
+        f"estimated from {source} ({n:,} first filings, {period}): chi-square test of a constant rate "
+        f"p = {p_flat:.3g}"
+        + (
+            "; calendar-month rate / overall rate" if seasonal else "; not significant, all factors kept at 1"
+        ),
+    )
+    # dispersion of the month-by-month counts around the fitted rate
+    full = months["days"] > 0
+    chi_m = float(((months["filings"] - months["expected"]) ** 2 / months["expected"])[full].sum())
+    dof = int(full.sum()) - 1 - (11 if seasonal else 0)
+    rate = n / years
+    elastic = 1.0 + float(base.value("arrivals.rent_elasticity")) * float(
+        base.value("rent.discount_to_market")
+    )
+    lo, hi = poisson_ci(n)
+    est.append(
+        Estimate(
+            "arrivals.applications_per_year",
+            rate / elastic,
+            lo / years / elastic,
+            hi / years / elastic,
+            n,
+            "chi-square: monthly counts against the fitted rate",
+            chi_m,
+            float(stats.chi2.sf(chi_m, dof)) if dof > 0 else math.nan,
+            source,
+        )
+    )
+    values["arrivals.applications_per_year"] = (
+        _sig(rate / elastic),
+        f"estimated from {source}: {n:,} first filings over {years:.2f} years ({period}); "
+        f"95% CI [{lo / years / elastic:,.0f}, {hi / years / elastic:,.0f}]",
+    )
+
+    def shares(key, counts: pd.Series, what: str):
+        total = int(counts.sum())
+        for name, k in counts.items():
+            lo, hi = _wilson(int(k), total)
+            est.append(
+                Estimate(
+                    f"{key}.{name}",
+                    k / total,
+                    lo,
+                    hi,
+                    int(k) if k >= min_cell else math.nan,
+                    source=source,
+                    note="" if k >= min_cell else f"n < {min_cell} suppressed",
+                )
+            )
+        values[key] = (_share_values(counts), f"estimated from {source}: shares of {total:,} {what}")
+
+    shares(
+        "arrivals.kind_shares", filings["kind"].value_counts().reindex(KINDS, fill_value=0), "first filings"
+    )
+    fam = first.loc[first["kind"] == "family", "size"].value_counts().sort_index()
+    if len(fam):
+        shares("arrivals.family_size", fam, "family first filings by persons")
+
+    def share(key, k: int, total: int, what: str):
+        lo, hi = _wilson(k, total)
+        v = k / total if total else math.nan
+        est.append(Estimate(key, v, lo, hi, total, source=source))
+        if total:
+            values[key] = (
+                round(v, 4),
+                f"estimated from {source}: {what}, {total:,}; 95% CI [{lo:.3f}, {hi:.3f}]",
+            )
+
+    share(
+        "arrivals.priority_sector_share",
+        int((filings["sector"] != "other").sum()),
+        n,
+        "share of first filings from the priority sectors (Art. 3)",
+    )
+    emp = filings[filings["kind"] == "employer"]
+    share("arrivals.key_employer_share", int(emp["key"].sum()), len(emp), "share of employer filings")
+    staff = first[first["kind"] == "employer"]
+    service = staff[staff["sector"] == "public_service"]
+    share(
+        "arrivals.frontline_share",
+        int(service["frontline"].sum()),
+        len(service),
+        "share of public-service employer staff who are front-line",
+    )
+    if len(emp) >= 2:
+        sizes = emp["staff"].to_numpy()
+        mean, lo, hi, _, _ = t_interval(sizes)
+        base_block = base.value("arrivals.employer_block")
+        most = max(int(base_block["max_staff"]), int(sizes.max()))
+        chi_b, p_b, dof_b = _block_test(sizes, mean, most)
+        est.append(
+            Estimate(
+                "arrivals.employer_block.mean_staff",
+                mean,
+                lo,
+                hi,
+                len(sizes),
+                "chi-square: block sizes against 1 + Poisson(mean - 1)",
+                chi_b,
+                p_b,
+                source,
+                f"{dof_b} degrees of freedom",
+            )
+        )
+        fam_staff = int((staff["size"] > 1).sum())
+        flo, fhi = _wilson(fam_staff, len(staff))
+        est.append(
+            Estimate(
+                "arrivals.employer_block.family_share",
+                fam_staff / len(staff),
+                flo,
+                fhi,
+                len(staff),
+                source=source,
+            )
+        )
+        values["arrivals.employer_block"] = (
+            {"mean_staff": _sig(mean), "max_staff": most, "family_share": round(fam_staff / len(staff), 4)},
+            f"estimated from {source}: {len(sizes):,} employer filings, "
+            f"mean staff 95% CI [{lo:.2f}, {hi:.2f}]; "
+            "max_staff = the larger of the base's and the largest recorded",
+        )
+    return est, values, months, n
+
+
+def _block_test(sizes: np.ndarray, mean: float, most: int):
+    """Chi-square of employer block sizes against the engine's min(most, 1 + Poisson(mean - 1)), with the
+    size classes pooled from the top until every expected count is at least 5."""
+    ks = np.arange(1, most + 1)
+    p = stats.poisson.pmf(ks - 1, max(mean - 1, 1e-9))
+    p[-1] += 1 - p.sum()
+    obs = np.array([(sizes == k).sum() for k in ks], dtype=float)
+    obs[-1] += (sizes > most).sum()
+    exp = p * len(sizes)
+    o, e = [], []
+    acc_o = acc_e = 0.0
+    for oi, ei in zip(obs, exp, strict=True):  # pool small classes upward
+        acc_o, acc_e = acc_o + oi, acc_e + ei
+        if acc_e >= 5:
+            o.append(acc_o)
+            e.append(acc_e)
+            acc_o = acc_e = 0.0
+    if acc_e > 0 and e:
+        o[-1] += acc_o
+        e[-1] += acc_e
+    dof = len(o) - 2
+    if dof < 1:
+        return math.nan, math.nan, max(dof, 0)
+    chi = float(((np.array(o) - np.array(e)) ** 2 / np.array(e)).sum())
+    return chi, float(stats.chi2.sf(chi, dof)), dof
+
+
+def tenancy_durations(tens: pd.DataFrame, until) -> tuple[np.ndarray, np.ndarray]:
+    """(days held, ended?) per tenancy; a running tenancy is censored at ``until``. Dates are whole days,
+    so a duration is counted to the half day and is never 0."""
+    end = tens["end_date"].fillna(pd.Timestamp(until))
+    days = (end - tens["start_date"]).dt.days.to_numpy(dtype=float) + 0.5
+    return days, tens["end_date"].notna().to_numpy()
+
+
+def fit_exits(tens: pd.DataFrame, until, base, source: str, min_cell: int):
+    est, values, panels = [], {}, {}
+    days, ended = tenancy_durations(tens, until)
+    reason = tens["exit_reason"].fillna("").to_numpy()
+    staff = (tens["kind"] == "employer").to_numpy()
+    hazard_exit = np.isin(reason, HAZARD_EXITS)
+    total = constant_hazard(int(hazard_exit.sum()), days.sum() / YEAR_DAYS)
+    w = weibull_check(days, hazard_exit)
+    est.append(
+        Estimate(
+            "exits.any_art23_hazard_per_year",
+            total.rate,
+            total.ci_low,
+            total.ci_high,
+            total.events,
+            "likelihood ratio: Weibull shape = 1 (constant hazard)",
+            w.lr_statistic,
+            w.p_value,
+            source,
+            f"Weibull shape {w.shape:.3f}; every other exit and the period end censor",
+        )
+    )
+    panels["any"] = (days, hazard_exit, total.rate, w)
+    for name in HAZARD_EXITS:
+        at_risk = staff if name == "employer_withdrawal" else np.ones(len(days), bool)
+        event = reason == name
+        h = constant_hazard(int(event[at_risk].sum()), days[at_risk].sum() / YEAR_DAYS)
+        key = f"exits.{name}_per_year"
+        row = Estimate(
+            key,
+            h.rate,
+            h.ci_low,
+            h.ci_high,
+            h.events if h.events >= min_cell else math.nan,
+            source=source,
+            note=f"exposure {h.exposure_years:,.0f} tenancy-years"
+            + ("" if h.events >= min_cell else f"; n < {min_cell} suppressed")
+            + ("; employer staff only" if name == "employer_withdrawal" else ""),
+        )
+        if h.events >= MIN_EVENTS_FOR_SHAPE:
+            wk = weibull_check(days[at_risk], event[at_risk])
+            row.test = "likelihood ratio: Weibull shape = 1 (constant hazard)"
+            row.statistic, row.p_value = wk.lr_statistic, wk.p_value
+            row.note += f"; Weibull shape {wk.shape:.3f}"
+            panels[name] = (days[at_risk], event[at_risk], h.rate, wk)
+        est.append(row)
+        values[key] = (
+            _sig(h.rate),
+            f"estimated from {source}: {h.events:,} exits"
+            if h.events >= min_cell
+            else f"estimated from {source}: fewer than {min_cell} exits",
+        )
+        values[key] = (
+            values[key][0],
+            values[key][1] + f" over {h.exposure_years:,.0f} tenancy-years, right-censored; "
+            f"95% CI [{_sig(h.ci_low, 3)}, {_sig(h.ci_high, 3)}]",
+        )
+    return est, values, panels, int((~ended).sum())
+
+
+def fit(apps, tens, start, until, base, files=("applications.csv", "tenancies.csv")) -> Fit:
+    min_cell = int(base.value("analysis.min_cell"))
+    est_a, val_a, months, n = fit_arrivals(apps, start, until, base, files[0], min_cell)
+    est_e, val_e, panels, n_censored = fit_exits(tens, until, base, files[1], min_cell)
+    return Fit(
+        est_a + est_e,
+        {**val_a, **val_e},
+        start,
+        until,
+        min_cell,
+        files,
+        months,
+        panels,
+        len(tens),
+        n_censored,
+        n,
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _toml_value(x) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int | float):
+        return repr(x) if isinstance(x, float) else str(x)
+    if isinstance(x, str):
+        return json.dumps(x, ensure_ascii=False)
+    if isinstance(x, list):
+        return "[" + ", ".join(_toml_value(v) for v in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in x.items()) + "}"
+    raise TypeError(type(x))
+
+
+def fitted_toml(result: Fit, base, base_ref: str) -> str:
+    """The scenario delta: ``base`` plus every estimated value with its unit and reference."""
+    last = result.until - datetime.timedelta(days=1)
+    lines = [
+        "# Inputs estimated from micro data by `python run.py fit-inputs`; every value names its file.",
+        "# Only estimates and aggregates are kept here (Art. 27): no individual record.",
+        f"base = {_toml_value(base_ref)}",
+        'name = "fitted"',
+        f"description = {_toml_value(f'Inputs estimated from {result.files[0]} and {result.files[1]}')}",
+        f"reference = {_toml_value(f'micro data {result.start} to {last}')}",
+    ]
+    section = None
+    for key in sorted(result.values, key=lambda k: (k.split(".")[0] != "arrivals", k)):
+        value, reference = result.values[key]
+        sec, name = key.split(".", 1)
+        if sec != section:
+            lines += ["", f"[{sec}]"]
+            section = sec
+        unit = base.meta(key).get("unit", "")
+        lines.append(
+            f"{name} = {{value = {_toml_value(value)}, unit = {_toml_value(unit)}, "
+            f"reference = {_toml_value(reference)}}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def gof_frame(result: Fit) -> pd.DataFrame:
+    rows = [{c: getattr(e, c) for c in GOF_COLUMNS} for e in result.estimates]
+    return pd.DataFrame(rows, columns=list(GOF_COLUMNS))
+
+
+def write_fit(result: Fit, base, base_path: Path, out_dir: Path, langs=("en", "zh"), charts: bool = True):
+    """Write ``fitted.toml``, ``goodness_of_fit.csv`` and the charts; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ref = os.path.relpath(base_path, out_dir.resolve())
+    text = fitted_toml(result, base, ref)
+
+    def write_text(tmp):
+        Path(tmp).write_text(text, encoding="utf-8")
+
+    paths = [out_dir / "fitted.toml", out_dir / "goodness_of_fit.csv"]
+    atomic_write(paths[0], write_text)
+    write_frame(gof_frame(result), paths[1])
+    if charts:
+        for lang in langs:
+            paths += draw_fit_charts(result, out_dir / "charts", lang)
+    return paths
+
+
+# ---------------------------------------------------------------- printing
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}"
+    return f"{x:.4f}"
+
+
+def base_value(base, estimate: str):
+    """The base scenario's value of an estimate's key (``arrivals.kind_shares.single`` ...), or None."""
+    if estimate.startswith("arrivals.monthly_factors["):
+        return base.value("arrivals.monthly_factors")[int(estimate[25:-1]) - 1]
+    for key in (estimate, estimate.rsplit(".", 1)[0]):
+        try:
+            v = base.value(key)
+        except KeyError:
+            continue
+        if key == estimate:
+            return v if isinstance(v, int | float) else None
+        entry = estimate.rsplit(".", 1)[1]
+        return v.get(entry) if isinstance(v, dict) else None
+    return None
+
+
+def format_fit(result: Fit, base, lang: str = "en") -> str:
+    """The estimates as a table: value, 95 % CI, n, the fit check's p-value, the base's value."""
+    header = [
+        term("micro.estimate", lang),
+        term("micro.value", lang),
+        term("micro.ci", lang),
+        term("micro.n", lang),
+        term("micro.check", lang) + " (p)",
+        term("micro.base_value", lang),
+        term("micro.base_in_ci", lang),
+    ]
+    rows = []
+    for e in result.estimates:
+        if math.isnan(e.value):
+            continue
+        b = base_value(base, e.estimate)
+        inside = (
+            ""
+            if b is None or math.isnan(e.ci_low)
+            else term("micro.yes" if e.ci_low <= b <= e.ci_high else "micro.no", lang)
+        )
+        rows.append(
+            [
+                e.estimate,
+                _fmt(e.value),
+                f"[{_fmt(e.ci_low)}, {_fmt(e.ci_high)}]" if not math.isnan(e.ci_low) else "",
+                "" if math.isnan(e.n) else f"{int(e.n):,}",
+                "" if math.isnan(e.p_value) else f"{e.p_value:.3f}",
+                "" if b is None else _fmt(float(b)),
+                inside,
+            ]
+        )
+    return render_table(header, rows)
+
+
+def period_line(result: Fit) -> str:
+    last = result.until - datetime.timedelta(days=1)
+    return (
+        f"micro data {result.files[0]}, {result.files[1]}: {result.start} to {last}; "
+        f"{result.n_filings:,} first filings, {result.n_tenancies:,} tenancies "
+        f"({result.n_censored:,} still running: right-censored)"
+    )
+
+
+def fit_inputs(apps_path, tens_path, out_dir, base_path, start=None, until=None, charts=True, lang="en"):
+    """The whole command: read, fit, write. Returns (Fit, printed table, paths)."""
+    base = load_scenario(base_path)
+    apps, tens, start, until = load(apps_path, tens_path, start, until)
+    result = fit(apps, tens, start, until, base, (str(apps_path), str(tens_path)))
+    paths = write_fit(result, base, Path(base_path).resolve(), Path(out_dir), charts=charts)
+    return result, format_fit(result, base, lang), paths
+
+
+# ---------------------------------------------------------------- charts
+
+
+def draw_fit_charts(result: Fit, out_dir: Path, lang: str) -> list[Path]:
+    """Kaplan-Meier against the fitted exponential and Weibull curves; monthly filings against the fitted
+    seasonality. Written as ``<name>.<lang>.png`` and ``.svg``."""
+    from analysis import charts as ch
+    from analysis.fonts import use_fonts
+
+    use_fonts(lang)
+    paths = []
+    names = [
+        "any",
+        *sorted((k for k in result.survival if k != "any"), key=lambda k: -result.survival[k][1].sum()),
+    ]
+    names = names[:3]
+    fig, axes = ch._new(ncols=len(names), sharey=True)
+    for ax, name in zip(axes, names, strict=True):
+        days, event, rate, w = result.survival[name]
+        sf = kaplan_meier(days, event)
+        grid = np.linspace(0, days.max(), 200)
+        band = sf.confidence_interval(0.95)
+        years = grid / YEAR_DAYS
+        ax.fill_between(
+            years, band.low.evaluate(grid), band.high.evaluate(grid), color=ch.PALETTE[0], alpha=0.2, lw=0
+        )
+        ax.step(years, sf.evaluate(grid), where="post", color=ch.PALETTE[0], label=term("micro.km", lang))
+        ax.plot(years, np.exp(-rate * years), color=ch.PALETTE[1], label=term("micro.exponential", lang))
+        if math.isfinite(w.shape):
+            ax.plot(
+                years,
+                stats.weibull_min.sf(grid, w.shape, 0, w.scale),
+                color=ch.PALETTE[2],
+                ls="--",
+                label=term("micro.weibull", lang),
+            )
+        title = term("micro.km_any", lang) if name == "any" else term(f"exits_{name}", lang)
+        ax.set_title(title)
+        ax.set_xlabel(term("micro.years_in", lang))
+    axes[0].set_ylabel(term("micro.not_exited", lang))
+    handles, labels = axes[0].get_legend_handles_labels()
+    ch._legend(fig, handles, labels)
+    ch._titles(
+        fig,
+        term("micro.km_title", lang),
+        term("micro.km_subtitle", lang).format(
+            file=result.files[1], n=f"{result.n_tenancies:,}", censored=f"{result.n_censored:,}"
+        ),
+    )
+    paths += ch.save(fig, out_dir, "micro_survival", lang)
+
+    months = result.monthly
+    fig, (ax,) = ch._new()
+    shown = months[(months["filings"] >= result.min_cell) & (months["days"] > 0)]
+    per_month = shown["filings"] / shown["days"] * MONTH_DAYS
+    ax.bar(
+        shown["month"],
+        per_month,
+        width=27,
+        align="edge",
+        color=ch.PALETTE[5],
+        label=term("micro.recorded", lang),
+    )
+    flat = result.n_filings / max(float(months["days"].sum()), 1.0) * MONTH_DAYS
+    ax.axhline(flat, color=ch.GREY, ls=":", label=term("micro.constant_rate", lang))
+    ax.step(
+        months["month"],
+        months["expected"] / months["days"].clip(lower=1) * MONTH_DAYS,
+        where="post",
+        color=ch.PALETTE[1],
+        label=term("micro.seasonal_rate", lang),
+    )
+    ax.set_ylabel(term("micro.filings_per_month", lang))
+    handles, labels = ax.get_legend_handles_labels()
+    ch._legend(fig, handles, labels)
+    subtitle = term("micro.arrivals_subtitle", lang).format(file=result.files[0], n=f"{result.n_filings:,}")
+    if len(shown) < len(months):
+        subtitle += "; " + term("micro.suppressed_months", lang).format(n=result.min_cell)
+    ch._titles(fig, term("micro.arrivals_title", lang), subtitle)
+    paths += ch.save(fig, out_dir, "micro_arrivals", lang)
+    return paths
