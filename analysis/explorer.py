@@ -1,0 +1,338 @@
+"""The policy explorer: a local web page (Solara) where an analyst changes rule values, runs the variant
+against its base on common seeds and keeps what they found as a scenario file.
+
+    python run.py explore [--port 8765] [--scenarios-dir scenarios] [--base baseline] [--reps 10]
+
+The page: pick a base scenario; change rule values with controls named by the measures' terms and
+articles, each with the base's value beside it; "Run" simulates the replications in worker processes
+(progress shown, the page stays live) and draws the briefing's charts for the variant against the base;
+"Save as scenario" writes the variant as a delta file; "Briefing" writes the briefing PDF. A value the
+scenario loader refuses is marked at its control with the loader's message, and nothing already run is
+lost. Chinese and English labels come from ``analysis.terms``. The logic lives in
+``analysis.explorer_core``; this module only lays out the page; ``explorer_core.serve`` serves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ipywidgets
+import solara
+import solara.lab
+
+from sim import Params, ScenarioError, load_scenario
+
+from . import explorer_core as core
+from .fonts import FAMILY, FONT_FILE
+from .terms import term
+
+
+@dataclass
+class RunResult:
+    """A finished run, kept until the next one finishes (a failed or stopped run keeps it)."""
+
+    base_name: str
+    base: Params
+    variant: Params
+    changes: dict
+    reps: int
+    seed: int
+    cmp: object
+    compare_dir: Path
+    images: dict = field(default_factory=dict)  # lang -> {chart: PNG bytes}
+
+    @property
+    def signature(self) -> tuple:
+        return (self.base_name, tuple(sorted(self.changes.items())), self.reps, self.seed)
+
+
+OPTIONS = core.Options.from_env()
+#: The charts' Chinese font (``analysis.fonts``), served by Solara from ``/static/assets`` (``serve`` adds
+#: its folder), so that Chinese shows on machines without a CJK system font.
+FONT_CSS = f"""
+@font-face {{ font-family: "{FAMILY}"; src: url("/static/assets/{FONT_FILE}") format("opentype"); }}
+.v-application, .v-application .text-h6, .v-btn {{ font-family: Roboto, "{FAMILY}", sans-serif !important; }}
+.prh-control .v-input {{ margin-top: 2px; padding-top: 10px; }}
+"""
+
+lang = solara.reactive(OPTIONS.lang)
+base_name = solara.reactive(OPTIONS.base)
+texts = solara.reactive({})  # key -> the text typed into its control (only keys the user touched)
+reps = solara.reactive(OPTIONS.reps)
+seed = solara.reactive(OPTIONS.seed)
+result = solara.reactive(None)  # the last finished RunResult
+run_message = solara.reactive(("", ""))  # (kind, text): the last run's outcome when it did not finish
+save_name = solara.reactive("")
+save_description = solara.reactive("")
+save_message = solara.reactive(("", ""))
+briefing_path = solara.reactive(None)
+
+
+def _t(key: str, **kw) -> str:
+    text = term(key, lang.value)
+    return text.format(**kw) if kw else text
+
+
+def _seeds(first: int, n: int) -> str:
+    return str(first) if n == 1 else f"{first}–{first + n - 1}"
+
+
+@solara.lab.task
+def run_task(base_key: str, base: Params, variant: Params, changes: dict, n: int, first: int, language: str):
+    run_message.set(("", ""))
+
+    def progress(done: int, total: int) -> None:
+        run_task.progress = 100.0 * done / total if total else 100.0
+        run_progress_text.set(term("explore.running", language).format(done=done, total=total))
+
+    try:
+        cmp = core.run_variant(
+            base,
+            variant,
+            n,
+            first,
+            OPTIONS.store,
+            OPTIONS.workers,
+            on_progress=progress,
+            keep_going=run_task.is_current,
+        )
+    except core.RunFailed as err:
+        run_message.set(("error", term("explore.failed", language).format(message=str(err))))
+        return None
+    if cmp is None:
+        run_message.set(("info", term("explore.stopped", language)))
+        return None
+    compare_dir = Path(OPTIONS.out) / f"{cmp.names[0]}-vs-{cmp.names[1]}"
+    core.write_comparison(cmp, base, variant, compare_dir)
+    done = RunResult(base_key, base, variant, dict(changes), n, first, cmp, compare_dir)
+    done.images[language] = core.chart_images(cmp, base, language)
+    result.set(done)
+    briefing_path.set(None)
+    return done
+
+
+run_progress_text = solara.reactive("")
+
+
+@solara.lab.task
+def briefing_task(res: RunResult, language: str):
+    path = core.make_briefing(res.compare_dir, res.base, res.variant, language)
+    briefing_path.set(str(path))
+    return str(path)
+
+
+def _load_base(name: str, paths: dict) -> tuple[Params | None, str]:
+    try:
+        return load_scenario(paths[name]), ""
+    except (ScenarioError, KeyError) as err:
+        return None, " ".join(str(err).split())
+
+
+@solara.component
+def Control(control: core.Control, base: Params):
+    key = control.key
+    shown = texts.value.get(key, core.base_text(base, key))
+    _, error = core.check_text(base, key, shown) if key in texts.value else (None, "")
+
+    def set_text(value, key=key):
+        texts.set({**texts.value, key: "" if value is None else str(value)})
+
+    label = _t(f"explore.key.{key}")
+    value = core.base_text(base, key)
+    if control.kind == "select":
+        value = _t(f"explore.choice.{value}")
+    baseline = _t("explore.baseline_value", value=value)
+    with solara.Row(style={"align-items": "center"}, classes=["prh-control"]):
+        if control.kind == "select":
+            items = [{"text": _t(f"explore.choice.{c}"), "value": c} for c in control.choices]
+            solara.v.Select(
+                label=label,
+                items=items,
+                v_model=shown,
+                on_v_model=set_text,
+                dense=True,
+                hide_details=True,
+                style_="flex: 1",
+            )
+        else:
+            solara.InputText(label, value=shown, on_value=set_text, error=error or False, style={"flex": "1"})
+        solara.Text(baseline, classes=["prh-baseline"], style={"white-space": "nowrap", "color": "#0072B2"})
+
+
+@solara.component
+def Charts():
+    res: RunResult | None = result.value
+    language = lang.value
+
+    def draw():
+        if res is not None and language not in res.images:
+            res.images[language] = core.chart_images(res.cmp, res.base, language)
+        return language
+
+    drawing = solara.lab.use_task(draw, dependencies=[id(res), language])
+    if res is None:
+        solara.Info(_t("explore.no_results"))
+        return
+    n = res.reps
+    what = "; ".join(f"{k} = {core.format_value(v)}" for k, v in res.changes.items()) or _t(
+        "explore.unchanged"
+    )
+    done = _t(
+        "explore.done",
+        variant=res.cmp.names[1],
+        base=res.cmp.names[0],
+        changes=what,
+        n=n,
+        seeds=_seeds(res.seed, n),
+    )
+    solara.Text(done, style={"font-weight": "bold"}, classes=["prh-done"])
+    images = res.images.get(language) or next(iter(res.images.values()))
+    with solara.Div():  # always there: the grid keeps its place and its widgets
+        if drawing.pending:
+            solara.ProgressLinear(True)
+    with solara.GridFixed(columns=2):
+        for name in core.CHARTS:
+            with solara.Div(classes=["prh-chart", f"prh-chart-{name}"]):
+                # the widget itself, not solara.Image: same bytes, same element, nothing sent again
+                ipywidgets.Image.element(value=images[name], format="png", layout={"width": "100%"})
+
+
+@solara.component
+def Page():
+    solara.Title(_t("explore.title"))
+    solara.Style(FONT_CSS)
+    paths = core.list_scenarios(Path(OPTIONS.scenarios_dir))
+    if base_name.value not in paths:
+        base_name.set(next(iter(paths)))
+    base, base_error = solara.use_memo(
+        lambda: _load_base(base_name.value, paths), dependencies=[base_name.value]
+    )
+    if not save_name.value:
+        save_name.set(f"{base_name.value}_explored")
+
+    with solara.Column(style={"padding": "12px 20px", "max-width": "1800px"}):
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(_t("explore.title"), style={"font-size": "1.5em", "font-weight": "bold"})
+            solara.v.Spacer()
+            with solara.ToggleButtonsSingle(value=lang, dense=True, classes=["prh-lang"]):
+                solara.Button("中文", value="zh", text=True)
+                solara.Button("English", value="en", text=True)
+        if base is None:
+            solara.Error(base_error)
+            return
+        changes, errors = core.changed_values(
+            base, {k: texts.value[k] for k in core.CONTROL_KEYS if k in texts.value}
+        )
+        running = run_task.pending
+        with solara.Columns([2, 5], gutters_dense=True):
+            with solara.Column(gap="6px", classes=["prh-controls"]):
+
+                def pick_base(name):
+                    base_name.set(name)
+                    texts.set({})
+                    save_name.set("")
+
+                solara.Select(
+                    _t("explore.base"), values=list(paths), value=base_name.value, on_value=pick_base
+                )
+                solara.Text(_t("explore.rules"), style={"font-weight": "bold", "margin-top": "6px"})
+                for control in core.CONTROLS:
+                    Control(control, base)
+                with solara.Row(style={"align-items": "center"}):
+                    solara.InputInt(_t("explore.reps"), value=reps, dense=True, style={"max-width": "9em"})
+                    solara.InputInt(_t("explore.seed"), value=seed, dense=True, style={"max-width": "9em"})
+                if errors:
+                    solara.Error(_t("explore.fix_errors"))
+                elif changes:
+                    solara.Text(_t("explore.changes", n=len(changes), keys=", ".join(changes)))
+                else:
+                    solara.Text(_t("explore.no_changes"))
+                bad_reps = not (isinstance(reps.value, int) and 1 <= reps.value <= 1000)
+                bad_seed = not (isinstance(seed.value, int) and seed.value >= 0)
+
+                def start():
+                    variant = core.build_variant(base, changes, _variant_name(base_name.value))
+                    run_task(base_name.value, base, variant, changes, reps.value, seed.value, lang.value)
+
+                with solara.Row():
+                    solara.Button(
+                        _t("explore.run"),
+                        on_click=start,
+                        color="primary",
+                        disabled=bool(errors) or running or bad_reps or bad_seed,
+                        classes=["prh-run"],
+                    )
+                    if running:
+                        solara.Button(_t("explore.stop"), on_click=run_task.cancel, outlined=True)
+                if running:
+                    solara.ProgressLinear(run_task.progress or 0.0)
+                    solara.Text(run_progress_text.value, classes=["prh-progress"])
+                kind, text = run_message.value
+                if run_task.error:  # e.g. an output folder that cannot be written; the last charts stay
+                    solara.Error(_t("explore.failed", message=" ".join(str(run_task.exception).split())))
+                elif kind == "error":
+                    solara.Error(text)
+                elif kind:
+                    solara.Info(text)
+                SaveAndBriefing(base, paths[base_name.value], changes, errors)
+            with solara.Column():
+                res = result.value
+                now = (base_name.value, tuple(sorted(changes.items())), reps.value, seed.value)
+                with solara.Div():  # always there, so that the charts below keep their place (and widgets)
+                    if res is not None and not running and res.signature != now:
+                        solara.Warning(_t("explore.stale"))
+                Charts()
+
+
+def _variant_name(base: str) -> str:
+    try:
+        return core.check_name(save_name.value)
+    except core.ExplorerError:
+        return f"{base}_explored"
+
+
+@solara.component
+def SaveAndBriefing(base: Params, base_path: Path, changes: dict, errors: dict):
+    def save():
+        if errors:
+            save_message.set(("error", _t("explore.fix_errors")))
+            return
+        try:
+            path = core.save_variant(
+                base, base_path, changes, Path(OPTIONS.scenarios_dir), save_name.value, save_description.value
+            )
+        except (core.ExplorerError, ScenarioError, OSError) as err:
+            save_message.set(("error", " ".join(str(err).split())))
+            return
+        save_message.set(("success", str(path)))
+
+    solara.Text(_t("explore.save"), style={"font-weight": "bold", "margin-top": "12px"})
+    solara.InputText(_t("explore.name"), value=save_name, dense=True, continuous_update=True)
+    solara.InputText(_t("explore.description"), value=save_description, dense=True, continuous_update=True)
+    solara.Button(_t("explore.save"), on_click=save, outlined=True, classes=["prh-save"])
+    kind, text = save_message.value
+    if kind == "error":
+        solara.Error(text)
+    elif kind:
+        solara.Success(_t("explore.saved", path=text), classes=["prh-saved"])
+
+    res: RunResult | None = result.value
+    solara.Button(
+        _t("explore.briefing"),
+        on_click=lambda: briefing_task(res, lang.value),
+        outlined=True,
+        disabled=res is None or briefing_task.pending,
+        classes=["prh-briefing"],
+    )
+    if res is None:
+        solara.Text(_t("explore.briefing_needs_run"), style={"color": "#777"})
+    if briefing_task.pending:
+        solara.ProgressLinear(True)
+        solara.Text(_t("explore.briefing_running"))
+    elif briefing_task.error:
+        solara.Error(" ".join(str(briefing_task.exception).split()))
+    elif briefing_path.value:
+        solara.Success(_t("explore.briefing_done", path=briefing_path.value))
+        pdf = Path(briefing_path.value)
+        solara.FileDownload(lambda: pdf.read_bytes(), filename=pdf.name, label=_t("explore.download"))

@@ -1,0 +1,489 @@
+"""The policy explorer's logic, without the page: its controls, their checks, the variant as a scenario delta,
+the runs on common seeds, the charts and the briefing. ``analysis.explorer`` draws the page on top of this.
+
+    base = sim.load_scenario("baseline")
+    value, error = check_text(base, "lease.max_total_years", "8")      # (8, "") or (None, CLI's message)
+    variant = build_variant(base, {"lease.max_total_years": 8}, name="cap8_try")
+    path = save_variant(base, base_path, {"lease.max_total_years": 8}, "scenarios", "cap8_try")
+    cmp = run_variant(base, variant, reps=10, seed=1, store_root="out/.store", workers=2)
+    images = chart_images(cmp, base, "zh")                              # {chart name: PNG bytes}
+
+Every value goes through the scenario loader (``sim.parse_set`` then ``Params.with_overrides`` with the
+source ``--set``), so a value the page refuses gets the very message ``run.py run ... --set KEY=VALUE``
+prints. A saved variant is a delta like ``scenarios/cap8.toml`` (``base`` plus the changed keys only),
+which ``load_scenario`` reads back to the same values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import multiprocessing
+import os
+import re
+import threading
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+
+import sim
+from sim import Params, ScenarioError, load_scenario, parse_set
+from sim.parameters import ENUMS, SCENARIOS_DIR
+
+from .charts import (
+    ScenarioInfo,
+    group_wait_chart,
+    mean_wait_chart,
+    scenario_colours,
+    wait_stats_chart,
+    waiting_list_chart,
+    write_scenarios_json,
+)
+from .compare import Comparison, run_comparison
+from .fonts import font_path
+from .replications import atomic_write, write_frame
+from .runner import ResultStore, Task, _init_worker, run_tasks
+
+SOURCE = "--set"  # the origin named in messages: the same as the command line's, so messages match it
+
+
+@dataclass(frozen=True)
+class Control:
+    """One rule value the page lets the user change: its dotted key and the kind of input."""
+
+    key: str
+    kind: str = "text"  # "text" (a TOML value, as after --set KEY=) or "select" (one of ENUMS[key])
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return ENUMS.get(self.key, ())
+
+
+#: The controls, in the order of the measures' articles; their words are ``explore.key.<key>`` in terms.
+CONTROLS = (
+    Control("lease.max_total_years"),  # Art. 17(3)
+    Control("queue.validity_years"),  # Art. 19
+    Control("review.working_days"),  # Art. 11
+    Control("allocation.mode", "select"),  # Art. 15
+    Control("allocation.batch_interval_days"),  # Art. 15
+    Control("allocation.priority_rule", "select"),  # Art. 3
+    Control("allocation.priority_reserved_share"),  # Art. 3
+    Control("eligibility.max_area_per_capita_m2"),  # Art. 5
+    Control("supply.target_units"),  # 十四五 plan
+    Control("supply.target_date"),
+    Control("arrivals.applications_per_year"),  # ASSUMED demand
+)
+CONTROL_KEYS = tuple(c.key for c in CONTROLS)
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
+CHARTS = ("waiting_list", "wait_stats", "mean_wait", "wait_by_group")
+CHART_DPI = 96
+
+
+OPTIONS_ENV = "PRH_EXPLORE_OPTIONS"
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """What ``run.py explore`` passes to the page (through the environment, as JSON)."""
+
+    scenarios_dir: str = "scenarios"  # listed as bases (with the project's scenarios/) and saved into
+    base: str = "baseline"
+    reps: int = 10
+    seed: int = 1
+    workers: int = 2
+    store: str = str(Path("out") / ".store")
+    out: str = str(Path("out") / "explore")  # compare folders and briefings
+    lang: str = "en"
+
+    @classmethod
+    def from_env(cls) -> Options:
+        text = os.environ.get(OPTIONS_ENV)
+        return cls(**json.loads(text)) if text else cls()
+
+    def to_env(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+
+class ExplorerError(ValueError):
+    """A user error on the page other than a rule value (a bad name, a file that exists). One line."""
+
+
+# ---------------------------------------------------------------- values as text
+
+
+def format_value(value: object) -> str:
+    """A value as the user types it after ``--set KEY=`` (TOML: ``8``, ``2.5``, ``inf``, ``batch``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def base_text(base: Params, key: str) -> str:
+    """The base scenario's value of ``key`` as text; a dated value is shown as ``6 from 2021-10-22, ...``."""
+    if base.is_dated(key):
+        entries = base.to_dict()
+        for part in key.split("."):
+            entries = entries[part]
+        return ", ".join(f"{format_value(v)} ({when})" for when, v in entries["values"].items())
+    return format_value(base.value(key))
+
+
+def check_text(base: Params, key: str, text: str) -> tuple[object, str]:
+    """Read and check one control's text exactly as ``--set KEY=TEXT`` would be.
+
+    Returns:
+        ``(value, "")`` with the value as the loader normalised it, or ``(None, message)`` with the
+        command line's one-line message (without its ``error: `` prefix).
+    """
+    text = (text or "").strip()
+    try:
+        key, raw = parse_set(f"{key}={text}")
+        checked = base.with_overrides({key: raw}, source=SOURCE)
+    except ScenarioError as err:
+        return None, " ".join(str(err).split())
+    return checked.value(key), ""
+
+
+def changed_values(base: Params, texts: Mapping[str, str]) -> tuple[dict[str, object], dict[str, str]]:
+    """The controls' texts read against the base scenario.
+
+    Returns:
+        ``(changes, errors)``: ``{key: checked value}`` of every key whose value differs from the base's
+        (a dated base value counts as different once the user typed a value), and ``{key: message}``
+        of every text the loader refuses.
+    """
+    changes, errors = {}, {}
+    for key, text in texts.items():
+        if text is None or text.strip() == base_text(base, key):
+            continue
+        value, error = check_text(base, key, text)
+        if error:
+            errors[key] = error
+        elif base.is_dated(key) or value != base.value(key):
+            changes[key] = value
+    return changes, errors
+
+
+def build_variant(base: Params, changes: Mapping[str, object], name: str) -> Params:
+    """The base with ``changes`` applied (checked by the loader), named ``name``."""
+    variant = base.with_overrides(dict(changes), source=SOURCE) if changes else base.with_overrides({})
+    variant.name = name
+    variant.description = describe_changes(base, changes)
+    return variant
+
+
+def describe_changes(base: Params, changes: Mapping[str, object]) -> str:
+    """``Explored from baseline: lease.max_total_years = 8 (was 6); ...`` (a saved file's description)."""
+    if not changes:
+        return f"Explored from {base.name}: no change"
+    parts = [f"{key} = {format_value(v)} (was {base_text(base, key)})" for key, v in changes.items()]
+    return f"Explored from {base.name}: " + "; ".join(parts)
+
+
+# ---------------------------------------------------------------- scenario files
+
+
+def list_scenarios(folder: Path | None = None) -> dict[str, Path]:
+    """Scenario files a user can start from: ``folder``'s, then the project's ``scenarios/`` (by name)."""
+    found: dict[str, Path] = {}
+    for where in (folder, SCENARIOS_DIR):
+        if where is None or not Path(where).is_dir():
+            continue
+        for path in sorted(Path(where).glob("*.toml")):
+            found.setdefault(path.stem, path.resolve())
+    return found
+
+
+def scenario_file(name_or_path: str | Path) -> Path:
+    """The file of a scenario name (``"baseline"``) or path, as the loader finds it."""
+    return sim.parameters.scenario_path(str(name_or_path))
+
+
+def base_reference(base_path: Path, save_dir: Path) -> str:
+    """What a delta saved in ``save_dir`` writes as ``base`` so that the loader finds ``base_path``: its
+    name when the loader would find that name there (the file's own folder or ``scenarios/``), else the
+    path relative to ``save_dir``."""
+    base_path, save_dir = Path(base_path).resolve(), Path(save_dir).resolve()
+    try:
+        if sim.parameters.scenario_path(base_path.stem, save_dir) == base_path:
+            return base_path.stem
+    except ScenarioError:
+        pass
+    return os.path.relpath(base_path, save_dir)
+
+
+def delta_document(base_ref: str, name: str, description: str, changes: Mapping[str, object]) -> dict:
+    """The TOML document of a delta: ``base``, ``name``, ``description``, ``reference``, then one table
+    per section holding only the changed keys."""
+    doc: dict = {"base": base_ref, "name": name, "description": description, "reference": "Policy explorer"}
+    for key, value in changes.items():
+        *sections, leaf = key.split(".")
+        node = doc
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[leaf] = value
+    return doc
+
+
+def check_name(name: str) -> str:
+    """A scenario name that is also a file name: letters, digits, ``_`` and ``-``."""
+    name = (name or "").strip()
+    if not NAME_PATTERN.fullmatch(name):
+        raise ExplorerError(
+            f'name: "{name}" is not a scenario name '
+            "(letters, digits, _ and -, starting with a letter or digit)"
+        )
+    return name
+
+
+def save_variant(
+    base: Params,
+    base_path: Path,
+    changes: Mapping[str, object],
+    save_dir: Path,
+    name: str,
+    description: str = "",
+    overwrite: bool = False,
+) -> Path:
+    """Write the variant as ``<save_dir>/<name>.toml`` (a delta on ``base``, read from ``base_path``),
+    atomically.
+
+    The file is read back with ``load_scenario`` before this returns: it must give the variant's values.
+
+    Raises:
+        ExplorerError: bad name, or the file exists and ``overwrite`` is false.
+        ScenarioError: a value the loader refuses.
+    """
+    name = check_name(name)
+    save_dir = Path(save_dir)
+    save_dir.mkdir(parents=True, exist_ok=True)
+    path = save_dir / f"{name}.toml"
+    if path.exists() and not overwrite:
+        raise ExplorerError(f"{path}: already exists (choose another name)")
+    if path.resolve() == Path(base_path).resolve():
+        raise ExplorerError(f"{path}: is the base scenario itself (choose another name)")
+    variant = build_variant(base, changes, name)
+    doc = delta_document(
+        base_reference(base_path, save_dir), name, description or variant.description, changes
+    )
+    text = tomli_w.dumps(doc)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    if load_scenario(path).to_dict() != variant.to_dict():  # pragma: no cover - a loader/writer mismatch
+        raise ExplorerError(f"{path}: does not read back to the variant's values")
+    return path
+
+
+# ---------------------------------------------------------------- runs
+
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """One pool of worker processes for the whole server, started by ``spawn``: the server's process has
+    threads (web server, page sessions), which ``fork`` would copy in an unknown state."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(os.getpid(), {}),  # ignore Ctrl-C (the server handles it), end with the server
+            )
+        return _POOL
+
+
+def shutdown_pool() -> None:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            for process in list((getattr(_POOL, "_processes", None) or {}).values()):
+                process.kill()  # replications in flight are lost, finished ones are in the store
+            _POOL.shutdown(wait=True, cancel_futures=True)
+            _POOL = None
+
+
+def _replicate(params: Params, seed: int, store_root: str) -> list[str]:
+    """Worker: one replication through the runner, into the result store; returns failure lines."""
+    batch = run_tasks(
+        [Task(params, seed, label=params.name)], ResultStore(store_root), workers=1, progress=False
+    )
+    lines = [f.line() for f in batch.failures]
+    if batch.store_error:
+        lines.append(batch.store_error)
+    return lines
+
+
+class RunFailed(Exception):
+    """Some replications failed; ``str`` is one line per failure."""
+
+
+def run_variant(
+    base: Params,
+    variant: Params,
+    reps: int,
+    seed: int,
+    store_root: Path | str,
+    workers: int = 2,
+    on_progress: Callable[[int, int], None] | None = None,
+    keep_going: Callable[[], bool] | None = None,
+) -> Comparison | None:
+    """Run ``reps`` replications of the base and of the variant on seeds ``seed, seed + 1, ...`` (the
+    same seeds for both: common random numbers) in worker processes, each kept in the result store as it
+    finishes; then compare them with ``analysis.compare.run_comparison``, which finds all of them stored.
+
+    Args:
+        workers: worker processes of the pool (shared by every run of the server, sized by the first);
+            0 runs the replications in this process, one after the other.
+        on_progress: called with (replications done, total) after each one.
+        keep_going: polled between replications; when it returns False the run stops (what finished
+            stays in the store) and None is returned.
+
+    Raises:
+        RunFailed: some replications failed (the others are stored).
+    """
+    store = ResultStore(store_root)
+    store.root.mkdir(parents=True, exist_ok=True)
+    pairs = [(p, s) for s in range(seed, seed + reps) for p in (base, variant)]
+    todo = [(p, s) for p, s in pairs if store.get(Task(p, s).key) is None]
+    total, done = len(pairs), len(pairs) - len(todo)
+    if on_progress:
+        on_progress(done, total)
+    failures: list[str] = []
+    if todo and workers == 0:  # in this process (tests); the page always uses worker processes
+        for p, s in todo:
+            failures += _replicate(p, s, str(store.root))
+            done += 1
+            if on_progress:
+                on_progress(done, total)
+            if keep_going is not None and not keep_going():
+                return None
+    elif todo:
+        pool = _pool(workers)
+        futures = {pool.submit(_replicate, p, s, str(store.root)) for p, s in todo}
+        while futures:
+            finished, futures = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    failures += future.result()
+                except Exception as err:  # a worker that died
+                    failures.append(f"failed: {type(err).__name__}: {' '.join(str(err).split())}")
+                done += 1
+                if on_progress:
+                    on_progress(done, total)
+            if keep_going is not None and not keep_going():
+                for future in futures:
+                    future.cancel()
+                return None
+    if failures:
+        raise RunFailed("; ".join(failures))
+    return run_comparison([base, variant], seed=seed, reps=reps, store=store, workers=1, progress=False)
+
+
+def write_comparison(cmp: Comparison, base: Params, variant: Params, out_dir: Path) -> Path:
+    """The compare folder of ``run.py compare`` (comparison.csv, replications.parquet, daily.parquet,
+    scenarios.json), written atomically: what "Briefing" and ``run.py charts`` read."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_frame(cmp.table, out_dir / "comparison.csv")
+    write_frame(cmp.replications, out_dir / "replications.parquet")
+    write_frame(cmp.daily, out_dir / "daily.parquet")
+    write_scenarios_json(out_dir, [base, variant], cmp.names)
+    return out_dir
+
+
+# ---------------------------------------------------------------- charts and briefing
+
+_DRAW_LOCK = threading.Lock()  # matplotlib's rcParams (fonts by language) are global: one drawing at a time
+
+
+def chart_figures(cmp: Comparison, base: Params, lang: str) -> dict:
+    """The briefing's charts (``analysis.charts``) of the comparison: waiting list over time, waits
+    (mean, median, 90th percentile per seed), mean wait with its 95 % CI and paired difference, and wait
+    by group (who gains, who loses)."""
+    info = ScenarioInfo.from_params(base, cmp.names[0])
+    colours = scenario_colours(cmp.names)
+    reps = cmp.replications
+    return {
+        "waiting_list": waiting_list_chart(
+            cmp.daily,
+            lang,
+            colours,
+            target_units=info.target_units,
+            target_date=info.target_date,
+            warmup_days=info.warmup_days,
+            start_date=info.start_date,
+        ),
+        "wait_stats": wait_stats_chart(reps, lang, colours),
+        "mean_wait": mean_wait_chart(reps, lang, colours),
+        "wait_by_group": group_wait_chart(reps, lang, colours, min_cell=info.min_cell),
+    }
+
+
+def chart_images(cmp: Comparison, base: Params, lang: str, dpi: int = CHART_DPI) -> dict[str, bytes]:
+    """:func:`chart_figures` as PNG bytes."""
+    with _DRAW_LOCK:
+        out = {}
+        for name, fig in chart_figures(cmp, base, lang).items():
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi)
+            out[name] = buf.getvalue()
+        return out
+
+
+def make_briefing(compare_dir: Path, base: Params, variant: Params, lang: str) -> Path:
+    """The briefing pack (``analysis.briefing``) of the variant against the base; returns the PDF."""
+    from .briefing import build_briefing
+
+    with _DRAW_LOCK:
+        return build_briefing(compare_dir, lang, compare_dir, params=[base, variant])
+
+
+# ---------------------------------------------------------------- the server
+
+
+def serve(options: Options, host: str = "127.0.0.1", port: int = 8765, announce=print) -> None:
+    """Serve the page (``analysis.explorer``) at ``http://host:port/`` until Ctrl-C or SIGTERM, with
+    uvicorn and Solara's Starlette app, as ``solara run`` does. The options reach the page through the
+    environment, set before the page's module is imported."""
+    os.environ[OPTIONS_ENV] = options.to_env()
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no calls home: works offline
+    os.environ.setdefault("SOLARA_MODE", "production")
+    os.environ["SOLARA_APP"] = "analysis.explorer"
+    os.environ["SOLARA_ASSETS_EXTRA_LOCATIONS"] = str(font_path().parent)  # the CJK font of the page
+    os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
+    import uvicorn
+
+    # plain http on this machine: Solara falls back to samesite=lax cookies, which is right here
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+
+    config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+
+    def announce_when_up() -> None:  # the address, once the page can be opened
+        while not server.started and not server.should_exit:
+            time.sleep(0.1)
+        if server.started:
+            announce(f"policy explorer: http://{host}:{port}/ (Ctrl-C to stop)")
+
+    threading.Thread(target=announce_when_up, name="announce", daemon=True).start()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has stopped
+        pass
+    finally:
+        shutdown_pool()
+    announce("policy explorer stopped")

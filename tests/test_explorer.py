@@ -1,0 +1,220 @@
+"""The policy explorer's logic without the page (``analysis.explorer_core``): the controls' checks give the
+command line's messages, the variant is saved as a delta that loads back to the same values, and a run
+compares the variant with its base on common seeds, keeping every replication in the store."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, main
+
+import sim
+from analysis import explorer_core as core
+from analysis.terms import TERMS
+
+SMALL = ROOT / "tests" / "data" / "small.toml"
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return sim.load_scenario("baseline")
+
+
+# ---------------------------------------------------------------- controls
+
+
+def test_every_control_is_a_key_of_the_baseline_with_words_in_both_languages(baseline):
+    for control in core.CONTROLS:
+        assert control.key in baseline.keys()
+        zh, en = TERMS[f"explore.key.{control.key}"][:2]
+        assert zh and en
+        for choice in control.choices:
+            assert f"explore.choice.{choice}" in TERMS
+    assert [c.key for c in core.CONTROLS if c.kind == "select"] == [
+        "allocation.mode",
+        "allocation.priority_rule",
+    ]
+
+
+@pytest.mark.parametrize(
+    "key, text",
+    [
+        ("lease.max_total_years", "-1"),
+        ("lease.max_total_years", "abc"),
+        ("review.working_days", "2.5"),
+        ("allocation.priority_reserved_share", "1.5"),
+        ("allocation.mode", "lottery"),
+        ("supply.target_date", "2026-13-01"),
+        ("arrivals.applications_per_year", "inf"),
+    ],
+)
+def test_a_refused_value_gets_the_command_lines_message(capsys, baseline, key, text):
+    value, message = core.check_text(baseline, key, text)
+    assert value is None
+    status, _, err = main(capsys, "run", "baseline", "--set", f"{key}={text}", "--reps", "1")
+    assert status == 2
+    assert err.strip() == f"error: {message}"
+    assert message.startswith(f"--set: {key}: ")
+
+
+def test_an_accepted_value_is_normalised_by_the_loader(baseline):
+    assert core.check_text(baseline, "lease.max_total_years", " 8 ") == (8, "")
+    assert core.check_text(baseline, "queue.validity_years", "inf") == (math.inf, "")
+    assert core.check_text(baseline, "supply.target_date", "2027-06-30") == ("2027-06-30", "")
+    assert core.check_text(baseline, "allocation.mode", "batch") == ("batch", "")
+
+
+def test_only_values_that_differ_from_the_base_are_changes(baseline):
+    texts = {
+        "lease.max_total_years": "8",
+        "queue.validity_years": "2",  # the base's own value
+        "review.working_days": "8.0",  # the same value, written differently
+        "allocation.priority_reserved_share": "2",  # refused
+    }
+    changes, errors = core.changed_values(baseline, texts)
+    assert changes == {"lease.max_total_years": 8}
+    assert list(errors) == ["allocation.priority_reserved_share"]
+    assert "share must be within [0, 1]" in errors["allocation.priority_reserved_share"]
+
+
+def test_a_dated_base_value_is_shown_with_its_dates():
+    dated = sim.load_scenario("successor_2026")
+    key = next(k for k in core.CONTROL_KEYS if dated.is_dated(k))
+    assert "(2021-10-22)" in core.base_text(dated, key)
+    changes, _ = core.changed_values(dated, {key: core.format_value(dated.value(key))})
+    assert key in changes  # a plain value replaces the dated one
+
+
+# ---------------------------------------------------------------- saved scenarios
+
+
+def _keys(doc: dict, prefix: str = "") -> set[str]:
+    out = set()
+    for name, value in doc.items():
+        if isinstance(value, dict):
+            out |= _keys(value, prefix + name + ".")
+        elif prefix:
+            out.add(prefix + name)
+    return out
+
+
+def test_a_saved_variant_is_a_delta_that_loads_back_identically(tmp_path, baseline):
+    changes, errors = core.changed_values(
+        baseline,
+        {
+            "lease.max_total_years": "8",
+            "queue.validity_years": "inf",
+            "allocation.mode": "batch",
+            "supply.target_date": "2027-06-30",
+            "allocation.priority_reserved_share": "0.3",
+        },
+    )
+    assert not errors
+    path = core.save_variant(baseline, core.scenario_file("baseline"), changes, tmp_path, "explored_1")
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert doc["base"] == "baseline"
+    assert _keys(doc) == set(changes)
+    loaded = sim.load_scenario(path)
+    assert loaded.to_dict() == core.build_variant(baseline, changes, "explored_1").to_dict()
+    assert loaded.name == "explored_1"
+    for key, value in changes.items():
+        assert loaded.value(key) == value
+    # the command line reads it like a hand-written variant
+    assert sim.load_scenario(str(path)).to_dict() == loaded.to_dict()
+
+
+def test_the_base_is_found_from_wherever_the_variant_is_saved(tmp_path):
+    bases = tmp_path / "bases"
+    bases.mkdir()
+    shutil.copy(SMALL, bases / "small.toml")
+    small = sim.load_scenario(bases / "small.toml")
+    changes = {"lease.max_total_years": 1}
+    same = core.save_variant(small, bases / "small.toml", changes, bases, "v1")
+    assert tomllib.loads(same.read_text(encoding="utf-8"))["base"] == "small"
+    other = core.save_variant(small, bases / "small.toml", changes, tmp_path / "elsewhere", "v2")
+    assert tomllib.loads(other.read_text(encoding="utf-8"))["base"] == str(
+        Path("..") / "bases" / "small.toml"
+    )
+    for path in (same, other):
+        assert sim.load_scenario(path).to_dict() == small.with_overrides(changes).to_dict()
+
+
+def test_saving_refuses_bad_names_existing_files_and_the_base_itself(tmp_path, baseline):
+    base_file = core.scenario_file("baseline")
+    with pytest.raises(core.ExplorerError, match=r'name: "no good" is not a scenario name'):
+        core.save_variant(baseline, base_file, {}, tmp_path, "no good")
+    core.save_variant(baseline, base_file, {}, tmp_path, "taken")
+    with pytest.raises(core.ExplorerError, match=r"taken.toml: already exists"):
+        core.save_variant(baseline, base_file, {"lease.max_total_years": 8}, tmp_path, "taken")
+    with pytest.raises(core.ExplorerError, match="is the base scenario itself"):
+        core.save_variant(baseline, base_file, {}, base_file.parent, "baseline", overwrite=True)
+    with pytest.raises(sim.ScenarioError, match=r"--set: lease.max_total_years: must not be negative"):
+        core.save_variant(baseline, base_file, {"lease.max_total_years": -1}, tmp_path, "bad_value")
+    assert not (tmp_path / "bad_value.toml").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.toml"]  # no temporary file left
+
+
+def test_the_scenarios_offered_are_the_folders_then_the_projects(tmp_path):
+    shutil.copy(SMALL, tmp_path / "small.toml")
+    found = core.list_scenarios(tmp_path)
+    assert found["small"] == (tmp_path / "small.toml").resolve()
+    assert "baseline" in found and "cap8" in found
+
+
+# ---------------------------------------------------------------- a run
+
+
+def test_a_run_compares_on_common_seeds_keeps_every_replication_and_draws_the_charts(tmp_path):
+    small = sim.load_scenario(SMALL)
+    variant = core.build_variant(small, {"lease.max_total_years": 1}, "cap1")
+    seen = []
+    cmp = core.run_variant(
+        small, variant, 2, 5, tmp_path / "store", workers=0, on_progress=lambda *a: seen.append(a)
+    )
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4)
+    assert cmp.names == ["small", "cap1"]
+    reps = cmp.replications
+    assert sorted(reps.loc[reps["scenario"] == "small", "seed"]) == [5, 6]
+    assert sorted(reps.loc[reps["scenario"] == "cap1", "seed"]) == [5, 6]
+    assert set(cmp.daily["scenario"]) == {"small", "cap1"}
+    # the same run again is all from the store
+    seen.clear()
+    again = core.run_variant(
+        small, variant, 2, 5, tmp_path / "store", workers=0, on_progress=lambda *a: seen.append(a)
+    )
+    assert seen == [(4, 4)] and again.computed == 0 and again.reused == 4
+    # a cap of 1 year instead of 6 frees units: the variant's paired difference in mean wait is negative
+    row = cmp.table[(cmp.table["figure"] == "wait_apply_to_movein_mean") & (cmp.table["scenario"] == "cap1")]
+    assert row["diff_mean"].iloc[0] < 0
+
+    images = core.chart_images(cmp, small, "zh")
+    assert set(images) == set(core.CHARTS)
+    assert all(png.startswith(b"\x89PNG") for png in images.values())
+    folder = core.write_comparison(cmp, small, variant, tmp_path / "out")
+    assert {p.name for p in folder.iterdir()} >= {"comparison.csv", "replications.parquet", "daily.parquet"}
+    pdf = core.make_briefing(folder, small, variant, "en")
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_stopped_run_returns_nothing_and_keeps_what_finished(tmp_path):
+    small = sim.load_scenario(SMALL)
+    variant = core.build_variant(small, {"lease.max_total_years": 2}, "cap2")
+    assert core.run_variant(small, variant, 2, 1, tmp_path, workers=0, keep_going=lambda: False) is None
+    assert len(list(tmp_path.glob("*/*.parquet"))) == 1  # the one that finished before the stop
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_explore_refuses_bad_input_in_one_line(capsys, tmp_path):
+    status, _, err = main(capsys, "explore", "--scenarios-dir", str(tmp_path / "missing"))
+    assert status == 2 and err == f"error: --scenarios-dir: {tmp_path / 'missing'}: no such folder\n"
+    status, _, err = main(capsys, "explore", "--scenarios-dir", str(tmp_path), "--base", "nosuch")
+    assert status == 2 and err.startswith("error: --base: nosuch: no such scenario") and err.count("\n") == 1
+    (tmp_path / "broken.toml").write_text('base = "baseline"\n[lease]\nmax_total_years = -2\n')
+    status, _, err = main(capsys, "explore", "--scenarios-dir", str(tmp_path), "--base", "broken")
+    assert status == 2 and "lease.max_total_years: must not be negative, got -2" in err
