@@ -94,6 +94,7 @@ class Employer(mesa.Agent):
         self.key = key
         self.sector = sector
         self.relocation_day = relocation_day
+        self.staff = 0  # its staff households still known to the model; it leaves with the last of them
 
 
 class Household(mesa.Agent):
@@ -110,6 +111,8 @@ class Household(mesa.Agent):
         frontline: bool,
     ):
         super().__init__(model)
+        if employer is not None:
+            employer.staff += 1
         self.kind = kind
         self.size = size
         self.sector = sector
@@ -128,8 +131,14 @@ class Household(mesa.Agent):
         self.qkey = None
 
     def remove(self) -> None:
-        """Deregister from the model for good (Mesa's ``Agent.remove`` without its error guard)."""
+        """Deregister from the model for good (Mesa's ``Agent.remove`` without its error guard), and the
+        employer with its last staff household."""
         self.model.deregister_agent(self)
+        employer = self.employer
+        if employer is not None:
+            employer.staff -= 1
+            if employer.staff == 0:
+                employer.remove()
 
     def start_episode(self, now: float, initial: bool = False) -> None:
         """Reset the record of the current application episode."""

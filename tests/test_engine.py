@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim import audit, load_scenario, simulate
+from sim.households import Employer, Household
 from sim.model import HousingModel
 from sim.records import RecordTable
 
@@ -212,3 +213,21 @@ def test_records_kept_in_compact_chunks_equal_the_rows():
     assert len(whole.households) > 100
     pd.testing.assert_frame_equal(whole.households, chunked.households)
     pd.testing.assert_frame_equal(whole.offers, chunked.offers)
+
+
+def test_households_gone_for_good_leave_the_model_and_so_do_their_employers():
+    """A household that will not apply again is deregistered, and an employer with its last staff
+    household: nothing that has left keeps objects alive in Mesa's registry (a city run has over a
+    million episodes)."""
+    model = HousingModel(load_scenario(ROOT / "tests" / "data" / "small.toml"), seed=2)
+    model.run()
+    registered = list(model._agents)
+    households = [a for a in registered if isinstance(a, Household)]
+    employers = [a for a in registered if isinstance(a, Employer)]
+    staffed = {id(h.employer) for h in households if h.employer is not None}
+    assert employers and all(id(e) in staffed for e in employers)
+    assert all(e.staff == sum(h.employer is e for h in households) for e in employers)
+    finished = set(model.rows.frame()["household_id"])
+    assert finished - {h.unique_id for h in households}  # households gone for good are off the registry
+    model.finish()
+    assert not model._agents
