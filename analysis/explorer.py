@@ -14,6 +14,7 @@ lost. Chinese and English labels come from ``analysis.terms``. The logic lives i
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,38 +79,75 @@ def _seeds(first: int, n: int) -> str:
     return str(first) if n == 1 else f"{first}–{first + n - 1}"
 
 
-@solara.lab.task
-def run_task(base_key: str, base: Params, variant: Params, changes: dict, n: int, first: int, language: str):
-    run_message.set(("", ""))
+def refusal(base: Params, typed: dict, n: object, first: object) -> tuple[dict, str]:
+    """What a run would change, read from the controls' texts as they are now: ``(changes, "")``, or
+    ``({}, message)`` when a control holds a refused value or the replications or seed are bad."""
+    changes, errors = core.changed_values(base, {k: typed[k] for k in core.CONTROL_KEYS if k in typed})
+    if errors:
+        return {}, _t("explore.fix_errors")
+    if not (isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_REPS):
+        return {}, f"{_t('explore.reps')}: 1–{MAX_REPS} ({n})"
+    if not (isinstance(first, int) and not isinstance(first, bool) and first >= 0):
+        return {}, f"{_t('explore.seed')}: ≥ 0 ({first})"
+    return changes, ""
 
-    def progress(done: int, total: int) -> None:
-        run_task.progress = 100.0 * done / total if total else 100.0
-        run_progress_text.set(term("explore.running", language).format(done=done, total=total))
 
+MAX_REPS = 1000
+
+
+def execute_run(
+    base_key: str,
+    base: Params,
+    variant: Params,
+    changes: dict,
+    n: int,
+    first: int,
+    language: str,
+    is_current,
+    on_progress=None,
+    options: core.Options | None = None,
+) -> RunResult | None:
+    """One run: the replications, the run's own compare folder and its charts; the result is published
+    (``result``) only while ``is_current()`` holds, so a stopped or superseded run never replaces another's.
+    Returns the published result, or None."""
+    options = options or OPTIONS
     try:
         cmp = core.run_variant(
             base,
             variant,
             n,
             first,
-            OPTIONS.store,
-            OPTIONS.workers,
-            on_progress=progress,
-            keep_going=run_task.is_current,
+            options.store,
+            options.workers,
+            on_progress=on_progress,
+            keep_going=is_current,
         )
     except core.RunFailed as err:
-        run_message.set(("error", term("explore.failed", language).format(message=str(err))))
+        if is_current():
+            run_message.set(("error", term("explore.failed", language).format(message=str(err))))
         return None
-    if cmp is None:
-        run_message.set(("info", term("explore.stopped", language)))
+    if cmp is None or not is_current():  # stopped (Stop says so) or superseded by a newer run
         return None
-    compare_dir = Path(OPTIONS.out) / f"{cmp.names[0]}-vs-{cmp.names[1]}"
+    compare_dir = core.run_folder(options.out, cmp.names, changes, n, first)
     core.write_comparison(cmp, base, variant, compare_dir)
     done = RunResult(base_key, base, variant, dict(changes), n, first, cmp, compare_dir)
     done.images[language] = core.chart_images(cmp, base, language)
+    if not is_current():  # stopped while its folder was written: nothing of it is shown or kept
+        shutil.rmtree(compare_dir, ignore_errors=True)
+        return None
     result.set(done)
     briefing_path.set(None)
     return done
+
+
+@solara.lab.task
+def run_task(base_key: str, base: Params, variant: Params, changes: dict, n: int, first: int, language: str):
+    def progress(done: int, total: int) -> None:
+        if run_task.is_current():
+            run_task.progress = 100.0 * done / total if total else 100.0
+            run_progress_text.set(term("explore.running", language).format(done=done, total=total))
+
+    return execute_run(base_key, base, variant, changes, n, first, language, run_task.is_current, progress)
 
 
 run_progress_text = solara.reactive("")
@@ -248,12 +286,21 @@ def Page():
                     solara.Text(_t("explore.changes", n=len(changes), keys=", ".join(changes)))
                 else:
                     solara.Text(_t("explore.no_changes"))
-                bad_reps = not (isinstance(reps.value, int) and 1 <= reps.value <= 1000)
+                bad_reps = not (isinstance(reps.value, int) and 1 <= reps.value <= MAX_REPS)
                 bad_seed = not (isinstance(seed.value, int) and seed.value >= 0)
 
-                def start():
-                    variant = core.build_variant(base, changes, _variant_name(base_name.value))
-                    run_task(base_name.value, base, variant, changes, reps.value, seed.value, lang.value)
+                def start():  # read again at the click: the button's state may be older than the texts
+                    now, refused = refusal(base, texts.value, reps.value, seed.value)
+                    if refused:
+                        run_message.set(("error", refused))
+                        return
+                    run_message.set(("", ""))
+                    variant = core.build_variant(base, now, _variant_name(base_name.value))
+                    run_task(base_name.value, base, variant, now, reps.value, seed.value, lang.value)
+
+                def stop():
+                    run_task.cancel()  # the run's thread sees it (is_current) and publishes nothing
+                    run_message.set(("info", _t("explore.stopped")))
 
                 with solara.Row():
                     solara.Button(
@@ -264,7 +311,7 @@ def Page():
                         classes=["prh-run"],
                     )
                     if running:
-                        solara.Button(_t("explore.stop"), on_click=run_task.cancel, outlined=True)
+                        solara.Button(_t("explore.stop"), on_click=stop, outlined=True)
                 if running:
                     solara.ProgressLinear(run_task.progress or 0.0)
                     solara.Text(run_progress_text.value, classes=["prh-progress"])
@@ -332,7 +379,8 @@ def SaveAndBriefing(base: Params, base_path: Path, changes: dict, errors: dict):
         solara.Text(_t("explore.briefing_running"))
     elif briefing_task.error:
         solara.Error(" ".join(str(briefing_task.exception).split()))
-    elif briefing_path.value:
+    elif briefing_path.value and res is not None and Path(briefing_path.value).parent == res.compare_dir:
+        # the shown run's own PDF, in its own folder: no other run or page writes there
         solara.Success(_t("explore.briefing_done", path=briefing_path.value))
         pdf = Path(briefing_path.value)
         solara.FileDownload(lambda: pdf.read_bytes(), filename=pdf.name, label=_t("explore.download"))

@@ -17,6 +17,7 @@ which ``load_scenario`` reads back to the same values.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import math
@@ -25,6 +26,7 @@ import os
 import re
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -269,8 +271,9 @@ def save_variant(
     save_dir = Path(save_dir)
     save_dir.mkdir(parents=True, exist_ok=True)
     path = save_dir / f"{name}.toml"
+    exists = ExplorerError(f"{path}: already exists (choose another name)")
     if path.exists() and not overwrite:
-        raise ExplorerError(f"{path}: already exists (choose another name)")
+        raise exists
     if path.resolve() == Path(base_path).resolve():
         raise ExplorerError(f"{path}: is the base scenario itself (choose another name)")
     variant = build_variant(base, changes, name)
@@ -278,10 +281,35 @@ def save_variant(
         base_reference(base_path, save_dir), name, description or variant.description, changes
     )
     text = tomli_w.dumps(doc)
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    if overwrite:
+        atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    elif not _publish_new(path, text):  # another page (or person) saved this name since the check above
+        raise exists
     if load_scenario(path).to_dict() != variant.to_dict():  # pragma: no cover - a loader/writer mismatch
         raise ExplorerError(f"{path}: does not read back to the variant's values")
     return path
+
+
+def _publish_new(path: Path, text: str) -> bool:
+    """Write ``path`` only if it does not exist, never replacing a file: the text goes to a temporary file
+    that is then hard-linked as ``path`` (whole or not at all); where hard links are not supported, the
+    file is created exclusively. Returns False if ``path`` exists."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links on this file system
+            try:
+                with open(path, "x", encoding="utf-8") as f:
+                    f.write(text)
+            except FileExistsError:
+                return False
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- runs
@@ -391,6 +419,28 @@ def run_variant(
     if failures:
         raise RunFailed("; ".join(failures))
     return run_comparison([base, variant], seed=seed, reps=reps, store=store, workers=1, progress=False)
+
+
+def run_folder(
+    out_root: Path | str, names: list[str], changes: Mapping[str, object], reps: int, seed: int
+) -> Path:
+    """A new, empty folder for one run's comparison and briefing, made here and by no one else:
+    ``<out_root>/<base>-vs-<variant>-<hash of the changes, reps and seeds>-<n>``, ``n`` counting the runs
+    of the same inputs. Each run has its own, so that runs (of this page or of other pages) never write
+    into each other's folder."""
+    what = [list(names), sorted((k, format_value(v)) for k, v in changes.items()), reps, seed]
+    digest = hashlib.sha256(json.dumps(what).encode()).hexdigest()[:8]
+    root = Path(out_root)
+    root.mkdir(parents=True, exist_ok=True)
+    stem = f"{names[0]}-vs-{names[1]}-{digest}"
+    n = len(list(root.glob(f"{stem}-*"))) + 1
+    while True:
+        folder = root / f"{stem}-{n}"
+        try:
+            folder.mkdir()  # atomic: of two runs making the same folder, one gets FileExistsError
+            return folder
+        except FileExistsError:
+            n += 1
 
 
 def write_comparison(cmp: Comparison, base: Params, variant: Params, out_dir: Path) -> Path:

@@ -8,7 +8,9 @@ import math
 import shutil
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from helpers import ROOT, main
 
@@ -158,6 +160,23 @@ def test_saving_refuses_bad_names_existing_files_and_the_base_itself(tmp_path, b
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.toml"]  # no temporary file left
 
 
+def test_saving_never_replaces_a_file_written_after_the_check(tmp_path, baseline, monkeypatch):
+    """Another page saves the same name between the existence check and the write: its file stays."""
+    base_file = core.scenario_file("baseline")
+    theirs = tmp_path / "race.toml"
+    document = core.delta_document
+
+    def meanwhile(*args):
+        theirs.write_text('base = "baseline"\nname = "race"\n', encoding="utf-8")
+        return document(*args)
+
+    monkeypatch.setattr(core, "delta_document", meanwhile)
+    with pytest.raises(core.ExplorerError, match=r"race.toml: already exists"):
+        core.save_variant(baseline, base_file, {"lease.max_total_years": 8}, tmp_path, "race")
+    assert theirs.read_text(encoding="utf-8") == 'base = "baseline"\nname = "race"\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["race.toml"]  # no temporary file left
+
+
 def test_the_scenarios_offered_are_the_folders_then_the_projects(tmp_path):
     shutil.copy(SMALL, tmp_path / "small.toml")
     found = core.list_scenarios(tmp_path)
@@ -187,9 +206,12 @@ def test_a_run_compares_on_common_seeds_keeps_every_replication_and_draws_the_ch
         small, variant, 2, 5, tmp_path / "store", workers=0, on_progress=lambda *a: seen.append(a)
     )
     assert seen == [(4, 4)] and again.computed == 0 and again.reused == 4
-    # a cap of 1 year instead of 6 frees units: the variant's paired difference in mean wait is negative
-    row = cmp.table[(cmp.table["figure"] == "wait_apply_to_movein_mean") & (cmp.table["scenario"] == "cap1")]
-    assert row["diff_mean"].iloc[0] < 0
+    # the variant's difference is paired by seed: the mean of its per-seed differences, inside its CI
+    fig = "wait_apply_to_movein_mean"
+    row = cmp.table[(cmp.table["figure"] == fig) & (cmp.table["scenario"] == "cap1")].iloc[0]
+    by_seed = reps.pivot(index="seed", columns="scenario", values=fig)
+    assert row["diff_mean"] == pytest.approx((by_seed["cap1"] - by_seed["small"]).mean())
+    assert row["diff_ci_low"] <= row["diff_mean"] <= row["diff_ci_high"]
 
     images = core.chart_images(cmp, small, "zh")
     assert set(images) == set(core.CHARTS)
@@ -218,3 +240,66 @@ def test_explore_refuses_bad_input_in_one_line(capsys, tmp_path):
     (tmp_path / "broken.toml").write_text('base = "baseline"\n[lease]\nmax_total_years = -2\n')
     status, _, err = main(capsys, "explore", "--scenarios-dir", str(tmp_path), "--base", "broken")
     assert status == 2 and "lease.max_total_years: must not be negative, got -2" in err
+
+
+# ---------------------------------------------------------------- the page's runs (no browser)
+
+
+@pytest.fixture
+def page(tmp_path, monkeypatch):
+    """``analysis.explorer`` with a run that costs nothing: the comparison is a small fixed one and the
+    charts are not drawn; outputs go to ``tmp_path``."""
+    from analysis import explorer
+
+    small = sim.load_scenario(SMALL)
+    cmp = SimpleNamespace(
+        names=["small", "v"],
+        table=pd.DataFrame({"figure": ["x"], "scenario": ["v"], "diff_mean": [0.0]}),
+        replications=pd.DataFrame({"scenario": ["small", "v"], "seed": [1, 1], "x": [1.0, 2.0]}),
+        daily=pd.DataFrame({"scenario": ["small", "v"], "seed": [1, 1], "day": [0, 0]}),
+    )
+    monkeypatch.setattr(core, "run_variant", lambda *a, **k: cmp)
+    monkeypatch.setattr(core, "chart_images", lambda *a, **k: {})
+    explorer.result.set(None)
+    options = core.Options(out=str(tmp_path / "out"), store=str(tmp_path / "store"), workers=0)
+
+    def run(changes, is_current=lambda: True):
+        variant = core.build_variant(small, changes, "v")
+        return explorer.execute_run("small", small, variant, changes, 1, 1, "en", is_current, options=options)
+
+    yield SimpleNamespace(explorer=explorer, run=run, out=tmp_path / "out")
+    explorer.result.set(None)
+
+
+def test_every_run_writes_its_own_folder_and_keeps_it_in_its_result(page):
+    first = page.run({"lease.max_total_years": 1})
+    again = page.run({"lease.max_total_years": 1})  # the same inputs (or another page's run)
+    other = page.run({"lease.max_total_years": 2})
+    folders = [r.compare_dir for r in (first, again, other)]
+    assert len(set(folders)) == 3
+    assert sorted(page.out.iterdir()) == sorted(folders)
+    assert all((f / "comparison.csv").is_file() for f in folders)
+    assert page.explorer.result.value is other
+    assert first.compare_dir.name.startswith("small-vs-v-")
+
+
+def test_a_stopped_run_publishes_nothing(page):
+    shown = page.run({"lease.max_total_years": 1})
+    # stopped while the comparison was made: no folder, the result shown stays
+    assert page.run({"lease.max_total_years": 2}, is_current=lambda: False) is None
+    assert page.explorer.result.value is shown
+    assert list(page.out.iterdir()) == [shown.compare_dir]
+    # stopped while its folder and charts were written: they are dropped, the result shown stays
+    current = iter([True, False])
+    assert page.run({"lease.max_total_years": 3}, is_current=lambda: next(current)) is None
+    assert page.explorer.result.value is shown
+    assert list(page.out.iterdir()) == [shown.compare_dir]
+
+
+def test_a_run_is_refused_at_the_click_when_a_value_is_refused(baseline):
+    from analysis.explorer import refusal
+
+    assert refusal(baseline, {"lease.max_total_years": "8"}, 2, 1) == ({"lease.max_total_years": 8}, "")
+    for typed, n, first in (({"lease.max_total_years": "-1"}, 2, 1), ({}, 0, 1), ({}, 2, -1), ({}, None, 1)):
+        changes, message = refusal(baseline, typed, n, first)
+        assert changes == {} and message
