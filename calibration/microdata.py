@@ -4,8 +4,10 @@
 
 From ``applications.csv`` (first filings only; re-applications come from ``arrivals.reapply_share``):
 
-- ``arrivals.applications_per_year``: first filings / years observed, exact Poisson 95 % CI; checked by
-  a chi-square test of the monthly counts against the fitted (seasonal) rate;
+- ``arrivals.applications_per_year``: first filings / years observed, each day weighted by its month's
+  fitted factor (the engine multiplies the rate by them: a period of no whole years must not count the
+  busy months twice), exact Poisson 95 % CI; checked by a chi-square test of the monthly counts against
+  the fitted (seasonal) rate;
 - ``arrivals.monthly_factors``: each calendar month's filing rate / the overall rate, exact Poisson CI;
   a chi-square test of a constant rate decides: factors are written only when seasonality is
   significant at 5 %, otherwise they stay 1 (and the file says so);
@@ -20,7 +22,9 @@ constant hazard.
 
 Outputs: ``fitted.toml`` (a scenario delta on the base, each value with a reference to its file),
 ``goodness_of_fit.csv`` and charts (``charts/*.{en,zh}.{png,svg}``). No individual record is written
-(Art. 27): only estimates and aggregates; counts below ``analysis.min_cell`` are suppressed.
+(Art. 27): only estimates and aggregates. An estimate on a count below ``analysis.min_cell`` (a share's
+count or complement, a month's filings, a reason's exits) is blanked with its CI and exposure, a second
+entry of its table with it when it is the only one, and ``fitted.toml`` keeps the base's value.
 """
 
 from __future__ import annotations
@@ -159,6 +163,23 @@ def _sig(x: float, digits: int = 4) -> float:
     return float(round(x, digits - 1 - math.floor(math.log10(abs(x)))))
 
 
+def _suppressed_ref(base, key: str, source: str, min_cell: int) -> tuple:
+    """The base's value of ``key``, kept because an estimate rests on a count below ``min_cell``."""
+    return (
+        base.value(key),
+        f"base value kept: the estimate from {source} rests on a count of fewer than {min_cell} "
+        "and is suppressed (Art. 27)",
+    )
+
+
+def _suppress(e: Estimate, min_cell: int) -> Estimate:
+    """Blank the value, CI and n of an estimate on a count below ``min_cell`` (Art. 27): a value with its
+    exposure or total would give the count back."""
+    e.value = e.ci_low = e.ci_high = e.n = math.nan
+    e.note = "; ".join(x for x in (e.note, f"n < {min_cell} suppressed") if x)
+    return e
+
+
 def _month_exposure(start: datetime.date, until: datetime.date) -> pd.DataFrame:
     """One row per calendar month (instance) of the period: its first day and days observed."""
     rows, d = [], start
@@ -201,7 +222,12 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
     scale = float(raw[seen].mean()) if seen.any() else 1.0
     factors = (raw / scale).fillna(1.0)
     seasonal = bool(p_flat < SEASONALITY_ALPHA and seen.all())
-    f_used = factors if seasonal else pd.Series(1.0, index=factors.index)
+    small = bool((by_cal["filings"][seen] < min_cell).any())
+    if seasonal and small:  # a factor would give its month's count back: keep the base's factors
+        f_used = pd.Series(list(base.value("arrivals.monthly_factors")), index=factors.index, dtype=float)
+        f_used /= f_used.mean()
+    else:
+        f_used = factors if seasonal else pd.Series(1.0, index=factors.index)
     # the fitted rate per day in each month instance, normalised over the period
     w = months["cal"].map(f_used).to_numpy()
     rate_day = n / float((months["days"] * w).sum())
@@ -209,24 +235,19 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
     for m in range(1, 13):
         k, d = int(by_cal.loc[m, "filings"]), float(by_cal.loc[m, "days"])
         lo, hi = poisson_ci(k)
-        est.append(
-            Estimate(
-                f"arrivals.monthly_factors[{m}]",
-                float(factors[m]),
-                lo / d / overall / scale if d else math.nan,
-                hi / d / overall / scale if d else math.nan,
-                k if k >= min_cell else math.nan,
-                source=source,
-                note="; ".join(
-                    x
-                    for x in (
-                        "" if k >= min_cell else f"n < {min_cell} suppressed",
-                        "" if seasonal else "not used: no significant seasonality",
-                    )
-                    if x
-                ),
-            )
+        e = Estimate(
+            f"arrivals.monthly_factors[{m}]",
+            float(factors[m]),
+            lo / d / overall / scale if d else math.nan,
+            hi / d / overall / scale if d else math.nan,
+            k,
+            source=source,
+            note=""
+            if seasonal and not small
+            else "not used: "
+            + ("a month is below analysis.min_cell" if seasonal else "no significant seasonality"),
         )
+        est.append(_suppress(e, min_cell) if k < min_cell else e)
     est.append(
         Estimate(
             "arrivals.monthly_factors",
@@ -236,32 +257,50 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
             statistic=float(chi_flat),
             p_value=float(p_flat),
             source=source,
-            note="seasonal factors written" if seasonal else "not significant at 5 %: factors kept at 1",
+            note=(
+                (
+                    "base factors kept: a month below analysis.min_cell"
+                    if small
+                    else "seasonal factors written"
+                )
+                if seasonal
+                else "not significant at 5 %: factors kept at 1"
+            ),
         )
     )
-    values["arrivals.monthly_factors"] = (
-        [round(float(f_used[m]), 4) for m in range(1, 13)],
-        f"estimated from {source} ({n:,} first filings, {period}): chi-square test of a constant rate "
-        f"p = {p_flat:.3g}"
-        + (
-            "; calendar-month rate / overall rate" if seasonal else "; not significant, all factors kept at 1"
-        ),
-    )
+    if seasonal and small:
+        values["arrivals.monthly_factors"] = _suppressed_ref(
+            base, "arrivals.monthly_factors", source, min_cell
+        )
+    else:
+        values["arrivals.monthly_factors"] = (
+            [round(float(f_used[m]), 4) for m in range(1, 13)],
+            f"estimated from {source} ({n:,} first filings, {period}): chi-square test of a constant rate "
+            f"p = {p_flat:.3g}"
+            + (
+                "; calendar-month rate / overall rate"
+                if seasonal
+                else "; not significant, all factors kept at 1"
+            ),
+        )
     # dispersion of the month-by-month counts around the fitted rate
     full = months["days"] > 0
     chi_m = float(((months["filings"] - months["expected"]) ** 2 / months["expected"])[full].sum())
-    dof = int(full.sum()) - 1 - (11 if seasonal else 0)
-    rate = n / years
+    dof = int(full.sum()) - 1 - (11 if seasonal and not small else 0)
+    # the engine multiplies the yearly rate by the factors: the rate is the one per factor-weighted day,
+    # not the raw average over a period that need not be whole years (seasonality counted once)
+    exposure = float((months["days"] * w).sum())
+    rate = rate_day * YEAR_DAYS
     elastic = 1.0 + float(base.value("arrivals.rent_elasticity")) * float(
         base.value("rent.discount_to_market")
     )
-    lo, hi = poisson_ci(n)
+    lo, hi = (x / exposure * YEAR_DAYS for x in poisson_ci(n))
     est.append(
         Estimate(
             "arrivals.applications_per_year",
             rate / elastic,
-            lo / years / elastic,
-            hi / years / elastic,
+            lo / elastic,
+            hi / elastic,
             n,
             "chi-square: monthly counts against the fitted rate",
             chi_m,
@@ -272,25 +311,24 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
     values["arrivals.applications_per_year"] = (
         _sig(rate / elastic),
         f"estimated from {source}: {n:,} first filings over {years:.2f} years ({period}); "
-        f"95% CI [{lo / years / elastic:,.0f}, {hi / years / elastic:,.0f}]",
+        f"95% CI [{lo / elastic:,.0f}, {hi / elastic:,.0f}]"
+        + ("; per season-weighted year (monthly factors)" if seasonal else ""),
     )
 
     def shares(key, counts: pd.Series, what: str):
         total = int(counts.sum())
+        small = set(counts.index[counts < min_cell])
+        if len(small) == 1 and len(counts) > 1:  # the total less the others would give it back
+            small.add(counts.drop(list(small)).idxmin())
         for name, k in counts.items():
             lo, hi = _wilson(int(k), total)
-            est.append(
-                Estimate(
-                    f"{key}.{name}",
-                    k / total,
-                    lo,
-                    hi,
-                    int(k) if k >= min_cell else math.nan,
-                    source=source,
-                    note="" if k >= min_cell else f"n < {min_cell} suppressed",
-                )
-            )
-        values[key] = (_share_values(counts), f"estimated from {source}: shares of {total:,} {what}")
+            e = Estimate(f"{key}.{name}", k / total, lo, hi, int(k), source=source)
+            est.append(_suppress(e, min_cell) if name in small else e)
+        values[key] = (
+            _suppressed_ref(base, key, source, min_cell)
+            if small
+            else (_share_values(counts), f"estimated from {source}: shares of {total:,} {what}")
+        )
 
     shares(
         "arrivals.kind_shares", filings["kind"].value_counts().reindex(KINDS, fill_value=0), "first filings"
@@ -302,12 +340,16 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
     def share(key, k: int, total: int, what: str):
         lo, hi = _wilson(k, total)
         v = k / total if total else math.nan
-        est.append(Estimate(key, v, lo, hi, total, source=source))
-        if total:
-            values[key] = (
-                round(v, 4),
-                f"estimated from {source}: {what}, {total:,}; 95% CI [{lo:.3f}, {hi:.3f}]",
-            )
+        e = Estimate(key, v, lo, hi, total, source=source)
+        if min(k, total - k) < min_cell:  # the share times n would give a count below min_cell back
+            est.append(_suppress(e, min_cell))
+            values[key] = _suppressed_ref(base, key, source, min_cell)
+            return
+        est.append(e)
+        values[key] = (
+            round(v, 4),
+            f"estimated from {source}: {what}, {total:,}; 95% CI [{lo:.3f}, {hi:.3f}]",
+        )
 
     share(
         "arrivals.priority_sector_share",
@@ -347,21 +389,23 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
         )
         fam_staff = int((staff["size"] > 1).sum())
         flo, fhi = _wilson(fam_staff, len(staff))
-        est.append(
-            Estimate(
-                "arrivals.employer_block.family_share",
-                fam_staff / len(staff),
-                flo,
-                fhi,
-                len(staff),
-                source=source,
-            )
+        e = Estimate(
+            "arrivals.employer_block.family_share",
+            fam_staff / len(staff),
+            flo,
+            fhi,
+            len(staff),
+            source=source,
         )
+        small = min(fam_staff, len(staff) - fam_staff) < min_cell
+        est.append(_suppress(e, min_cell) if small else e)
+        family_share = base_block["family_share"] if small else round(fam_staff / len(staff), 4)
         values["arrivals.employer_block"] = (
-            {"mean_staff": _sig(mean), "max_staff": most, "family_share": round(fam_staff / len(staff), 4)},
+            {"mean_staff": _sig(mean), "max_staff": most, "family_share": family_share},
             f"estimated from {source}: {len(sizes):,} employer filings, "
             f"mean staff 95% CI [{lo:.2f}, {hi:.2f}]; "
-            "max_staff = the larger of the base's and the largest recorded",
+            "max_staff = the larger of the base's and the largest recorded"
+            + (f"; family_share: base value kept, fewer than {min_cell} (Art. 27)" if small else ""),
         )
     return est, values, months, n
 
@@ -423,23 +467,40 @@ def fit_exits(tens: pd.DataFrame, until, base, source: str, min_cell: int):
             f"Weibull shape {w.shape:.3f}; every other exit and the period end censor",
         )
     )
+    if total.events < min_cell:
+        _suppress(est[-1], min_cell)
+        est[-1].note = f"n < {min_cell} suppressed"
     panels["any"] = (days, hazard_exit, total.rate, w)
+    counts = pd.Series({name: int((reason == name).sum()) for name in HAZARD_EXITS})
+    hidden = set(counts.index[counts < min_cell])
+    if len(hidden) == 1 and total.events >= min_cell:  # the total less the others would give it back
+        hidden.add(counts.drop(list(hidden)).idxmin())
     for name in HAZARD_EXITS:
         at_risk = staff if name == "employer_withdrawal" else np.ones(len(days), bool)
         event = reason == name
         h = constant_hazard(int(event[at_risk].sum()), days[at_risk].sum() / YEAR_DAYS)
         key = f"exits.{name}_per_year"
+        small = name in hidden
         row = Estimate(
             key,
             h.rate,
             h.ci_low,
             h.ci_high,
-            h.events if h.events >= min_cell else math.nan,
+            h.events,
             source=source,
-            note=f"exposure {h.exposure_years:,.0f} tenancy-years"
-            + ("" if h.events >= min_cell else f"; n < {min_cell} suppressed")
-            + ("; employer staff only" if name == "employer_withdrawal" else ""),
+            note="; ".join(
+                x
+                for x in (
+                    "" if small else f"exposure {h.exposure_years:,.0f} tenancy-years",
+                    "employer staff only" if name == "employer_withdrawal" else "",
+                )
+                if x
+            ),
         )
+        if small:
+            est.append(_suppress(row, min_cell))
+            values[key] = _suppressed_ref(base, key, source, min_cell)
+            continue
         if h.events >= MIN_EVENTS_FOR_SHAPE:
             wk = weibull_check(days[at_risk], event[at_risk])
             row.test = "likelihood ratio: Weibull shape = 1 (constant hazard)"
@@ -449,14 +510,8 @@ def fit_exits(tens: pd.DataFrame, until, base, source: str, min_cell: int):
         est.append(row)
         values[key] = (
             _sig(h.rate),
-            f"estimated from {source}: {h.events:,} exits"
-            if h.events >= min_cell
-            else f"estimated from {source}: fewer than {min_cell} exits",
-        )
-        values[key] = (
-            values[key][0],
-            values[key][1] + f" over {h.exposure_years:,.0f} tenancy-years, right-censored; "
-            f"95% CI [{_sig(h.ci_low, 3)}, {_sig(h.ci_high, 3)}]",
+            f"estimated from {source}: {h.events:,} exits over {h.exposure_years:,.0f} tenancy-years, "
+            f"right-censored; 95% CI [{_sig(h.ci_low, 3)}, {_sig(h.ci_high, 3)}]",
         )
     return est, values, panels, int((~ended).sum())
 

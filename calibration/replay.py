@@ -19,7 +19,9 @@ would the new rule have done to these very applicants": its rows sit next to the
 with the paired difference of the means.
 
 Groups of fewer than ``analysis.min_cell`` recorded households are suppressed (Art. 27), and so are
-waits over fewer than ``min_cell`` housed households.
+waits over fewer than ``min_cell`` housed households and a share whose count (qualified, housed) or
+complement is below ``min_cell`` (the share times n would give it back). Recorded re-applications are not
+replayed; the report says how many rows that leaves out (``report.attrs["not_replayed"]``).
 """
 
 from __future__ import annotations
@@ -34,11 +36,16 @@ from analysis.terms import term
 from sim.replay import load_cohort, read_applications, replay_path
 
 FIGURES = ("share_qualified", "share_moved_in", "wait_mean", "wait_median")
+COUNTS = {"share_qualified": "qualified", "share_moved_in": "housed"}  # the count behind each share
 FIGURE_TERMS = {
     "share_qualified": "micro.replay_qualified",
     "share_moved_in": "micro.replay_moved_in",
     "wait_mean": "micro.replay_wait_mean",
     "wait_median": "micro.replay_wait_median",
+}
+NOT_REPLAYED = {
+    "en": "{n} recorded re-applications not replayed (re-applications come from the engine's rule)",
+    "zh": "{n} 条记录中的再次申请未回放（再次申请由模型规则生成）",
 }
 REPORT_COLUMNS = (
     "scenario",
@@ -128,7 +135,8 @@ def group_figures(df: pd.DataFrame) -> dict:
             "size": size,
             "sector": sector,
             "n": len(g),
-            "housed": len(waits),
+            "qualified": int(g["qualified"].sum()),
+            "housed": int(g["moved_in"].sum()),
             "share_qualified": float(g["qualified"].mean()) if len(g) else math.nan,
             "share_moved_in": float(g["moved_in"].mean()) if len(g) else math.nan,
             "wait_mean": float(waits.mean()) if len(waits) else math.nan,
@@ -138,7 +146,7 @@ def group_figures(df: pd.DataFrame) -> dict:
 
 
 def replay_setup(params):
-    """(recorded cohort frame, end_day, record path) of a replaying scenario."""
+    """(recorded cohort frame, end_day, ``sim.replay.Cohort``) of a replaying scenario."""
     value = params.value("arrivals.replay")
     if not value:
         raise ReplayError(
@@ -147,12 +155,12 @@ def replay_setup(params):
         )
     cohort = load_cohort(params, value)  # ScenarioError on a bad file
     apps = read_applications(replay_path(params, value), value)
-    return cohort_from_record(apps, params.start_date, cohort.end_day), cohort.end_day, cohort.path
+    return cohort_from_record(apps, params.start_date, cohort.end_day), cohort.end_day, cohort
 
 
 def run_replay(params_list, reps: int, seed: int, progress: bool = True):
     """Replications of each scenario over the recorded period; returns the report frame."""
-    recorded, end_day, _ = replay_setup(params_list[0])
+    recorded, end_day, cohort = replay_setup(params_list[0])
     for p in params_list[1:]:
         if replay_setup(p)[1] != end_day:
             raise ReplayError(
@@ -174,6 +182,8 @@ def run_replay(params_list, reps: int, seed: int, progress: bool = True):
             for fig in FIGURES:
                 if fig.startswith("wait") and r["housed"] < min_cell:
                     continue
+                if fig.startswith("share") and min(r[COUNTS[fig]], r["n"] - r[COUNTS[fig]]) < min_cell:
+                    continue  # the share times n would give a count below min_cell back (Art. 27)
                 values = [s.get(name, {}).get(fig, math.nan) for s in sims]
                 mean, lo, hi, sd, n = t_interval(values)
                 z = (r[fig] - mean) / (sd * math.sqrt(1 + 1 / n)) if n >= 2 and sd > 0 else math.nan
@@ -203,7 +213,9 @@ def run_replay(params_list, reps: int, seed: int, progress: bool = True):
                     }
                 )
     suppressed = sum(1 for r in rec.values() if r["n"] < min_cell)
-    return pd.DataFrame(rows, columns=list(REPORT_COLUMNS)), suppressed, end_day
+    report = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
+    report.attrs["not_replayed"] = cohort.reapplications
+    return report, suppressed, end_day
 
 
 def _f(x: float, fig: str, sign: bool = False) -> str:
@@ -256,7 +268,11 @@ def format_report(report: pd.DataFrame, lang: str = "en", groups=None) -> str:
                 else f"{_f(r.diff_mean, r.figure, True)} [{_f(r.diff_ci_low, r.figure, True)}, "
                 f"{_f(r.diff_ci_high, r.figure, True)}]"
             )
-    return render_table(header, rows, left=3)
+    table = render_table(header, rows, left=3)
+    skipped = report.attrs.get("not_replayed", 0)
+    if skipped:  # said in every output, so that nobody takes the record for replayed whole
+        table += "\n" + NOT_REPLAYED[lang].format(n=f"{skipped:,}")
+    return table
 
 
 def write_report(report: pd.DataFrame, out_dir) -> list:

@@ -69,6 +69,8 @@ WHOLE_NAMES = frozenset(
 SHARE_NAMES = frozenset({"initial_occupancy", "discount_to_market"})  # plus every name ending _share
 DATE_KEYS = frozenset({"calendar.start_date", "supply.target_date"})
 DATE_LIST_KEYS = frozenset({"calendar.holidays", "calendar.makeup_workdays"})
+# read once at day 0 by the engine, so a dated value would be ignored after it
+UNDATED_KEYS = frozenset({"arrivals.monthly_factors", "arrivals.replay"})
 SUM_TOLERANCE = 1e-6
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -376,7 +378,7 @@ def _entry(key: str, raw: object, like: object, base_meta: dict):
     if "value" in raw:
         return False, _check_value(key, raw["value"], like), meta
     table = raw["values"]
-    if key.startswith("calendar."):
+    if key.startswith("calendar.") or key in UNDATED_KEYS:
         raise _Bad("cannot be dated")
     if not isinstance(table, dict) or not table:
         raise _Bad("values must be a non-empty table of date = value")

@@ -11,7 +11,8 @@
   applications (``reapplication = false``) arrive on their recorded dates with their recorded kind,
   size, sector, employer block, key-employer and front-line flags; circumstances and false declarations
   are drawn as for any new application. Re-applications come from the engine's own re-application rule,
-  as in any run. Synthetic arrivals start the day after the recorded period.
+  as in any run: the recorded ones are not replayed (``Cohort.reapplications`` counts them, and the
+  replay report says how many). Synthetic arrivals start the day after the recorded period.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def read_records(path, columns: tuple[Column, ...], display: str | None = None):
     """
     display = display or str(path)
     names = [c.name for c in columns]
+    line = 0  # the last line read: a CSV error is on the next one
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
@@ -131,6 +133,11 @@ def read_records(path, columns: tuple[Column, ...], display: str | None = None):
             header = [h.strip() for h in header]
             bad = [f'{display}: line 1: missing column "{n}"' for n in names if n not in header]
             bad += [f'{display}: line 1: unknown column "{h}"' for h in header if h not in names]
+            bad += [
+                f'{display}: line 1: column "{h}" appears '
+                + ("twice" if header.count(h) == 2 else f"{header.count(h)} times")
+                for h in dict.fromkeys(h for i, h in enumerate(header) if h in header[:i])
+            ]
             if bad:
                 raise MicroDataError(bad)
             where = [header.index(n) for n in names]
@@ -326,11 +333,14 @@ class SeasonalClock:
 
 @dataclass(frozen=True)
 class Cohort:
-    """Recorded first applications: ``filings`` = [(day, rows)], ``end_day`` = end of the recorded period."""
+    """Recorded first applications: ``filings`` = [(day, rows)], ``end_day`` = end of the recorded period;
+    ``reapplications``: rows of the file not replayed (recorded re-applications: the engine's
+    re-application rule makes its own)."""
 
     filings: tuple
     end_day: float
     path: str
+    reapplications: int = 0
 
 
 def replay_path(params, value: str) -> Path:
@@ -419,7 +429,7 @@ def _cohort(path: str, mtime: int, size: int, start: datetime.date, source: str,
         n = len(day_filings)
         filings.extend((day + (k + 0.5) / n, rows) for k, rows in enumerate(day_filings))
     filings.sort(key=lambda f: f[0])
-    return Cohort(tuple(filings), end_day, path)
+    return Cohort(tuple(filings), end_day, path, int(df["reapplication"].sum()))
 
 
 def recorded_filing(m, s, rows) -> list:

@@ -306,3 +306,58 @@ def test_fit_inputs_recovers_seasonal_factors(seasonal_run, tmp_path):
         assert factors[m - 1] == pytest.approx(e.value, abs=1e-4)
     e = est["arrivals.applications_per_year"]
     assert abs(e.value - 1500) <= Z * se(e)
+
+
+def test_a_period_cut_mid_year_does_not_count_the_seasonality_twice(tmp_path):
+    """Eighteen months starting in January see the busy first half-year twice: the raw average over the
+    period (filings / years) is then above the yearly rate the engine multiplies by the factors."""
+    rate, start, until = 10_000.0, datetime.date(2022, 1, 1), datetime.date(2023, 7, 1)
+    days = pd.date_range(start, until - datetime.timedelta(days=1))
+    per_day = np.random.default_rng(7).poisson(rate / 365.25 * np.array(SEASON)[days.month - 1])
+    dates = np.repeat(days.strftime("%Y-%m-%d").to_numpy(), per_day)
+    ids = np.arange(1, len(dates) + 1)
+    frame = pd.DataFrame({c: "false" for c in ("reapplication", "key_employer", "frontline")}, index=ids)
+    frame = frame.assign(
+        application_id=ids, household_id=ids, filing_id=ids, applied_date=dates, kind="single", size=1,
+        sector="other", qualified_date="", moved_in_date="", outcome="ongoing",
+    )  # fmt: skip
+    frame[HEADER.split(",")].to_csv(tmp_path / "a.csv", index=False)
+    (tmp_path / "t.csv").write_text(f"{T_HEADER}\n1,1,single,1,other,2022-01-03,,\n", encoding="utf-8")
+    apps, _, start, until = microdata.load(tmp_path / "a.csv", tmp_path / "t.csv", start, until)
+    base = load_scenario("baseline")
+    est, values, _, n = microdata.fit_arrivals(apps, start, until, base, "a.csv", 10)
+    est = {e.estimate: e for e in est}
+    assert est["arrivals.monthly_factors"].p_value < 1e-6  # the factors are written and used
+    elastic = 1 + base.value("arrivals.rent_elasticity") * base.value("rent.discount_to_market")
+    e = est["arrivals.applications_per_year"]
+    assert abs(e.value - rate / elastic) <= Z * se(e), (e.value, rate / elastic, se(e))
+    assert values["arrivals.applications_per_year"][0] == pytest.approx(e.value, rel=1e-3)
+    raw = n / ((until - start).days / 365.25) / elastic  # the old figure: seasonality counted twice
+    assert raw - rate / elastic > 2 * Z * se(e)
+
+
+def test_no_estimate_on_a_count_below_min_cell_is_written(tmp_path):
+    """Art. 27: where n is suppressed, so are the value, its CI and its exposure (value x exposure would
+    give n back), and fitted.toml keeps the base's value instead of the estimate."""
+    min_cell = 150  # above a few counts of the shipped data: family size 5, key employers, rare exits
+    base = load_scenario(TRUTH).with_overrides({"analysis.min_cell": min_cell})
+    apps, tens, start, until = microdata.load(APPS, TENS)
+    result = microdata.fit(apps, tens, start, until, base)
+    microdata.write_fit(result, base, TRUTH, tmp_path, charts=False)
+    gof = pd.read_csv(tmp_path / "goodness_of_fit.csv")
+    hidden = gof[gof["note"].fillna("").str.contains("suppressed")]
+    assert len(hidden) >= 5 and hidden["n"].isna().all()
+    assert gof.loc[gof["n"].isna(), ["value", "ci_low", "ci_high"]].isna().all().all()
+    assert not hidden["note"].str.contains("exposure").any()
+    assert (gof["n"].dropna() >= min_cell).all()
+    fitted = load_scenario(tmp_path / "fitted.toml")
+    doc = tomllib.loads((tmp_path / "fitted.toml").read_text(encoding="utf-8"))
+    for name in hidden["estimate"]:
+        kept = microdata.base_value(fitted, name)
+        assert kept == microdata.base_value(base, name), name
+        section, key = name.split(".")[:2]
+        if key in doc[section]:
+            assert "Art. 27" in doc[section][key]["reference"], name
+    # the family sizes: one below min_cell, so a second is suppressed too (the total would give it back)
+    sizes = gof[gof["estimate"].str.startswith("arrivals.family_size.")]
+    assert sizes["n"].isna().sum() >= 2

@@ -14,9 +14,16 @@ import pytest
 from helpers import ROOT, main
 from scipy import stats
 
-from calibration.replay import FIGURES, cohort_from_run, run_replay
+from calibration.replay import (
+    FIGURES,
+    cohort_from_record,
+    cohort_from_run,
+    format_report,
+    group_figures,
+    run_replay,
+)
 from sim import ScenarioError, load_scenario, simulate
-from sim.replay import read_applications
+from sim.replay import MicroDataError, read_applications
 
 SYNTH = ROOT / "calibration" / "synthetic"
 REPLAY = SYNTH / "replay_truth.toml"
@@ -160,3 +167,88 @@ def test_cohort_from_run_takes_waits_as_recorded():
     assert len(c) == 2  # re-applications and the initial queue are not the recorded cohort
     assert c["qualified"].tolist() == [True, False]
     assert c["moved_in"].tolist() == [True, False] and c["wait"].iloc[0] == 29.0  # floor(30.7) - floor(1.2)
+
+
+CUT = pd.Timestamp("2022-03-01")
+
+
+def short_record(tmp_path, cut=CUT) -> int:
+    """An extract of the record made on ``cut`` (``short.csv``); returns its recorded end day."""
+    short = RECORD[RECORD["applied_date"] < cut].drop(columns="line")
+    for col in ("qualified_date", "moved_in_date"):
+        short[col] = short[col].where(short[col] < cut)
+    short["outcome"] = "ongoing"
+    for col in ("reapplication", "key_employer", "frontline"):
+        short[col] = short[col].map({True: "true", False: "false"})
+    short.to_csv(tmp_path / "short.csv", index=False, date_format="%Y-%m-%d")
+    return (cut - pd.Timestamp("2021-10-22")).days
+
+
+@pytest.fixture(scope="module")
+def two_rules(tmp_path_factory):
+    """The short record replayed past its end under two scenarios that differ in a rule that is not about
+    arrivals (the lease cap, which moves the exits of the initial tenants within the horizon)."""
+    tmp = tmp_path_factory.mktemp("crn")
+    end = short_record(tmp)
+    a = simulate(scenario(tmp, "short.csv", name="a", years=0.7), seed=4).households
+    variant = scenario(tmp, "short.csv", name="b", years=0.7, extra="[lease]\nmax_total_years = 8\n")
+    return end, a, simulate(variant, seed=4).households
+
+
+def test_synthetic_arrivals_after_the_record_do_not_depend_on_other_rules(two_rules):
+    end, a, b = two_rules
+    cols = ["applied_day", "kind", "size", "sector", "key_employer", "frontline"]
+
+    def later(h):
+        f = h[(h["episode"] == 0) & ~h["initial"] & (h["applied_day"] >= end)]
+        return f.sort_values(cols)[cols].reset_index(drop=True)
+
+    assert len(later(a)) > 50  # the period after the record is long enough to hold arrivals
+    pd.testing.assert_frame_equal(later(a), later(b))
+
+
+def test_dating_the_keys_read_at_day_0_is_refused(tmp_path):
+    for key, value in (("monthly_factors", "[" + ", ".join(["1.0"] * 12) + "]"), ("replay", '"a.csv"')):
+        path = tmp_path / f"{key}.toml"
+        path.write_text(
+            f'base = "baseline"\nname = "d"\n[arrivals]\n{key} = {{values = {{2021-10-22 = {value}}}}}\n',
+            encoding="utf-8",
+        )
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(path)
+        assert str(err.value) == f"{path}: arrivals.{key}: cannot be dated"
+
+
+def test_a_bad_header_is_reported_not_crashed_on(tmp_path):
+    header = (SYNTH / "applications.csv").read_text().splitlines()[0]
+    (tmp_path / "dup.csv").write_text(header + ",size\n", encoding="utf-8")
+    with pytest.raises(MicroDataError) as err:
+        read_applications(tmp_path / "dup.csv", "dup.csv")
+    assert err.value.problems == ['dup.csv: line 1: column "size" appears twice']
+    # a CSV error in the header itself (a field over the csv module's limit)
+    (tmp_path / "big.csv").write_text(f'{header},"{"x" * 200_000}"\n', encoding="utf-8")
+    with pytest.raises(MicroDataError) as err:
+        read_applications(tmp_path / "big.csv", "big.csv")
+    assert err.value.problems == ["big.csv: line 1: not valid CSV: field larger than field limit (131072)"]
+
+
+def test_the_report_hides_shares_that_give_a_small_count_back_and_counts_what_it_did_not_replay(tmp_path):
+    end = short_record(tmp_path)
+    min_cell = 20
+    params = scenario(tmp_path, "short.csv", extra=f"[analysis]\nmin_cell = {min_cell}\n")
+    report, _, end_day = run_replay([params], 2, 1, progress=False)
+    assert end_day == end
+    rec = group_figures(cohort_from_record(read_applications(tmp_path / "short.csv"), "2021-10-22", end))
+    dropped = 0
+    for name, r in rec.items():
+        if r["n"] < min_cell:
+            continue
+        shown = set(report.loc[report["group"] == name, "figure"])
+        for fig, count in (("share_qualified", "qualified"), ("share_moved_in", "housed")):
+            small = min(r[count], r["n"] - r[count]) < min_cell
+            assert (fig in shown) != small, (name, fig, r[count], r["n"])
+            dropped += small
+    assert dropped > 0  # the rule was put to the test
+    skipped = int((RECORD["applied_date"] < CUT)[RECORD["reapplication"]].sum())
+    assert skipped > 0 and report.attrs["not_replayed"] == skipped
+    assert f"{skipped:,} recorded re-applications not replayed" in format_report(report)
