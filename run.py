@@ -9,8 +9,13 @@
                                [--workers N | --scheduler tcp://HOST:PORT] [--store DIR] [--lang en|zh]
     python run.py charts DIR [--lang en|zh]
     python run.py briefing A B [C ...] [--reps N] [--seed S] [--lang en|zh] [--out DIR] [compare's options]
-    python run.py bench [--seed S] [--scenario SCENARIO]
+    python run.py calibrate TARGETS.toml [--out DIR] [--budget MINUTES] [--reps N] [--seed S] [--workers N]
+    python run.py fit-inputs APPLICATIONS.csv TENANCIES.csv [--out DIR] [--base SCENARIO] [--from D]
+                               [--until D] [--no-charts] [--lang en|zh]
+    python run.py replay SCENARIO [VARIANT ...] [--reps N] [--seed S] [--out DIR] [--lang en|zh]
+    python run.py bench [--seed S] [--scale district|city | --scenario SCENARIO]
     python run.py bench --sweep [--reps 20] [--workers 2] [--scenario SCENARIO]
+    python run.py explore [--port N] [--scenarios-dir DIR] [--base NAME] [--reps N] [--lang en|zh]
 
 compare and sweep run replications in parallel (all cores by default; on a Dask cluster with
 --scheduler or the PRH_SCHEDULER environment variable) and keep each finished replication in a result
@@ -60,6 +65,7 @@ except KeyboardInterrupt:  # Ctrl-C while the libraries load
 
 ROOT = Path(__file__).resolve().parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
+SCALES = {"district": BASELINE, "city": ROOT / "scenarios" / "shanghai.toml"}  # bench --scale
 DEFAULT_ARGS = ["run", str(BASELINE), "--reps", "10", "--seed", "1", "--out", "out/baseline"]
 
 
@@ -130,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Without arguments: run the baseline, 10 replications, seed 1, into out/baseline.",
     )
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,compare,sweep,charts,briefing,bench}"
+        dest="command",
+        required=True,
+        metavar="{run,compare,sweep,charts,briefing,calibrate,fit-inputs,replay,bench,explore}",
     )
 
     run = sub.add_parser("run", help="run replications of a scenario and print the summary with 95%% CIs")
@@ -218,9 +226,83 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(briefing)
     briefing.set_defaults(func=cmd_briefing, precision=None, max_reps=200)
 
+    calibrate = sub.add_parser(
+        "calibrate", help="fit behavioural inputs of a scenario to observed figures (a targets file)"
+    )
+    calibrate.add_argument(
+        "targets", metavar="TARGETS.toml", help="targets file, e.g. calibration/synthetic/targets.toml"
+    )
+    calibrate.add_argument("--out", help="output folder (default out/calibration/<targets file name>)")
+    calibrate.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        metavar="MINUTES",
+        help="wall time for the search (default 20); the best point reached is reported",
+    )
+    calibrate.add_argument(
+        "--reps", type=_positive_int, help="replications per point (default: the file's reps, else 5)"
+    )
+    calibrate.add_argument(
+        "--seed", type=_seed, help="seed of the first replication (default: the file's, else 1)"
+    )
+    _add_run_options(calibrate)
+    calibrate.set_defaults(func=cmd_calibrate)
+
+    fit = sub.add_parser(
+        "fit-inputs", help="estimate arrivals, household mix and exit hazards from micro data (CSV files)"
+    )
+    fit.add_argument("applications", metavar="APPLICATIONS.csv", help="recorded applications")
+    fit.add_argument("tenancies", metavar="TENANCIES.csv", help="recorded tenancies")
+    fit.add_argument(
+        "--out", default=str(Path("out") / "fit-inputs"), help="output folder (default out/fit-inputs)"
+    )
+    fit.add_argument(
+        "--base", default=str(BASELINE), help="scenario the fitted delta is based on (default baseline)"
+    )
+    fit.add_argument(
+        "--from",
+        dest="start",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="first day of the recorded period (YYYY-MM-DD; default the first application)",
+    )
+    fit.add_argument(
+        "--until",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="day after the recorded period (default the day after the latest date in the files)",
+    )
+    fit.add_argument("--no-charts", action="store_true", help="do not draw the charts")
+    fit.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table (default en)")
+    fit.set_defaults(func=cmd_fit_inputs)
+
+    replay = sub.add_parser(
+        "replay", help="replay recorded applications (arrivals.replay) and compare with what was recorded"
+    )
+    replay.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="replaying scenario(s); the first is the reference of the paired differences",
+    )
+    replay.add_argument("--reps", type=_positive_int, default=10, help="replications (default 10)")
+    replay.add_argument("--seed", type=_seed, default=1, help="seed of the first replication (default 1)")
+    replay.add_argument("--out", help="output folder (default out/replay/<first scenario>)")
+    replay.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the table (default en)"
+    )
+    replay.set_defaults(func=cmd_replay)
+
     bench = sub.add_parser("bench", help="time one replication against a bare SimPy loop, or a sweep")
     bench.add_argument("--seed", type=_seed, default=1, help="seed (default 1)")
-    bench.add_argument("--scenario", default=str(BASELINE), help="scenario to time (default the baseline)")
+    bench.add_argument(
+        "--scale",
+        choices=tuple(SCALES),
+        default="district",
+        help="district: the baseline (default); city: scenarios/shanghai.toml, 200,000 units",
+    )
+    bench.add_argument("--scenario", help="scenario to time instead of --scale's")
     bench.add_argument(
         "--sweep",
         action="store_true",
@@ -232,6 +314,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_positive_int, default=2, help="parallel workers of --sweep (default 2)"
     )
     bench.set_defaults(func=cmd_bench)
+
+    explore = sub.add_parser("explore", help="start the policy explorer, a local web page (Solara)")
+    explore.add_argument("--port", type=_positive_int, default=8765, help="port to listen on (default 8765)")
+    explore.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    explore.add_argument(
+        "--scenarios-dir",
+        default=str(ROOT / "scenarios"),
+        help="folder whose scenarios are offered as bases (with the project's) and where variants are saved "
+        "(default scenarios/)",
+    )
+    explore.add_argument("--base", default="baseline", help="base scenario shown first (default baseline)")
+    explore.add_argument("--reps", type=_positive_int, default=10, help="replications of a run (default 10)")
+    explore.add_argument("--seed", type=_seed, default=1, help="seed of the first replication (default 1)")
+    explore.add_argument(
+        "--workers", type=_positive_int, help=f"worker processes (default all cores: {default_workers()})"
+    )
+    explore.add_argument("--store", default=str(DEFAULT_STORE), help=f"result store ({DEFAULT_STORE})")
+    explore.add_argument(
+        "--out", default=str(Path("out") / "explore"), help="folder of the runs' outputs and briefings"
+    )
+    explore.add_argument("--lang", choices=("en", "zh"), default="en", help="first language (default en)")
+    explore.set_defaults(func=cmd_explore)
     return parser
 
 
@@ -519,6 +623,67 @@ def cmd_sweep(args) -> int:
     return _finish(sweep_run, store, out_dir, wrote, total)
 
 
+def cmd_calibrate(args) -> int:
+    """Issue 5: fit the inputs of a targets file to its observed figures (calibration/aggregates.py)."""
+    from calibration.aggregates import CalibrationError, Interrupted, calibrate, write_outputs
+    from calibration.aggregates_report import draw_charts, format_fit, format_parameters
+    from calibration.targets import load_targets
+
+    if not (args.budget > 0 and math.isfinite(args.budget)):
+        raise UserError(f"--budget: must be a positive number of minutes, got {args.budget:g}")
+    targets = load_targets(args.targets, reps=args.reps, seed=args.seed)
+    out_dir = Path(args.out) if args.out else Path("out") / "calibration" / Path(args.targets).stem
+    _make_dir(out_dir)
+    store = _store(args)
+    scheduler = _scheduler(args)
+    n = targets.reps
+    print(
+        f"Calibrate {targets.source}: base {targets.base.name}, {len(targets.targets)} targets, "
+        f"{len(targets.parameters)} parameters, {n} replications per point (seeds "
+        f"{_seeds(targets.seed, n)}), budget {args.budget:g} min"
+    )
+    try:
+        cal = calibrate(
+            targets, store, args.budget, workers=args.workers, scheduler=scheduler, recompute=args.recompute
+        )
+    except CalibrationError as err:
+        raise UserError(str(err)) from None
+    except Interrupted:
+        print(
+            f"interrupted: every finished replication is kept in {store.root}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    _report_failures(cal.failures)
+    print()
+    print(format_fit(cal, args.lang))
+    print()
+    print(format_parameters(cal, args.lang))
+    for f in cal.parameters:
+        if not f.identified:
+            print(f"{f.key}: {f.note}")
+    for warning in cal.warnings:
+        print(f"warning: {warning}")
+    phases = ", ".join(f"{k} {v}" for k, v in cal.phases.items())
+    print(f"points run: {phases}; intervals: {cal.method}")
+    if cal.budget_reached:
+        print(f"budget: {cal.budget_reached}")
+    minutes = cal.seconds / 60
+    print(f"store {store.root}: reused {cal.reused} replications, ran {cal.computed}; {minutes:.1f} min")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        paths = write_outputs(cal, out_dir)
+        charts = draw_charts(cal, out_dir)
+    except OSError as err:
+        raise UserError(f"{out_dir}: cannot write outputs: {err.strerror or err}") from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(f"outputs: {', '.join(str(p) for p in paths.values())}")
+    print(f"charts: {len(charts)} files in {charts[0].parent}")
+    return 1 if cal.failures else 0
+
+
 def _machine_line() -> str:
     processor = platform.processor() or platform.machine()
     return (
@@ -608,7 +773,73 @@ def cmd_briefing(args) -> int:
     return status
 
 
+def _iso_date(text: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def cmd_fit_inputs(args) -> int:
+    """Issue 5: estimate inputs from micro data; every bad row is listed and nothing is fitted."""
+    from calibration.microdata import fit_inputs, period_line
+    from sim.replay import MicroDataError
+
+    _make_dir(Path(args.out))
+    try:
+        result, table, paths = fit_inputs(
+            args.applications,
+            args.tenancies,
+            Path(args.out),
+            args.base,
+            args.start,
+            args.until,
+            charts=not args.no_charts,
+            lang=args.lang,
+        )
+    except MicroDataError as err:
+        n = len(err.problems)
+        lines = "\n".join(f"  {p}" for p in err.problems)
+        print(
+            f"error: {n} {'problem' if n == 1 else 'problems'} in the micro data; "
+            f"nothing was fitted:\n{lines}",
+            file=sys.stderr,
+        )
+        return 2
+    print(period_line(result))
+    print(table)
+    print(f"outputs: {paths[0]}, {paths[1]}" + (f"; charts in {paths[2].parent}" if len(paths) > 2 else ""))
+    return 0
+
+
+def cmd_replay(args) -> int:
+    """Issue 5: the replay report (calibration/replay.py)."""
+    from calibration.replay import ReplayError, format_report, run_replay, write_report
+
+    params_list = [_load(name) for name in args.scenarios]
+    out_dir = Path(args.out) if args.out else Path("out") / "replay" / params_list[0].name
+    _make_dir(out_dir)
+    try:
+        report, suppressed, end_day = run_replay(params_list, args.reps, args.seed)
+    except ReplayError as err:
+        raise UserError(str(err)) from None
+    print(
+        f"replay of the recorded first applications: {args.reps} replications, seeds "
+        f"{_seeds(args.seed, args.reps)}, over the recorded period ({end_day:,.0f} days)"
+    )
+    print(format_report(report, args.lang))
+    if suppressed:
+        min_cell = params_list[0].value("analysis.min_cell")
+        print(f"{suppressed} groups of fewer than {min_cell} households suppressed")
+    paths = write_report(report, out_dir)
+    print(f"outputs: {paths[0]}")
+    return 0
+
+
 def cmd_bench(args) -> int:
+    args.scenario = args.scenario or str(SCALES[args.scale])
     if args.sweep:
         return bench_sweep(args)
     params = _load(args.scenario)
@@ -629,6 +860,40 @@ def cmd_bench(args) -> int:
         )
     kib = _peak_rss_kib()
     print(f"peak resident memory: {kib / 1024:,.1f} MiB ({kib:,.0f} KiB)")
+    return 0
+
+
+def cmd_explore(args) -> int:
+    """Issue 7: the policy explorer, served until Ctrl-C."""
+    import socket
+
+    from analysis.explorer_core import Options, list_scenarios, serve
+
+    folder = Path(args.scenarios_dir)
+    if not folder.is_dir():
+        raise UserError(f"--scenarios-dir: {folder}: no such folder")
+    bases = list_scenarios(folder)
+    if args.base not in bases:
+        raise UserError(f"--base: {args.base}: no such scenario in {folder} or scenarios/")
+    load_scenario(bases[args.base])  # a broken base is refused here, with the loader's message
+    _make_dir(Path(args.out))
+    _store(args)
+    with socket.socket() as probe:
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as err:
+            raise UserError(f"--port: {args.port}: cannot listen on {args.host}: {err.strerror}") from None
+    options = Options(
+        scenarios_dir=str(folder),
+        base=args.base,
+        reps=args.reps,
+        seed=args.seed,
+        workers=args.workers or default_workers(),
+        store=args.store,
+        out=args.out,
+        lang=args.lang,
+    )
+    serve(options, args.host, args.port, announce=lambda line: print(line, flush=True))
     return 0
 
 

@@ -367,3 +367,201 @@ TERMS.update(
     }
 )
 TERMS.update({"chart.no_data": Term("无可显示的数据", "No data to show")})
+# ---------------------------------------------------------------- policy explorer (analysis.explorer)
+TERMS.update(
+    {
+        "explore.title": Term("静安区公共租赁住房规则探索", "Jing'an public rental housing: policy explorer"),
+        "explore.language": Term("语言", "Language"),
+        "explore.base": Term("基准情景", "Base scenario"),
+        "explore.rules": Term("规则取值", "Rule values"),
+        "explore.baseline_value": Term("基准：{value}", "baseline: {value}"),
+        "explore.key.lease.max_total_years": Term(
+            "享受保障总年限上限（年，第十七条）", "Cumulative cap on tenure, years (Art. 17)"
+        ),
+        "explore.key.queue.validity_years": Term(
+            "准入资格有效期（年，第十九条）", "Queue validity of a qualification, years (Art. 19)"
+        ),
+        "explore.key.review.working_days": Term(
+            "审核时限（工作日，第十一条）", "Review time limit, working days (Art. 11)"
+        ),
+        "explore.key.allocation.mode": Term("配租方式（第十五条）", "Allocation mode (Art. 15)"),
+        "explore.key.allocation.batch_interval_days": Term(
+            "集中配租间隔（天，第十五条）", "Batch allocation interval, days (Art. 15)"
+        ),
+        "explore.key.allocation.priority_rule": Term(
+            "倾斜行业配租方式（第三条）", "Priority for public-service sectors (Art. 3)"
+        ),
+        "explore.key.allocation.priority_reserved_share": Term(
+            "倾斜行业预留房源比例（0–1，第三条）", "Reserved share for priority sectors, 0–1 (Art. 3)"
+        ),
+        "explore.key.eligibility.max_area_per_capita_m2": Term(
+            "人均住房建筑面积标准（平方米，低于此值可申请，第五条）",
+            "Housing-area threshold, m² per person (Art. 5)",
+        ),
+        "explore.key.supply.target_units": Term("房源供应目标（套）", "Supply target, units"),
+        "explore.key.supply.target_date": Term("供应目标完成日期", "Date of the supply target"),
+        "explore.key.arrivals.applications_per_year": Term(
+            "假设年申请量（户/年）", "Assumed demand, applications a year"
+        ),
+        "explore.choice.continuous": Term("常态化配租", "continuous"),
+        "explore.choice.batch": Term("集中配租", "batch"),
+        "explore.choice.none": Term("不倾斜", "none"),
+        "explore.choice.tilt": Term("轮候时间加权", "seniority credit"),
+        "explore.choice.reserved_share": Term("预留房源比例", "reserved share"),
+        "explore.choice.strict": Term("优先配租", "strict priority"),
+        "explore.reps": Term("重复次数", "Replications"),
+        "explore.seed": Term("首个随机种子", "First seed"),
+        "explore.run": Term("运行", "Run"),
+        "explore.stop": Term("停止", "Stop"),
+        "explore.running": Term(
+            "正在运行：已完成{done}/{total}次重复（基准与方案使用相同种子）",
+            "Running: {done} of {total} replications done (variant and base on the same seeds)",
+        ),
+        "explore.done": Term(
+            "{variant}（{changes}）与{base}的比较：各{n}次重复，随机种子{seeds}（共同随机数）",
+            "{variant} ({changes}) against {base}: {n} replications each, seeds {seeds} "
+            "(common random numbers)",
+        ),
+        "explore.unchanged": Term("未修改规则", "no change"),
+        "explore.stopped": Term(
+            "已停止；已完成的重复保存在结果库中，下次运行直接复用",
+            "Stopped; finished replications are kept in the result store and reused by the next run",
+        ),
+        "explore.failed": Term("运行失败：{message}", "Run failed: {message}"),
+        "explore.fix_errors": Term("请先更正标红的数值", "Correct the values marked in red first"),
+        "explore.no_results": Term(
+            "尚未运行：修改规则后点击“运行”", "Nothing run yet: change a rule value and press Run"
+        ),
+        "explore.stale": Term(
+            "规则已修改：图表仍为上次运行的结果，点击“运行”更新",
+            "The rules changed since the last run: the charts are the last run's; press Run to update",
+        ),
+        "explore.changes": Term("已修改{n}项：{keys}", "{n} changed: {keys}"),
+        "explore.no_changes": Term(
+            "未修改任何规则（方案与基准相同）", "No rule changed (the variant is the base)"
+        ),
+        "explore.save": Term("另存为情景", "Save as scenario"),
+        "explore.name": Term("情景名称（文件名）", "Scenario name (file name)"),
+        "explore.description": Term("说明（可选）", "Description (optional)"),
+        "explore.saved": Term("已保存：{path}", "Saved: {path}"),
+        "explore.briefing": Term("生成简报", "Briefing"),
+        "explore.briefing_running": Term("正在生成简报……", "Writing the briefing..."),
+        "explore.briefing_done": Term("简报已生成：{path}", "Briefing written: {path}"),
+        "explore.briefing_needs_run": Term("请先运行，再生成简报", "Run first, then write the briefing"),
+        "explore.download": Term("下载简报PDF", "Download the briefing PDF"),
+        "explore.store": Term("结果库：{path}", "Result store: {path}"),
+    }
+)
+TERMS.update(
+    {
+        # calibration to aggregates (python run.py calibrate)
+        "calib.title": Term("校准：观测值与模拟值", "Calibration: observed and simulated"),
+        "calib.subtitle": Term(
+            "校准后情景{n}次重复（相同随机种子）；横轴为与观测值之差，以观测标准差为单位",
+            "Fitted scenario, {n} replications on common seeds; distance from the observed value in "
+            "observation sds",
+        ),
+        "calib.axis": Term(
+            "（模拟值 − 观测值）/ 观测标准差", "(simulated − observed) / sd of the observation"
+        ),
+        "calib.observed_band": Term("观测值 ±1、±2个标准差", "Observed, ±1 and ±2 sd"),
+        "calib.fitted": Term("校准后情景：均值及95%置信区间", "Fitted scenario: mean and 95% CI"),
+        "calib.base": Term("校准前（基准情景）", "Before calibration (base scenario)"),
+        "calib.target": Term("观测指标", "Target"),
+        "calib.observed": Term("观测值", "Observed"),
+        "calib.sd": Term("标准差", "sd"),
+        "calib.base_mean": Term("校准前", "Base"),
+        "calib.simulated": Term("校准后", "Fitted"),
+        "calib.z": Term("标准化误差", "Std. error"),
+        "calib.parameter": Term("参数", "Parameter"),
+        "calib.range": Term("搜索范围", "Range searched"),
+        "calib.estimate": Term("估计值", "Estimate"),
+        "calib.interval": Term("95%区间", "95% interval"),
+        "calib.identified": Term("可识别", "Identified"),
+        "calib.yes": Term("是", "yes"),
+        "calib.no": Term("否（保留基准值）", "NO (base value kept)"),
+        "calib.at": Term("{figure}（{date}）", "{figure} on {date}"),
+        "key.queue.withdraw_hazard_per_year": Term(
+            "轮候期间放弃资格的年风险率", "Withdrawal hazard while waiting"
+        ),
+        "key.exits.other_housing_per_year": Term("获得其他住房退出的年风险率", "Exit hazard: other housing"),
+        "key.exits.job_change_per_year": Term("工作变动退出的年风险率", "Exit hazard: change of job"),
+        "key.rent.discount_to_market": Term("租金低于市场的比例", "Rent discount to market", "share"),
+    }
+)
+TERMS.update(
+    {  # issue 5: fit from micro data (calibration/microdata.py) and replay (calibration/replay.py)
+        "micro.estimate": Term("估计项", "Estimate"),
+        "micro.value": Term("估计值", "Value"),
+        "micro.ci": Term("95%置信区间", "95% CI"),
+        "micro.n": Term("样本数", "n"),
+        "micro.check": Term("拟合检验", "Goodness of fit"),
+        "micro.base_value": Term("基准值", "Base value"),
+        "micro.base_in_ci": Term("基准值在区间内", "Base in CI"),
+        "micro.km_title": Term(
+            "租赁存续：Kaplan-Meier估计与拟合曲线", "Tenancies: Kaplan-Meier against fitted curves"
+        ),
+        "micro.km_subtitle": Term(
+            "{file}，{n}段租赁，{censored}段期末仍在租（右删失）；阴影为95%置信带",
+            "{file}: {n} tenancies, {censored} still running at the end (right-censored); band: 95% CI",
+        ),
+        "micro.km_any": Term("任一第二十三条退出事由", "Any Art. 23 exit"),
+        "micro.km": Term("Kaplan-Meier估计", "Kaplan-Meier"),
+        "micro.exponential": Term("常数风险（指数分布）", "Constant hazard (exponential)"),
+        "micro.weibull": Term("威布尔分布", "Weibull"),
+        "micro.years_in": Term("入住后年数", "Years since move-in"),
+        "micro.not_exited": Term("尚未因该事由退出的比例", "Share not yet exited for this reason"),
+        "micro.arrivals_title": Term(
+            "每月新申请：实际与拟合的季节性", "New filings by month: recorded and fitted seasonality"
+        ),
+        "micro.arrivals_subtitle": Term(
+            "{file}，{n}件首次申请；按日折算为每月30.44天",
+            "{file}: {n} first filings; per 30.44-day month",
+        ),
+        "micro.filings_per_month": Term("每月新申请件数", "New filings per month"),
+        "micro.recorded": Term("实际记录", "Recorded"),
+        "micro.constant_rate": Term("常数到达率", "Constant rate"),
+        "micro.seasonal_rate": Term("拟合的月度季节因子", "Fitted monthly factors"),
+        "micro.suppressed_months": Term(
+            "少于{n}件的月份已隐去", "months with fewer than {n} filings suppressed"
+        ),
+        "micro.group": Term("组别", "Group"),
+        "micro.figure": Term("指标", "Figure"),
+        "micro.simulated": Term("模拟均值", "Simulated mean"),
+        "micro.sim_sd": Term("重复间标准差", "SD across replications"),
+        "micro.z": Term("标准化差异", "z"),
+        "micro.replay_qualified": Term("期内取得准入资格的比例", "Share qualified within the period"),
+        "micro.replay_moved_in": Term("期内入住的比例", "Share moved in within the period"),
+        "micro.replay_wait_mean": Term(
+            "期内入住者申请至入住平均等候时间", "Mean wait to move-in of those housed"
+        ),
+        "micro.replay_wait_median": Term(
+            "期内入住者申请至入住等候时间中位数", "Median wait to move-in of those housed"
+        ),
+        "micro.all": Term("全部", "All"),
+        "micro.diff": Term("与第一个情景之差（95%置信区间）", "Difference from the first (95% CI)"),
+        "micro.scenario": Term("情景", "Scenario"),
+        "micro.yes": Term("是", "yes"),
+        "micro.no": Term("否", "NO"),
+    }
+)
+TERMS.update(
+    {
+        # daily figures a calibration target may name with a date (calibration/targets.py)
+        "daily.units_occupied": Term("已入住房源", "Occupied units", "units"),
+        "daily.units_vacant": Term("空置房源", "Vacant units", "units"),
+        "daily.in_review": Term("审核中户数", "Households in review", "households"),
+        "daily.in_transition": Term("过渡期内户数", "Households in transition", "households"),
+        "daily.tenants": Term("在租户数", "Tenant households", "households"),
+        "daily.offered": Term(
+            "已选房待签约入住户数", "Households with a unit chosen, not yet moved in", "households"
+        ),
+        "daily.filing": Term(
+            "材料待补正的申请户数", "Households whose incomplete file is returned", "households"
+        ),
+        "daily.applications": Term("当日申请户数", "Applications that day", "households"),
+        "daily.qualifications": Term("当日取得准入资格户数", "Qualifications that day", "households"),
+        "daily.move_ins": Term("当日入住户数", "Move-ins that day", "households"),
+        "daily.lapses": Term("当日资格逾期失效户数", "Qualifications lapsed that day", "households"),
+    }
+)
