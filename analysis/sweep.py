@@ -32,7 +32,7 @@ import pandas as pd
 
 import sim
 from sim import ScenarioError, load_scenario
-from sim.parameters import SCENARIOS_DIR, read_toml, scenario_path
+from sim.parameters import SCENARIOS_DIR, describe_value, read_toml, scenario_path
 
 from .compare import figure_order
 from .replications import format_value, render_table, summary_table
@@ -53,21 +53,12 @@ DEFAULT_FIGURES = (
 )
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A file as messages name it: relative to the working folder when it is below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _describe(x: object) -> str:
-    if isinstance(x, bool):
-        return "boolean " + ("true" if x else "false")
-    if isinstance(x, int | float):
-        return f"number {x}"
-    if isinstance(x, str):
-        return f'string "{x}"'
-    return {list: "a list", dict: "a table"}.get(type(x), type(x).__name__)
 
 
 @dataclass
@@ -116,7 +107,7 @@ def _whole(x: object) -> bool:
 
 def _number(source: str, where: str, x: object) -> float:
     if not isinstance(x, int | float) or isinstance(x, bool):
-        raise ScenarioError(f"{source}: {where}: expected a number, got {_describe(x)}")
+        raise ScenarioError(f"{source}: {where}: expected a number, got {describe_value(x)}")
     if not math.isfinite(x):
         raise ScenarioError(f"{source}: {where}: must be finite, got {x}")
     return x
@@ -166,7 +157,7 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
         ScenarioError: one line ``<file>: <key>: <problem>``.
     """
     path = Path(path)
-    source = _display(path)
+    source = display_path(path)
     doc = read_toml(path, source, kind="sweep")
 
     for key in doc:
@@ -176,23 +167,31 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
             )
     for key in ("description", "reference", "name"):
         if key in doc and not isinstance(doc[key], str):
-            raise ScenarioError(f"{source}: {key}: expected a string, got {_describe(doc[key])}")
+            raise ScenarioError(f"{source}: {key}: expected a string, got {describe_value(doc[key])}")
     if "base" not in doc:
         raise ScenarioError(f'{source}: base: missing (the scenario the sweep starts from, e.g. "baseline")')
     if not isinstance(doc["base"], str):
-        raise ScenarioError(f"{source}: base: expected a scenario name or path, got {_describe(doc['base'])}")
+        raise ScenarioError(
+            f"{source}: base: expected a scenario name or path, got {describe_value(doc['base'])}"
+        )
 
     reps = doc.get("reps", 10) if reps is None else reps
     if not _whole(reps) or reps < 1:
-        raise ScenarioError(f"{source}: reps: must be a whole number of at least 1, got {_describe(reps)}")
+        raise ScenarioError(
+            f"{source}: reps: must be a whole number of at least 1, got {describe_value(reps)}"
+        )
     seed = doc.get("seed", 1) if seed is None else seed
     if not _whole(seed) or seed < 0:
-        raise ScenarioError(f"{source}: seed: must be a whole number of at least 0, got {_describe(seed)}")
+        raise ScenarioError(
+            f"{source}: seed: must be a whole number of at least 0, got {describe_value(seed)}"
+        )
 
     if "grid" not in doc:
         raise ScenarioError(f"{source}: grid: missing (a table of swept keys and their values)")
     if not isinstance(doc["grid"], dict):
-        raise ScenarioError(f"{source}: grid: expected a table of swept keys, got {_describe(doc['grid'])}")
+        raise ScenarioError(
+            f"{source}: grid: expected a table of swept keys, got {describe_value(doc['grid'])}"
+        )
     if not doc["grid"]:
         raise ScenarioError(f"{source}: grid: empty (name at least one key and its values)")
 
@@ -210,7 +209,7 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
         else:
             raise ScenarioError(
                 f"{source}: {key}: expected a list of values or a table {{start, stop, step}}, "
-                f"got {_describe(spec)}"
+                f"got {describe_value(spec)}"
             )
         seen = []
         for value in values:

@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sim
+from analysis.sweep import display_path
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
-from sim.parameters import SCENARIOS_DIR, read_toml, scenario_path
+from sim.parameters import SCENARIOS_DIR, describe_value, read_toml, scenario_path
 from sim.records import DAILY_COLUMNS
 
 TOP_KEYS = ("base", "description", "reference", "name", "reps", "seed", "target", "parameter")
@@ -106,32 +107,13 @@ class Targets:
         return [p.key for p in self.parameters]
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _describe(x: object) -> str:
-    if isinstance(x, bool):
-        return "boolean " + ("true" if x else "false")
-    if isinstance(x, int | float):
-        return f"number {x}"
-    if isinstance(x, str):
-        return f'string "{x}"'
-    if isinstance(x, datetime.date):
-        return f"date {x.isoformat()}"
-    return {list: "a list", dict: "a table"}.get(type(x), type(x).__name__)
-
-
 def _is_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def _number(source: str, where: str, x: object) -> float:
     if not _is_number(x):
-        raise ScenarioError(f"{source}: {where}: expected a number, got {_describe(x)}")
+        raise ScenarioError(f"{source}: {where}: expected a number, got {describe_value(x)}")
     if not math.isfinite(x):
         raise ScenarioError(f"{source}: {where}: must be finite, got {x}")
     return float(x)
@@ -171,7 +153,7 @@ def _date(source: str, where: str, x: object) -> str:
         except ValueError:
             pass
         raise ScenarioError(f'{source}: {where}: not a date: "{x}" (write it as YYYY-MM-DD)')
-    raise ScenarioError(f"{source}: {where}: not a date: {_describe(x)} (write it as YYYY-MM-DD)")
+    raise ScenarioError(f"{source}: {where}: not a date: {describe_value(x)} (write it as YYYY-MM-DD)")
 
 
 def _entries(doc: dict, name: str, source: str, what: str) -> list[dict]:
@@ -179,7 +161,7 @@ def _entries(doc: dict, name: str, source: str, what: str) -> list[dict]:
         raise ScenarioError(f"{source}: {name}: missing (list {what} as [[{name}]] tables)")
     entries = doc[name]
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise ScenarioError(f"{source}: {name}: expected [[{name}]] tables, got {_describe(entries)}")
+        raise ScenarioError(f"{source}: {name}: expected [[{name}]] tables, got {describe_value(entries)}")
     if not entries:
         raise ScenarioError(f"{source}: {name}: empty (list {what} as [[{name}]] tables)")
     return entries
@@ -197,7 +179,7 @@ def _target(source: str, i: int, entry: dict, base: sim.Params) -> Target:
         raise ScenarioError(f"{source}: {at}.figure: missing (a summary figure such as occupancy_rate)")
     figure = entry["figure"]
     if not isinstance(figure, str):
-        raise ScenarioError(f"{source}: {at}.figure: expected a figure name, got {_describe(figure)}")
+        raise ScenarioError(f"{source}: {at}.figure: expected a figure name, got {describe_value(figure)}")
     if figure not in SUMMARY_FIGURES and figure not in DAILY_FIGURES:
         close = difflib.get_close_matches(figure, (*SUMMARY_FIGURES, *DAILY_FIGURES), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
@@ -227,7 +209,7 @@ def _target(source: str, i: int, entry: dict, base: sim.Params) -> Target:
         )
     reference = entry.get("reference", "")
     if not isinstance(reference, str):
-        raise ScenarioError(f"{source}: {at}.reference: expected a string, got {_describe(reference)}")
+        raise ScenarioError(f"{source}: {at}.reference: expected a string, got {describe_value(reference)}")
     return Target(figure, value, sd, when, reference)
 
 
@@ -244,7 +226,7 @@ def _parameter(source: str, i: int, entry: dict, base: sim.Params) -> Parameter:
         )
     key = entry["key"]
     if not isinstance(key, str):
-        raise ScenarioError(f"{source}: {at}.key: expected a scenario key, got {_describe(key)}")
+        raise ScenarioError(f"{source}: {at}.key: expected a scenario key, got {describe_value(key)}")
     if key not in base.keys():
         base.with_overrides({key: None}, source=source)  # raises the loader's unknown-key message
     if key.startswith(FIXED_SECTIONS):
@@ -256,7 +238,7 @@ def _parameter(source: str, i: int, entry: dict, base: sim.Params) -> Parameter:
     like = base.value(key)
     if not _is_number(like):
         raise ScenarioError(
-            f"{source}: {key}: not a number in the base ({_describe(like)}); only numbers can be fitted"
+            f"{source}: {key}: not a number in the base ({describe_value(like)}); only numbers can be fitted"
         )
     for name in ("low", "high"):
         if name not in entry:
@@ -280,7 +262,7 @@ def _parameter(source: str, i: int, entry: dict, base: sim.Params) -> Parameter:
             whole = "whole number" in str(err)
     reference = entry.get("reference", "")
     if not isinstance(reference, str):
-        raise ScenarioError(f"{source}: {key}: reference: expected a string, got {_describe(reference)}")
+        raise ScenarioError(f"{source}: {key}: reference: expected a string, got {describe_value(reference)}")
     return Parameter(key, low, high, whole, reference)
 
 
@@ -294,7 +276,7 @@ def load_targets(path: str | Path, reps: int | None = None, seed: int | None = N
         ScenarioError: one line ``<file>: <key>: <problem>``.
     """
     path = Path(path)
-    source = _display(path)
+    source = display_path(path)
     doc = read_toml(path, source, kind="targets")
     for key in doc:
         if key not in TOP_KEYS:
@@ -303,20 +285,22 @@ def load_targets(path: str | Path, reps: int | None = None, seed: int | None = N
             raise ScenarioError(f"{source}: {key}: unknown key{hint}")
     for key in ("description", "reference", "name"):
         if key in doc and not isinstance(doc[key], str):
-            raise ScenarioError(f"{source}: {key}: expected a string, got {_describe(doc[key])}")
+            raise ScenarioError(f"{source}: {key}: expected a string, got {describe_value(doc[key])}")
     if "base" not in doc:
         raise ScenarioError(f'{source}: base: missing (the scenario the fit starts from, e.g. "baseline")')
     if not isinstance(doc["base"], str):
-        raise ScenarioError(f"{source}: base: expected a scenario name or path, got {_describe(doc['base'])}")
+        raise ScenarioError(
+            f"{source}: base: expected a scenario name or path, got {describe_value(doc['base'])}"
+        )
     where = f"{source}: reps" if reps is None else "--reps"
     reps = doc.get("reps", DEFAULT_REPS) if reps is None else reps
     if not _is_number(reps) or reps != int(reps) or reps < 2:
         problem = "must be a whole number of at least 2 (an sd needs two replications)"
-        raise ScenarioError(f"{where}: {problem}, got {_describe(reps)}")
+        raise ScenarioError(f"{where}: {problem}, got {describe_value(reps)}")
     where = f"{source}: seed" if seed is None else "--seed"
     seed = doc.get("seed", DEFAULT_SEED) if seed is None else seed
     if not _is_number(seed) or seed != int(seed) or seed < 0:
-        raise ScenarioError(f"{where}: must be a whole number of at least 0, got {_describe(seed)}")
+        raise ScenarioError(f"{where}: must be a whole number of at least 0, got {describe_value(seed)}")
 
     base_path = _find_base(doc["base"], path.parent, source)
     base = load_scenario(base_path)  # the base's own errors name it

@@ -107,7 +107,8 @@ def _fmt(x: float) -> str:
     return str(x) if isinstance(x, int) else repr(round(x, 9))
 
 
-def _describe(x: object) -> str:
+def describe_value(x: object) -> str:
+    """A value as a message names it: ``number 1.5``, ``string "x"``, ``a table`` ..."""
     if isinstance(x, bool):
         return "boolean " + ("true" if x else "false")
     if _is_number(x):
@@ -141,7 +142,7 @@ def _same_kind(value: object, like: object) -> bool:
 def _num(x: object, at: str = "", *, share=False, whole=False, inf_ok=False, positive=False, low=0.0):
     """Check one number; return it (as int when ``whole``)."""
     if not _is_number(x):
-        raise _Bad(f"expected a number, got {_describe(x)}", at)
+        raise _Bad(f"expected a number, got {describe_value(x)}", at)
     if math.isnan(x):
         raise _Bad("must be a number, got nan", at)
     if share and not 0 <= x <= 1:
@@ -174,7 +175,7 @@ def _date(x: object, at: str = "") -> str:
             return x
         except ValueError:
             pass
-    raise _Bad(f'not a date: "{x}"' if isinstance(x, str) else f"not a date: {_describe(x)}", at)
+    raise _Bad(f'not a date: "{x}"' if isinstance(x, str) else f"not a date: {describe_value(x)}", at)
 
 
 def _exact(table: dict, names, at: str = "") -> None:
@@ -232,7 +233,7 @@ def _contract_years(v: dict, like: dict) -> dict:
     _exact(v, tuple(like))
     for name in ("years", "shares"):
         if not isinstance(v[name], list) or not v[name]:
-            raise _Bad(f"expected a non-empty list, got {_describe(v[name])}", name)
+            raise _Bad(f"expected a non-empty list, got {describe_value(v[name])}", name)
     if len(v["years"]) != len(v["shares"]):
         raise _Bad(
             f"years and shares must have the same length, got {len(v['years'])} and {len(v['shares'])}"
@@ -259,7 +260,7 @@ def _mix(v: dict, like: dict) -> dict:
         if name not in UNIT_TYPES:
             raise _Bad(f'"{name}" is not a unit type ({", ".join(UNIT_TYPES)})')
         if not isinstance(entry, dict):
-            raise _Bad(f"expected a table {{share, living_area_m2}}, got {_describe(entry)}", name)
+            raise _Bad(f"expected a table {{share, living_area_m2}}, got {describe_value(entry)}", name)
         _exact(entry, ("share", "living_area_m2"), name)
         out[name] = {
             "share": _num(entry["share"], f"{name}.share", share=True),
@@ -274,10 +275,10 @@ def _projects(v: list, like: list) -> list:
     for i, project in enumerate(v):
         at = f"[{i}]"
         if not isinstance(project, dict):
-            raise _Bad(f"expected a table {{date, units, operator}}, got {_describe(project)}", at)
+            raise _Bad(f"expected a table {{date, units, operator}}, got {describe_value(project)}", at)
         _exact(project, ("date", "units", "operator"), at)
         if not isinstance(project["operator"], str):
-            raise _Bad(f"expected a string, got {_describe(project['operator'])}", f"{at}.operator")
+            raise _Bad(f"expected a string, got {describe_value(project['operator'])}", f"{at}.operator")
         out.append(
             {
                 "date": _date(project["date"], f"{at}.date"),
@@ -291,7 +292,7 @@ def _projects(v: list, like: list) -> list:
 def _unit_types(v: list, like: list) -> list:
     for i, name in enumerate(v):
         if name not in UNIT_TYPES:
-            shown = f'"{name}"' if isinstance(name, str) else _describe(name)
+            shown = f'"{name}"' if isinstance(name, str) else describe_value(name)
             raise _Bad(f"{shown} is not a unit type ({', '.join(UNIT_TYPES)})", f"[{i}]")
     return list(v)
 
@@ -340,7 +341,7 @@ def _check_value(key: str, value: object, like: object) -> object:
     if key in DATE_KEYS:
         return _date(value)
     if not _same_kind(value, like):
-        raise _Bad(f"expected {_expected(like)}, got {_describe(value)}")
+        raise _Bad(f"expected {_expected(like)}, got {describe_value(value)}")
     if isinstance(value, bool):
         return value
     if _is_number(value):
@@ -371,7 +372,7 @@ def _entry(key: str, raw: object, like: object, base_meta: dict):
         raise _Bad("give either value or values, not both")
     for field in ("unit", "reference", "description"):
         if field in raw and not isinstance(raw[field], str):
-            raise _Bad(f"expected a string, got {_describe(raw[field])}", field)
+            raise _Bad(f"expected a string, got {describe_value(raw[field])}", field)
     if "unit" in raw and base_meta.get("unit") and raw["unit"] != base_meta["unit"]:
         raise _Bad(f'unit must be "{base_meta["unit"]}" as in the baseline, got "{raw["unit"]}"')
     meta = {field: raw[field] for field in ("unit", "reference") if field in raw}
@@ -460,7 +461,7 @@ def _read_entries(doc: dict, source: str) -> dict:
             key = prefix + name
             if not prefix and name in META_KEYS:
                 if not isinstance(raw, str):
-                    raise ScenarioError(f"{source}: {name}: expected a string, got {_describe(raw)}")
+                    raise ScenarioError(f"{source}: {name}: expected a string, got {describe_value(raw)}")
             elif key in schema:
                 try:
                     entries[key] = _entry(key, raw, *schema[key])
@@ -468,7 +469,7 @@ def _read_entries(doc: dict, source: str) -> dict:
                     raise _error(source, key, bad) from None
             elif any(k.startswith(key + ".") for k in schema):
                 if not isinstance(raw, dict):
-                    got = _describe(raw)
+                    got = describe_value(raw)
                     raise ScenarioError(f"{source}: {key}: expected a table of parameters, got {got}")
                 walk(raw, key + ".")
             else:
