@@ -138,7 +138,9 @@ def grid_range(source: str, key: str, spec: dict) -> list:
     return [start + i * step if whole else round(start + i * step, 10) for i in range(count)]
 
 
-def _find_base(text: str, folder: Path, source: str) -> Path:
+def find_base(text: str, folder: Path, source: str) -> Path:
+    """The base scenario a sweep or targets file names: next to the file, in the working folder or in the
+    project (a path or a scenario name)."""
     for where in (folder, Path.cwd(), SCENARIOS_DIR.parent):
         try:
             return scenario_path(text, where)
@@ -195,7 +197,7 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
     if not doc["grid"]:
         raise ScenarioError(f"{source}: grid: empty (name at least one key and its values)")
 
-    base = load_scenario(_find_base(doc["base"], path.parent, source))  # the base's own errors name it
+    base = load_scenario(find_base(doc["base"], path.parent, source))  # the base's own errors name it
     grid = {}
     for key, spec in _flatten(doc["grid"]):
         if key not in base.keys():

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sim
-from analysis.sweep import display_path
+from analysis.sweep import display_path, find_base
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
-from sim.parameters import SCENARIOS_DIR, describe_value, read_toml, scenario_path
+from sim.parameters import describe_value, read_toml
 from sim.records import DAILY_COLUMNS
 
 TOP_KEYS = ("base", "description", "reference", "name", "reps", "seed", "target", "parameter")
@@ -117,15 +117,6 @@ def _number(source: str, where: str, x: object) -> float:
     if not math.isfinite(x):
         raise ScenarioError(f"{source}: {where}: must be finite, got {x}")
     return float(x)
-
-
-def _find_base(text: str, folder: Path, source: str) -> Path:
-    for where in (folder, Path.cwd(), SCENARIOS_DIR.parent):
-        try:
-            return scenario_path(text, where)
-        except ScenarioError:
-            continue
-    raise ScenarioError(f'{source}: base: no such scenario "{text}"')
 
 
 def run_dates(params: sim.Params) -> tuple[datetime.date, datetime.date]:
@@ -302,7 +293,7 @@ def load_targets(path: str | Path, reps: int | None = None, seed: int | None = N
     if not _is_number(seed) or seed != int(seed) or seed < 0:
         raise ScenarioError(f"{where}: must be a whole number of at least 0, got {describe_value(seed)}")
 
-    base_path = _find_base(doc["base"], path.parent, source)
+    base_path = find_base(doc["base"], path.parent, source)
     base = load_scenario(base_path)  # the base's own errors name it
     targets = [
         _target(source, i, e, base)
