@@ -46,7 +46,7 @@ class SimulationResult:
     summary: dict[str, float]
     n_days: int
     events: int = 0  # SimPy events processed
-    pending_peak: int = 0  # longest SimPy event queue seen at the end of a day
+    pending_peak: int = 0  # longest SimPy's event heap has been (``sim.timers``)
     wall_seconds: float = 0.0
     limits: dict = field(default_factory=dict)  # rule values the audit checks against
 
@@ -66,15 +66,18 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
         model.run()
     finally:
         model.finish()
-    # SimPy numbers every event it schedules; those still queued at the horizon were never processed
-    events = next(model.env._eid) - len(model.env._queue)
-    hh = households_table(model.rows)
-    daily = daily_table(model.daily_records(), params.start_date)
+    # SimPy numbers every event it schedules; those still pending at the horizon were never processed
+    events = next(model.env._eid) - model.env.pending - model.env.dropped
+    rows, offer_log, daily_records = model.rows, model.offer_log, model.daily_records()
+    exit_counts, n_days, pending_peak = model.exit_counts, model.n_days, model.env.heap_peak
+    model.release()
+    hh = households_table(rows)
+    daily = daily_table(daily_records, params.start_date)
     summary = summarise(
         hh,
         daily,
-        model.exit_counts,
-        model.n_days,
+        exit_counts,
+        n_days,
         float(params.value("analysis.warmup_days")),
         float(params.value("analysis.cohort_margin_days")),
     )
@@ -82,12 +85,12 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
         seed=seed,
         households=hh,
         daily=daily,
-        offers=offers_table(model.offer_log),
+        offers=offers_table(offer_log),
         summary=summary,
-        n_days=model.n_days,
+        n_days=n_days,
         events=events,
-        pending_peak=model.pending_peak,
-        limits=_limits(params, model.n_days),
+        pending_peak=pending_peak,
+        limits=_limits(params, n_days),
     )
 
 

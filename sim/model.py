@@ -12,9 +12,8 @@ import math
 from collections import Counter
 
 import mesa
-import simpy
 
-from . import allocation, leases, replay, review
+from . import allocation, leases, replay, review, timers
 from .calendar import WorkCalendar
 from .eligibility import Circumstances, draw_circumstances
 from .households import (
@@ -66,7 +65,7 @@ class HousingModel(mesa.Model):
         )
         self.n_days = (end - start).days if end else int(round(v0["calendar.horizon_years"] * YEAR_DAYS))
         self.cal = WorkCalendar(start, self.n_days, v0["calendar.holidays"], v0["calendar.makeup_workdays"])
-        self.env = simpy.Environment()
+        self.env = timers.Environment()
         self.streams = Streams(seed)
         self.waiting = WaitingList()
         self.alloc = allocation.Allocator(self)
@@ -81,7 +80,6 @@ class HousingModel(mesa.Model):
         self.rows = RecordTable(HOUSEHOLD_COLUMNS, HOUSEHOLD_DTYPES)  # one row per finished episode
         self.daily_rows: list[tuple] = []
         self.offer_log = RecordTable(OFFER_COLUMNS, OFFER_DTYPES)
-        self.pending_peak = 0
         self.projects = project_schedule(v0, self.cal.day_of)
         self.change_days = [d for d in params.change_days() if 0 < d < self.n_days]
         self.rules_until = self.change_days[0] if self.change_days else math.inf  # next switch of rules
@@ -263,10 +261,9 @@ class HousingModel(mesa.Model):
     def recorder(self):
         """Samples the stocks at the end of every day (events on day d happen in [d, d + 1)). The day's
         flows are counted as events happen and joined at the end (``daily_records``)."""
-        sc, queue = self.state_counts, self.env._queue
+        sc = self.state_counts
         for day in range(self.n_days):
             yield self.env.timeout(day + DAY_END - self.env.now)
-            self.pending_peak = max(self.pending_peak, len(queue))  # SimPy's event queue, for the bench
             self.daily_rows.append(
                 (
                     day,
@@ -403,10 +400,24 @@ class HousingModel(mesa.Model):
     def finish(self) -> None:
         """Record the episodes still open at the horizon and release Mesa's hold on the model."""
         for h in list(self._agents):
-            if isinstance(h, Household) and h.state != IDLE:
-                self.rows.append(h.row())
+            if isinstance(h, Household):
+                if h.state != IDLE:
+                    self.rows.append(h.row())
+                h.proc = None  # the process's frame holds the household: a cycle (``release``)
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)  # Mesa 3.3.1 keeps every model alive here (NOTES.md)
+
+    def release(self) -> None:
+        """Break the finished model's reference cycles, so that reference counting frees it at once
+        instead of the cyclic collector tracing its hundreds of thousands of objects (a tenth of a
+        district run). A process and the timer it waits on refer to each other, as do a household and the
+        process whose frame holds it (``finish`` drops the household's end), and a unit and its occupant;
+        with the timers' callbacks and the units' occupants dropped and the model emptied, no cycle is
+        left. The model is unusable afterwards."""
+        self.env.discard()
+        for unit in self.units:
+            unit.occupant = None
+        self.__dict__.clear()
 
 
 def _sector(u: float, priority_share: float) -> str:

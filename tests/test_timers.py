@@ -1,0 +1,68 @@
+"""sim.timers.Environment processes events in exactly SimPy's order (time, priority, place)."""
+
+import math
+
+import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.timers import Environment
+
+# delays on a coarse grid so that many events tie in time, some far off, some never
+DELAYS = st.one_of(st.integers(0, 40).map(lambda k: k / 4), st.just(math.inf))
+
+
+def trace(env, plan):
+    """Run ``plan`` (per process: a list of delays; a negative delay interrupts the next process)."""
+    log = []
+    procs = []
+
+    def proc(i, delays):
+        for k, d in enumerate(delays):
+            try:
+                if d < 0:
+                    target = procs[(i + 1) % len(procs)]
+                    if target.is_alive and target is not env.active_process:
+                        target.interrupt(k)
+                    yield env.timeout(0)
+                else:
+                    yield env.timeout(d)
+                log.append((env.now, i, k))
+            except simpy.Interrupt as stop:
+                log.append((env.now, i, k, "interrupted by", stop.cause))
+
+    for i, delays in enumerate(plan):
+        procs.append(env.process(proc(i, delays)))
+    env.run(until=50)
+    return log, env.now
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(DELAYS, st.just(-1.0)), max_size=8), min_size=1, max_size=8))
+def test_events_come_in_simpys_order_ties_and_interrupts_included(plan):
+    assert trace(Environment(), plan) == trace(simpy.Environment(), plan)
+
+
+def run_sleeper_and_waker(env):
+    def sleeper():
+        try:
+            yield env.timeout(100.5)  # far off: kept in its day's bucket
+        except simpy.Interrupt:
+            yield env.timeout(0.25)
+
+    def waker(target):
+        yield env.timeout(3.0)
+        target.interrupt()
+
+    target = env.process(sleeper())
+    env.process(waker(target))
+    env.run(until=200)
+    return next(env._eid)
+
+
+def test_a_timer_nobody_waits_on_is_dropped_and_the_heap_holds_one_day():
+    env, plain = Environment(), simpy.Environment()
+    assert run_sleeper_and_waker(env) == run_sleeper_and_waker(plain)  # as many events scheduled
+    assert env.dropped == 1  # the 100.5-day timer, abandoned at day 3
+    assert env.pending == len(plain._queue)  # SimPy processed that timer at 100.5, to no effect
+    assert env.heap_peak <= 2
