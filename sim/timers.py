@@ -19,8 +19,8 @@ import math
 from heapq import heappop, heappush
 
 import simpy
-from simpy.core import EmptySchedule
-from simpy.events import NORMAL
+from simpy.core import BoundClass, EmptySchedule, StopSimulation
+from simpy.events import NORMAL, EventPriority
 
 
 class Environment(simpy.Environment):
@@ -28,6 +28,11 @@ class Environment(simpy.Environment):
 
     def __init__(self, initial_time: float = 0):
         super().__init__(initial_time)
+        # SimPy binds ``timeout``, ``process`` and ``event`` to the instance for speed, but only those its
+        # own class defines: a subclass would build a bound method on every call
+        for name, attr in vars(simpy.Environment).items():
+            if type(attr) is BoundClass:
+                setattr(self, name, getattr(self, name))
         self._edge = math.floor(initial_time) + 1  # events before this time are in the heap
         self._days: dict[int, list] = {}  # day -> its timers, as SimPy's heap entries
         self._day_order: list[int] = []  # heap of the days that have a bucket
@@ -94,6 +99,21 @@ class Environment(simpy.Environment):
         return math.inf
 
     def step(self) -> None:
-        if not self._queue and not self._next_day():
+        """SimPy's ``Environment.step``, turning to the next day when the heap runs out (written out in
+        full: it runs once for every event)."""
+        queue = self._queue
+        if not queue and not self._next_day():
             raise EmptySchedule
-        super().step()
+        self._now, _, _, event = heappop(queue)
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
