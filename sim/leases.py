@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 from .households import TENANT, TRANSITION
-from .rules import HAZARD_EXITS
 
 _EPS = 1e-9
 
@@ -20,26 +19,25 @@ def exit_hazards(m, h) -> tuple[float, str]:
     (Art. 23(1)(5)) compete with them.
     """
     r, s = m.r, m.streams.tenancy
-    rates = r.exit_rates
-    staff = h.employer is not None
-    total = sum(rates.values()) - (0.0 if staff else rates["employer_withdrawal"])
-    t = m.env.now + s.hazard_time(total)
+    now = m.env.now
+    employer = h.employer
+    staff = employer is not None
+    total = r.exit_total[staff]
+    t = now + s.hazard_time(total)
     pick = s.u() * total
-    reason = None
-    for name in HAZARD_EXITS:
-        if name == "employer_withdrawal" and not staff:
-            continue
-        pick -= rates[name]
+    reason = "other"
+    for name, rate in r.exit_hazards[staff]:
+        pick -= rate
         if pick < 0:
             reason = name
             break
-    if reason is None:
-        reason = "other"
-    t_arrears = m.env.now + sum(s.hazard_time(r.arrears_rate) for _ in range(max(r.arrears_limit, 1)))
-    if t_arrears < t:
-        t, reason = t_arrears, "arrears"
-    if staff and h.employer.relocation_day < t:
-        t, reason = max(h.employer.relocation_day, m.env.now), "employer_relocation"
+    arrears = 0.0  # the time to the limit's arrears: a sum of exponential gaps
+    for _ in range(max(r.arrears_limit, 1)):
+        arrears += s.hazard_time(r.arrears_rate)
+    if now + arrears < t:
+        t, reason = now + arrears, "arrears"
+    if staff and employer.relocation_day < t:
+        t, reason = max(employer.relocation_day, now), "employer_relocation"
     if t == math.inf:
         reason = None
     return t, reason
