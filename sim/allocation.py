@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 
-import simpy
-
 from .eligibility import draw_circumstances, ineligibility
 from .households import OFFERED, WAITING
 
@@ -117,7 +115,7 @@ class Allocator:
         h.left_queue_day = now
         m.set_state(h, OFFERED)
         if h.proc is not m.env.active_process:
-            h.proc.interrupt()
+            m.env.wake(h.proc)  # the household's wait (``waiting``) ends
         return True
 
     def offer_all(self) -> None:
@@ -164,9 +162,8 @@ def waiting(m, h, certificate_day: float):
         m.alloc.offer_to(h)
     while h.unit is None:
         t = min(expiry, t_withdraw, t_change, t_rereview, t_employer)
-        try:
-            yield env.timeout(max(t - env.now, 0.0))
-        except simpy.Interrupt:
+        yield env.timeout(max(t - env.now, 0.0))
+        if h.unit is not None:  # woken by an offer it accepted (``Allocator._offer``)
             break
         now = env.now
         r = m.r

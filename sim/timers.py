@@ -20,7 +20,7 @@ from heapq import heappop, heappush
 
 import simpy
 from simpy.core import BoundClass, EmptySchedule, StopSimulation
-from simpy.events import NORMAL, EventPriority
+from simpy.events import NORMAL, URGENT, EventPriority
 
 
 class Environment(simpy.Environment):
@@ -81,6 +81,19 @@ class Environment(simpy.Environment):
                     self.dropped += 1
         self.heap_peak = max(self.heap_peak, len(queue))
         return True
+
+    def wake(self, process) -> None:
+        """Resume ``process`` now, abandoning the event it waits on: SimPy's ``Process.interrupt``
+        without the exception it throws into the process (an interrupt costs an exception, its copy and
+        a traceback; a household's wait is ended this way by every offer it accepts). Like an interrupt,
+        the resumption is urgent, before the events already due now; the process resumes with ``None``.
+        """
+        process._target.callbacks.remove(process._resume)
+        event = simpy.Event(self)
+        event._ok, event._value = True, None
+        event.callbacks.append(process._resume)
+        process._target = event
+        self.schedule(event, URGENT)
 
     def discard(self) -> None:
         """Drop every pending event unprocessed, with the callbacks that tie waiting processes to them (a

@@ -66,3 +66,40 @@ def test_a_timer_nobody_waits_on_is_dropped_and_the_heap_holds_one_day():
     assert env.dropped == 1  # the 100.5-day timer, abandoned at day 3
     assert env.pending == len(plain._queue)  # SimPy processed that timer at 100.5, to no effect
     assert env.heap_peak <= 2
+
+
+def run_offer(env, end_wait):
+    """A sleeper is woken (or interrupted) at day 3 by a process whose timer ties with another's."""
+    log = []
+
+    def sleeper():
+        try:
+            value = yield env.timeout(100.5)
+            log.append((env.now, "woken", value))
+        except simpy.Interrupt:
+            log.append((env.now, "woken", None))
+        yield env.timeout(0)
+        log.append((env.now, "after"))
+
+    def waker(target):
+        yield env.timeout(3.0)
+        end_wait(target)
+        log.append((env.now, "waker"))
+
+    def bystander():
+        yield env.timeout(3.0)
+        log.append((env.now, "bystander"))
+
+    target = env.process(sleeper())
+    env.process(waker(target))
+    env.process(bystander())
+    env.run(until=200)
+    return log
+
+
+def test_wake_resumes_like_an_interrupt_with_no_exception():
+    env = Environment()
+    woken = run_offer(env, env.wake)
+    assert woken == run_offer(simpy.Environment(), lambda p: p.interrupt())
+    assert woken[:2] == [(3.0, "waker"), (3.0, "woken", None)]  # before the bystander's tied timer
+    assert env.dropped == 1
