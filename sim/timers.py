@@ -16,7 +16,7 @@ instead of being processed to no effect.
 from __future__ import annotations
 
 import math
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 import simpy
 from simpy.core import BoundClass, EmptySchedule, StopSimulation
@@ -74,11 +74,10 @@ class Environment(simpy.Environment):
                 entries, self._never = self._never, []
             else:
                 return False
-            for entry in entries:
-                if entry[3].callbacks:
-                    heappush(queue, entry)
-                else:
-                    self.dropped += 1
+            live = [entry for entry in entries if entry[3].callbacks]
+            self.dropped += len(entries) - len(live)
+            queue.extend(live)
+            heapify(queue)
         self.heap_peak = max(self.heap_peak, len(queue))
         return True
 
