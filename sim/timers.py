@@ -9,8 +9,8 @@ heap; a timer due later waits in the bucket of its day and joins the heap when t
 The order of events is SimPy's to the letter: a timer takes its place number (SimPy's ``eid``) when it
 is scheduled, not when it joins the heap, so events are processed in the same order (time, priority,
 place) as with ``simpy.Environment`` and a seeded run gives the same results. A timer that nobody waits on
-any longer when its day comes (the expiry of a household whose wait an offer interrupted) is dropped
-instead of being processed to no effect.
+any longer when its day comes (the expiry of a household whose wait an offer ended) is dropped instead
+of being processed to no effect, and so is the end of a process nobody waits on.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Environment(simpy.Environment):
         self._days: dict[int, list] = {}  # day -> its timers, as SimPy's heap entries
         self._day_order: list[int] = []  # heap of the days that have a bucket
         self._never: list = []  # timers at infinite time (a qualification valid for ever)
-        self.dropped = 0  # timers dropped unprocessed: nobody waited on them any more
+        self.dropped = 0  # timers dropped unprocessed: nobody waited on them any more (numbered by SimPy)
         self.heap_peak = 0  # longest the heap has been on taking in a day's timers
 
     @property
@@ -46,6 +46,11 @@ class Environment(simpy.Environment):
         return len(self._queue) + sum(map(len, self._days.values())) + len(self._never)
 
     def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        if not event.callbacks and type(event) is simpy.Process and event._ok:
+            # a process has ended and nobody waits on it (a household's life, nearly always): its end is
+            # processed at once rather than queued to no effect; one that fails still stops the run
+            event.callbacks = None
+            return
         at = self._now + delay
         entry = (at, priority, next(self._eid), event)
         if at < self._edge:

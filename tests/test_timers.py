@@ -62,7 +62,8 @@ def run_sleeper_and_waker(env):
 
 def test_a_timer_nobody_waits_on_is_dropped_and_the_heap_holds_one_day():
     env, plain = Environment(), simpy.Environment()
-    assert run_sleeper_and_waker(env) == run_sleeper_and_waker(plain)  # as many events scheduled
+    # SimPy numbers two events more: the ends of the two processes, which nobody waits on
+    assert run_sleeper_and_waker(env) == run_sleeper_and_waker(plain) - 2
     assert env.dropped == 1  # the 100.5-day timer, abandoned at day 3
     assert env.pending == len(plain._queue)  # SimPy processed that timer at 100.5, to no effect
     assert env.heap_peak <= 2
@@ -103,3 +104,32 @@ def test_wake_resumes_like_an_interrupt_with_no_exception():
     assert woken == run_offer(simpy.Environment(), lambda p: p.interrupt())
     assert woken[:2] == [(3.0, "waker"), (3.0, "woken", None)]  # before the bystander's tied timer
     assert env.dropped == 1
+
+
+def run_join(env):
+    """A process waits on one that has ended before it asks; another fails."""
+    log = []
+
+    def quick():
+        yield env.timeout(1.0)
+        return "done"
+
+    def late_joiner(other):
+        yield env.timeout(2.0)
+        log.append((env.now, (yield other)))  # ended at 1.0 with nobody waiting then
+
+    def failing():
+        yield env.timeout(3.0)
+        raise ValueError("a rule's bug")
+
+    env.process(late_joiner(env.process(quick())))
+    env.process(failing())
+    try:
+        env.run(until=10)
+    except ValueError as err:
+        log.append((env.now, str(err)))
+    return log
+
+
+def test_the_end_of_a_process_nobody_waits_on_is_not_queued_but_still_seen_and_failures_still_stop():
+    assert run_join(Environment()) == run_join(simpy.Environment()) == [(2.0, "done"), (3.0, "a rule's bug")]
