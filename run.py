@@ -46,6 +46,7 @@ try:
     from analysis import (
         bare_simpy_loop,
         format_table,
+        plain_queue_simpy,
         run_replications,
         summary_table,
         term,
@@ -839,6 +840,7 @@ def cmd_replay(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    args.scenario_given = args.scenario is not None
     args.scenario = args.scenario or str(SCALES[args.scale])
     if args.sweep:
         return bench_sweep(args)
@@ -850,6 +852,14 @@ def cmd_bench(args) -> int:
         f"engine: {params.name}, seed {args.seed}, {r.n_days:,} days: {r.wall_seconds:.2f} s wall, "
         f"{r.events:,} SimPy events, {engine_rate:,.0f} events/s"
     )
+    if args.scale == "district" and not args.scenario_given:
+        events, seconds = plain_queue_simpy()
+        print(
+            "plain queue modelled straightforwardly in SimPy (Resource, request | timeout; 5,000 units, "
+            "3,000 applications a year, 2.9-year tenancies, 2-year validity, 10 years, none of the other "
+            f"rules): {seconds:.2f} s wall, {events:,} events, {events / seconds:,.0f} events/s; "
+            f"engine / plain queue wall time = {r.wall_seconds / seconds:.2f}"
+        )
     print("engine / bare SimPy events per second; bare loop at SimPy's best and at the engine's load:")
     for processes in (10, r.pending_peak):
         events, seconds = bare_simpy_loop(processes)
