@@ -404,7 +404,7 @@ class HousingModel(mesa.Model):
                 if h.state != IDLE:
                     self.rows.append(h.row())
                 h.proc = None  # the process's frame holds the household: a cycle (``release``)
-        self.remove_all_agents()
+        self._agents.clear()  # Mesa's remove_all_agents, without removing them one by one
         mesa.Agent._ids.pop(self, None)  # Mesa 3.3.1 keeps every model alive here (NOTES.md)
 
     def release(self) -> None:
