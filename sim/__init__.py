@@ -94,20 +94,21 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
     )
 
 
-#: Collector thresholds during a run: a young collection every 100,000 allocations, none of the older
+#: Collector thresholds during a run: a young collection every million allocations, none of the older
 #: generations (Python's defaults are 700, 10, 10).
-GC_THRESHOLDS = (100_000, 1_000_000, 1_000_000)
+GC_THRESHOLDS = (1_000_000, 1_000_000, 1_000_000)
 
 
 @contextmanager
 def _young_collections_only():
     """A run holds hundreds of thousands of long-lived objects (agents, processes, pending timers, over
     three million in a city run); Python's cyclic collector at its defaults traverses them again and again,
-    which took half of a city run. During a run only the young generation is collected, which still frees
-    short-lived cycles (an interrupt's traceback, for one); the engine breaks the long-lived ones itself (a
-    finished household drops its process and its unit), and on leaving, one collection of the young and
-    middle generations frees the finished model with whatever cycles it left, so that no replication's
-    garbage outlives it into the next."""
+    which took half of a city run. The engine breaks its cycles itself (a finished household drops its
+    process and its unit, an offer wakes a process without an exception and its traceback, and
+    ``HousingModel.release`` takes the finished model apart), so during a run only the young generation
+    is collected, every million allocations: never in a district run, a few times in a city run. On
+    leaving, one collection of the young and middle generations frees whatever cycles are left, so that
+    no replication's garbage outlives it into the next."""
     old = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
