@@ -37,13 +37,14 @@ class Allocator:
         return utype in r.unit_types_for(size, frontline) and size * r.min_living_area <= area
 
     def _classes_for(self, unit) -> list:
-        """The waiting-list classes a unit suits, cached until the rules or the set of classes change."""
+        """The waiting-list classes a unit suits, as (class, its sorted list) pairs, cached until the rules
+        or the set of classes change."""
         key = (unit.type, unit.living_area)
-        n = len(self.m.waiting.classes)
+        classes = self.m.waiting.classes
         cached = self._suits.get(key)
-        if cached is None or cached[0] != n:
-            cached = (n, [c for c in self.m.waiting.classes if self.suits(c, unit.type, unit.living_area)])
-            self._suits[key] = cached
+        if cached is None or cached[0] != len(classes):
+            suitable = [(c, lst) for c, lst in classes.items() if self.suits(c, unit.type, unit.living_area)]
+            cached = self._suits[key] = (len(classes), suitable)
         return cached[1]
 
     # --- units becoming free -------------------------------------------------------------------

@@ -57,22 +57,23 @@ class WaitingList:
 
     def reorder(self, r: Rules) -> None:
         """Recompute every order key (after a batch or a rule change)."""
-        for qclass, lst in self.classes.items():
+        for lst in self.classes.values():
             entries = []
             for _, uid, h in lst:
                 h.qkey = self.order_key(h, r)
                 entries.append((h.qkey, uid, h))
-            self.classes[qclass] = SortedList(entries)
+            lst.clear()  # in place: the allocator keeps the classes a unit suits (``Allocator._classes_for``)
+            lst.update(entries)
 
     def first_for(self, unit, suitable_classes, priority_only: bool = False):
-        """The first household in order that suits ``unit`` and has not declined it, or None."""
+        """The first household in order that suits ``unit`` and has not declined it, or None.
+
+        ``suitable_classes``: the classes that suit the unit, as ``(qclass, sorted list)`` pairs.
+        """
         best = None
         declined = unit.declined
-        for qclass in suitable_classes:
+        for qclass, lst in suitable_classes:
             if priority_only and not qclass[2]:
-                continue
-            lst = self.classes.get(qclass)
-            if not lst:
                 continue
             for entry in lst:
                 if entry[1] not in declined:
