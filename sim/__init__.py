@@ -46,7 +46,7 @@ class SimulationResult:
     summary: dict[str, float]
     n_days: int
     events: int = 0  # SimPy events processed
-    pending_peak: int = 0  # longest SimPy's event heap has been (``sim.timers``)
+    heap_peak: int = 0  # longest SimPy's heap has been on taking in a day's timers (``sim.timers``)
     wall_seconds: float = 0.0
     limits: dict = field(default_factory=dict)  # rule values the audit checks against
 
@@ -69,7 +69,7 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
     # SimPy numbers every event it schedules; those still pending at the horizon were never processed
     events = next(model.env._eid) - model.env.pending - model.env.dropped
     rows, offer_log, daily_records = model.rows, model.offer_log, model.daily_records()
-    exit_counts, n_days, pending_peak = model.exit_counts, model.n_days, model.env.heap_peak
+    exit_counts, n_days, heap_peak = model.exit_counts, model.n_days, model.env.heap_peak
     model.release()
     hh = households_table(rows)
     daily = daily_table(daily_records, params.start_date)
@@ -89,7 +89,7 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
         summary=summary,
         n_days=n_days,
         events=events,
-        pending_peak=pending_peak,
+        heap_peak=heap_peak,
         limits=_limits(params, n_days),
     )
 

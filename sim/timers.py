@@ -10,7 +10,8 @@ The order of events is SimPy's to the letter: a timer takes its place number (Si
 is scheduled, not when it joins the heap, so events are processed in the same order (time, priority,
 place) as with ``simpy.Environment`` and a seeded run gives the same results. A timer that nobody waits on
 any longer when its day comes (the expiry of a household whose wait an offer ended) is dropped instead
-of being processed to no effect, and so is the end of a process nobody waits on.
+of being processed to no effect, and the end of a process nobody waits on is marked processed at once
+instead of being queued.
 """
 
 from __future__ import annotations
