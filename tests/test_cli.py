@@ -189,6 +189,21 @@ def test_bench(small):
         assert text in proc.stdout
 
 
+def test_output_piped_to_a_reader_that_stops_ends_quietly(small):
+    """`python run.py bench | head -1`: the rest of the output has nowhere to go; no traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "run.py", "bench", "--scenario", str(small)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().startswith("machine:")
+    proc.stdout.close()  # the bare SimPy loops still have to print, a second later
+    assert proc.wait(timeout=120) == 141
+    assert proc.stderr.read() == ""
+
+
 def test_no_arguments_means_the_baseline_run():
     spec = importlib.util.spec_from_file_location("run_cli", ROOT / "run.py")
     run = importlib.util.module_from_spec(spec)
