@@ -853,11 +853,11 @@ def cmd_bench(args) -> int:
         f"{r.events:,} SimPy events, {engine_rate:,.0f} events/s"
     )
     if yardstick:
-        events, seconds = plain_queue_simpy()
+        events, seconds, wait = plain_queue_simpy()
         print(
             "plain queue modelled straightforwardly in SimPy (README, Speed; none of the other rules):\n"
-            f"  {seconds:.2f} s wall, {events:,} events, {events / seconds:,.0f} events/s; "
-            f"engine / plain queue, wall time = {r.wall_seconds / seconds:.2f}"
+            f"  {seconds:.2f} s wall, {events:,} events, {events / seconds:,.0f} events/s, mean wait "
+            f"{wait:,.0f} days; engine / plain queue, wall time = {r.wall_seconds / seconds:.2f}"
         )
     print("engine / bare SimPy events per second; bare loop at SimPy's best and at the engine's load:")
     for processes in (10, r.heap_peak):
