@@ -8,10 +8,10 @@ heap; a timer due later waits in the bucket of its day and joins the heap when t
 
 The order of events is SimPy's to the letter: a timer takes its place number (SimPy's ``eid``) when it
 is scheduled, not when it joins the heap, so events are processed in the same order (time, priority,
-place) as with ``simpy.Environment`` and a seeded run gives the same results. A timer that nobody waits on
-any longer when its day comes (the expiry of a household whose wait an offer ended) is dropped instead
-of being processed to no effect, and the end of a process nobody waits on is marked processed at once
-instead of being queued.
+place) as with ``simpy.Environment`` and a seeded run gives the same results. A timer whose waiting
+process has been woken (``wake``: the expiry of a household whose wait an offer ended) is dropped when
+its day comes instead of being processed to no effect, and the end of a process nobody waits on is
+marked processed at once instead of being queued.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from heapq import heapify, heappop, heappush
 import simpy
 from simpy.core import BoundClass, EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, EventPriority
+
+#: The callbacks of a timer whose only waiter was woken (``Environment.wake``): it is dropped when its day
+#: comes, and a process that would still wait on it fails at once instead of waiting for ever.
+_ABANDONED = ()
 
 
 class Environment(simpy.Environment):
@@ -38,7 +42,7 @@ class Environment(simpy.Environment):
         self._days: dict[int, list] = {}  # day -> its timers, as SimPy's heap entries
         self._day_order: list[int] = []  # heap of the days that have a bucket
         self._never: list = []  # timers at infinite time (a qualification valid for ever)
-        self.dropped = 0  # timers dropped unprocessed: nobody waited on them any more (numbered by SimPy)
+        self.dropped = 0  # abandoned timers dropped unprocessed (SimPy had numbered them)
         self.heap_peak = 0  # longest the heap has been on taking in a day's timers
 
     @property
@@ -80,7 +84,7 @@ class Environment(simpy.Environment):
                 entries, self._never = self._never, []
             else:
                 return False
-            live = [entry for entry in entries if entry[3].callbacks]
+            live = [entry for entry in entries if entry[3].callbacks is not _ABANDONED]
             self.dropped += len(entries) - len(live)
             queue.extend(live)
             heapify(queue)
@@ -93,7 +97,10 @@ class Environment(simpy.Environment):
         a traceback; a household's wait is ended this way by every offer it accepts). Like an interrupt,
         the resumption is urgent, before the events already due now; the process resumes with ``None``.
         """
-        process._target.callbacks.remove(process._resume)
+        target = process._target
+        target.callbacks.remove(process._resume)
+        if not target.callbacks:
+            target.callbacks = _ABANDONED
         event = simpy.Event(self)
         event._ok, event._value = True, None
         event.callbacks.append(process._resume)

@@ -60,12 +60,13 @@ def run_sleeper_and_waker(env):
     return next(env._eid)
 
 
-def test_a_timer_nobody_waits_on_is_dropped_and_the_heap_holds_one_day():
+def test_an_interrupted_wait_is_as_simpys_and_the_heap_holds_one_days_events():
     env, plain = Environment(), simpy.Environment()
     # SimPy numbers two events more: the ends of the two processes, which nobody waits on
     assert run_sleeper_and_waker(env) == run_sleeper_and_waker(plain) - 2
-    assert env.dropped == 1  # the 100.5-day timer, abandoned at day 3
-    assert env.pending == len(plain._queue)  # SimPy processed that timer at 100.5, to no effect
+    assert env.dropped == 0  # an interrupt leaves the timer to be processed, to no effect, as SimPy does
+    assert env.pending == len(plain._queue)
+    assert env.peek() == plain.peek() == 200  # the run's end, which SimPy keeps queued
     assert env.heap_peak <= 2
 
 
@@ -103,7 +104,7 @@ def test_wake_resumes_like_an_interrupt_with_no_exception():
     woken = run_offer(env, env.wake)
     assert woken == run_offer(simpy.Environment(), lambda p: p.interrupt())
     assert woken[:2] == [(3.0, "waker"), (3.0, "woken", None)]  # before the bystander's tied timer
-    assert env.dropped == 1
+    assert env.dropped == 1  # the 100.5-day timer the sleeper was woken from
 
 
 def run_join(env):
@@ -133,3 +134,20 @@ def run_join(env):
 
 def test_the_end_of_a_process_nobody_waits_on_is_not_queued_but_still_seen_and_failures_still_stop():
     assert run_join(Environment()) == run_join(simpy.Environment()) == [(2.0, "done"), (3.0, "a rule's bug")]
+
+
+def test_a_timer_nobody_waits_on_yet_is_kept_and_seen_by_peek():
+    env = Environment()
+    timer = env.timeout(123.4)
+    assert env.peek() == 123.4  # its day's bucket has joined the heap; the timer was not dropped
+    log = []
+
+    def late():
+        yield env.timeout(10)
+        yield timer  # waits on it only now
+        log.append(env.now)
+
+    env.process(late())
+    env.run(until=200)
+    assert log == [123.4]
+    assert Environment().peek() == math.inf
