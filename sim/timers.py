@@ -51,7 +51,7 @@ class Environment(simpy.Environment):
         return len(self._queue) + sum(map(len, self._days.values())) + len(self._never)
 
     def schedule(self, event, priority=NORMAL, delay=0) -> None:
-        if not event.callbacks and type(event) is simpy.Process and event._ok:
+        if type(event) is simpy.Process and not event.callbacks and event._ok:
             # a process has ended and nobody waits on it (a household's life, nearly always): its end is
             # processed at once rather than queued to no effect; one that fails still stops the run
             event.callbacks = None
