@@ -158,13 +158,13 @@ class Rules:
         self.arrears_limit = int(v["rent.arrears_limit"])
 
         # Exit hazards (Art. 23), per day; employer relocation is drawn per employer.
-        self.exit_rates = {r: _per_day(v[f"exits.{r}_per_year"]) for r in HAZARD_EXITS}
         # the competing hazards of a tenant, by whether it is an employer's staff (only staff can lose the
         # home to the employer's withdrawal), with their total rate
-        total = sum(self.exit_rates.values())
-        self.exit_total = {True: total, False: total - self.exit_rates["employer_withdrawal"]}
+        rates = {r: _per_day(v[f"exits.{r}_per_year"]) for r in HAZARD_EXITS}
+        total = sum(rates.values())
+        self.exit_total = {True: total, False: total - rates["employer_withdrawal"]}
         self.exit_hazards = {
-            staff: tuple((r, x) for r, x in self.exit_rates.items() if staff or r != "employer_withdrawal")
+            staff: tuple((r, x) for r, x in rates.items() if staff or r != "employer_withdrawal")
             for staff in (True, False)
         }
         self.employer_relocation_rate = _per_day(v["exits.employer_relocation_per_year"])

@@ -81,11 +81,9 @@ def project_schedule(v: dict, day_of) -> list[Project]:
 def make_units(first_uid: int, project: Project, index: int, mix: dict) -> list[Unit]:
     """The units of one project, typed by the mix (whole counts by largest remainder, not random)."""
     counts = split_counts(project.units, {t: mix[t]["share"] for t in UNIT_TYPES if t in mix})
-    units, uid, operator = [], first_uid, project.operator
+    units, uid = [], first_uid
     for t in UNIT_TYPES:
-        n = counts.get(t, 0)
-        if n:
-            area = float(mix[t]["living_area_m2"])
-            units.extend(Unit(uid + i, t, area, operator, index) for i in range(n))
-            uid += n
+        for _ in range(counts.get(t, 0)):
+            units.append(Unit(uid, t, float(mix[t]["living_area_m2"]), project.operator, index))
+            uid += 1
     return units
