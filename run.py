@@ -43,22 +43,25 @@ try:
     import mesa
     import simpy
 
-    from analysis import (
-        bare_simpy_loop,
-        format_table,
-        plain_queue_simpy,
-        run_replications,
-        summary_table,
-        term,
-        write_frame,
-        write_outputs,
+    from analysis.experiments.bench import bare_simpy_loop, plain_queue_simpy
+    from analysis.experiments.compare import PRECISION_FIGURE, run_comparison
+    from analysis.experiments.outputs import write_frame, write_outputs
+    from analysis.experiments.replications import run_replications
+    from analysis.experiments.runner import (
+        ResultStore,
+        RunnerError,
+        Task,
+        default_workers,
+        resolve_scheduler,
+        run_tasks,
     )
-    from analysis.briefing import build_briefing
-    from analysis.charts import NotAnOutputFolder, draw_any, draw_run, write_scenarios_json
-    from analysis.compare import PRECISION_FIGURE, format_comparison, run_comparison
-    from analysis.runner import ResultStore, RunnerError, Task, default_workers, resolve_scheduler, run_tasks
-    from analysis.store import DEFAULT_STORE
-    from analysis.sweep import DEFAULT_FIGURES, format_cells, load_sweep, run_sweep
+    from analysis.experiments.store import DEFAULT_STORE
+    from analysis.experiments.sweep import DEFAULT_FIGURES, load_sweep, run_sweep
+    from analysis.reporting.briefing import build_briefing
+    from analysis.reporting.charts import NotAnOutputFolder, draw_any, draw_run, write_scenarios_json
+    from analysis.reporting.tables import format_cells, format_comparison, format_table
+    from analysis.reporting.terms import term
+    from analysis.stats import summary_table
     from sim import SUMMARY_FIGURES, ScenarioError, audit, load_scenario, parse_set, simulate
 except KeyboardInterrupt:  # Ctrl-C while the libraries load
     print("interrupted: no replication run", file=sys.stderr)
@@ -876,7 +879,7 @@ def cmd_explore(args) -> int:
     """Issue 7: the policy explorer, served until Ctrl-C."""
     import socket
 
-    from analysis.explorer_core import Options, list_scenarios, serve
+    from analysis.explorer.core import Options, list_scenarios, serve
 
     folder = Path(args.scenarios_dir)
     if not folder.is_dir():

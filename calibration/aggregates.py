@@ -21,7 +21,7 @@ wiggle of the surface is not taken for an effect), or when its 95 % interval spa
 range.
 The fitted scenario keeps the base value of such a parameter, and says so.
 
-Every replication goes through :func:`analysis.runner.run_tasks` and its result store, so a rerun of
+Every replication goes through :func:`analysis.experiments.runner.run_tasks` and its result store, so a rerun of
 the same command reuses every finished replication and an interrupted calibration resumes.
 """
 
@@ -42,8 +42,9 @@ from scipy.stats import qmc
 from tqdm import tqdm
 
 import sim
-from analysis.replications import write_frame
-from analysis.runner import Failure, ResultStore, Task, run_tasks
+from analysis.experiments.outputs import write_frame
+from analysis.experiments.runner import Failure, ResultStore, Task, run_tasks
+from analysis.stats import t_half_width
 from sim.parameters import SCENARIOS_DIR
 
 from .targets import Targets
@@ -675,7 +676,7 @@ def _interval(point: Point, j: int) -> tuple[float, float, float, float, int]:
     mean = float(point.means[j])
     if n < 2:
         return mean, math.nan, math.nan, math.nan, n
-    half = float(stats.t.ppf(0.975, n - 1)) * float(point.sds[j]) / math.sqrt(n)
+    half = float(t_half_width(point.sds[j], n))  # the 95 % Student-t interval of every table
     return mean, mean - half, mean + half, float(point.sds[j]), n
 
 
@@ -780,7 +781,7 @@ def fitted_toml(cal: Calibration, out_dir: Path, today: datetime.date | None = N
 
 def write_outputs(cal: Calibration, out_dir: Path, today: datetime.date | None = None) -> dict[str, Path]:
     """Write fitted.toml, fit.csv, parameters.csv and points.csv atomically; return them by name."""
-    from analysis.replications import atomic_write
+    from analysis.experiments.outputs import atomic_write
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from analysis.charts import _legend, _new, _titles, save  # the charts' house style
-from analysis.fonts import use_fonts
-from analysis.replications import format_value, render_table
-from analysis.terms import label, term, unit_of
+from analysis.reporting.charts import _legend, _new, _titles, save  # the charts' house style
+from analysis.reporting.fonts import use_fonts
+from analysis.reporting.tables import format_value, render_table
+from analysis.reporting.terms import label, term, unit_of
 
 from .aggregates import Calibration
 

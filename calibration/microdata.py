@@ -40,8 +40,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.replications import atomic_write, render_table, t_interval, write_frame
-from analysis.terms import term
+from analysis.experiments.outputs import atomic_write, write_frame
+from analysis.reporting.tables import render_table
+from analysis.reporting.terms import term
+from analysis.stats import t_interval
 from sim import load_scenario
 from sim.replay import MicroDataError, read_applications, read_tenancies, recorded_end
 from sim.rules import HAZARD_EXITS, KINDS
@@ -689,8 +691,8 @@ def fit_inputs(apps_path, tens_path, out_dir, base_path, start=None, until=None,
 def draw_fit_charts(result: Fit, out_dir: Path, lang: str) -> list[Path]:
     """Kaplan-Meier against the fitted exponential and Weibull curves; monthly filings against the fitted
     seasonality. Written as ``<name>.<lang>.png`` and ``.svg``."""
-    from analysis import charts as ch
-    from analysis.fonts import use_fonts
+    from analysis.reporting import charts as ch
+    from analysis.reporting.fonts import use_fonts
 
     use_fonts(lang)
     paths = []

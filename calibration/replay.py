@@ -31,8 +31,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from analysis.replications import render_table, run_replications, t_interval, write_frame
-from analysis.terms import term
+from analysis.experiments.outputs import write_frame
+from analysis.experiments.replications import run_replications
+from analysis.reporting.tables import render_table
+from analysis.reporting.terms import term
+from analysis.stats import t_interval
 from sim.replay import load_cohort, read_applications, replay_path
 
 FIGURES = ("share_qualified", "share_moved_in", "wait_mean", "wait_median")

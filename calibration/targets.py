@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sim
-from analysis.sweep import display_path, find_base
+from analysis.experiments.sweep import display_path, find_base
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 from sim.parameters import describe_value, read_toml
 from sim.records import DAILY_COLUMNS

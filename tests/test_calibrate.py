@@ -18,7 +18,7 @@ import pytest
 from helpers import SMALL, main
 
 import sim
-from analysis.runner import ResultStore
+from analysis.experiments.runner import ResultStore
 from calibration.aggregates import calibrate, write_outputs
 from calibration.aggregates_report import draw_charts, format_fit, format_parameters
 from calibration.targets import load_targets

@@ -1,4 +1,4 @@
-"""Charts and the briefing pack (analysis.charts, analysis.briefing, analysis.fonts).
+"""Charts and the briefing pack (analysis.reporting: charts, briefing, fonts).
 
 Small data frames are built directly (no simulation), in the shapes a run, compare and sweep folder
 hold, so that every chart is drawn in both languages in a few seconds.
@@ -18,8 +18,8 @@ import pytest
 from matplotlib.colors import to_hex
 from scipy import stats
 
-from analysis import briefing, charts, fonts
-from analysis.terms import TERMS
+from analysis.reporting import briefing, charts, fonts
+from analysis.reporting.terms import TERMS
 from sim import SUMMARY_FIGURES
 
 SEEDS = (1, 2, 3, 4)

@@ -20,7 +20,10 @@ import pytest
 from helpers import BASELINE, ROOT, SMALL
 from scipy import stats
 
-from analysis import OUTPUT_FILES, TERMS, format_table, label, summary_table
+from analysis.experiments.outputs import OUTPUT_FILES
+from analysis.reporting.tables import format_table
+from analysis.reporting.terms import TERMS, label
+from analysis.stats import summary_table
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario, parse_set
 
 

@@ -17,8 +17,9 @@ import pytest
 from helpers import ROOT, RUN, SMALL, main
 from scipy import stats
 
-from analysis import label
-from analysis.compare import COMPARISON_COLUMNS, next_round, paired_difference, relative_half_widths
+from analysis.experiments.compare import COMPARISON_COLUMNS, next_round, relative_half_widths
+from analysis.reporting.terms import label
+from analysis.stats import paired_difference
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 
 CAP8 = """name = "cap8"

@@ -1,4 +1,4 @@
-"""The policy explorer's logic without the page (``analysis.explorer_core``): the controls' checks give the
+"""The policy explorer's logic without the page (``analysis.explorer.core``): the controls' checks give the
 command line's messages, the variant is saved as a delta that loads back to the same values, and a run
 compares the variant with its base on common seeds, keeping every replication in the store."""
 
@@ -15,8 +15,8 @@ import pytest
 from helpers import ROOT, main
 
 import sim
-from analysis import explorer_core as core
-from analysis.terms import TERMS
+from analysis.explorer import core
+from analysis.reporting.terms import TERMS
 
 SMALL = ROOT / "tests" / "data" / "small.toml"
 
@@ -247,9 +247,9 @@ def test_explore_refuses_bad_input_in_one_line(capsys, tmp_path):
 
 @pytest.fixture
 def page(tmp_path, monkeypatch):
-    """``analysis.explorer`` with a run that costs nothing: the comparison is a small fixed one and the
+    """``analysis.explorer.app`` with a run that costs nothing: the comparison is a small fixed one and the
     charts are not drawn; outputs go to ``tmp_path``."""
-    from analysis import explorer
+    from analysis.explorer import app as explorer
 
     small = sim.load_scenario(SMALL)
     cmp = SimpleNamespace(
@@ -297,7 +297,7 @@ def test_a_stopped_run_publishes_nothing(page):
 
 
 def test_a_run_is_refused_at_the_click_when_a_value_is_refused(baseline):
-    from analysis.explorer import refusal
+    from analysis.explorer.app import refusal
 
     assert refusal(baseline, {"lease.max_total_years": "8"}, 2, 1) == ({"lease.max_total_years": 8}, "")
     for typed, n, first in (({"lease.max_total_years": "-1"}, 2, 1), ({}, 0, 1), ({}, 2, -1), ({}, None, 1)):

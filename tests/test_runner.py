@@ -20,9 +20,9 @@ import pytest
 from helpers import ROOT, SMALL
 
 import sim
-from analysis import store as store_module
-from analysis.runner import DIED, RunnerError, Task, connect, run_tasks
-from analysis.store import ResultStore, engine_id, result_key, scenario_hash
+from analysis.experiments import store as store_module
+from analysis.experiments.runner import DIED, RunnerError, Task, connect, run_tasks
+from analysis.experiments.store import ResultStore, engine_id, result_key, scenario_hash
 from sim import load_scenario
 
 FORK = sys.platform.startswith("linux")  # the pool forks its workers there (they inherit test patches)
@@ -118,7 +118,7 @@ def test_interrupted_write_leaves_no_result(small, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(os, "replace", crash)  # the store writes through analysis.replications.atomic_write
+    monkeypatch.setattr(os, "replace", crash)  # the store writes through analysis.experiments.outputs.atomic_write
     with pytest.raises(KeyboardInterrupt):
         store.put(result_key(small, 1), result.summary, result.daily, seed=1)
     assert list((tmp_path / "store").rglob("*")) == [store.path(result_key(small, 1)).parent]

@@ -21,7 +21,7 @@ from helpers import ROOT, SMALL, main
 from scipy import stats
 
 import sim
-from analysis.sweep import grid_range, load_sweep
+from analysis.experiments.sweep import grid_range, load_sweep
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 
 SWEEP = """base = "small.toml"

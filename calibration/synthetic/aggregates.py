@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.replications import atomic_write
-from analysis.runner import ResultStore, Task, run_tasks
-from analysis.store import DEFAULT_STORE
+from analysis.experiments.outputs import atomic_write
+from analysis.experiments.runner import ResultStore, Task, run_tasks
+from analysis.experiments.store import DEFAULT_STORE
 from sim import load_scenario
 
 from . import HERE, TRUTH

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.replications import write_frame
+from analysis.experiments.outputs import write_frame
 from sim import load_scenario, simulate
 from sim.replay import APPLICATION_COLUMNS, TENANCY_COLUMNS
 

@@ -32,14 +32,21 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from scipy import stats
 
 from sim.records import GROUPS
 
+from ..stats import (
+    CONFIDENCE,
+    ci_table,
+    cohort_waits,
+    paired_diff_table,
+    scenario_names,
+    significant,
+    with_scenario,
+)
 from .fonts import SMALL_SIZE, TITLE_SIZE, use_fonts
 from .terms import TERMS, label, term
 
-CONFIDENCE = 0.95
 FIGSIZE = (10.0, 5.625)  # inches, 16:9 slide
 DPI = 300  # PNG
 TITLE_BAND_IN = 0.82  # inches above the axes for the title and subtitle
@@ -176,62 +183,17 @@ def _info_from_scenarios_dir(name: str) -> ScenarioInfo:
 # ---------------------------------------------------------------- statistics
 
 
-def ci_table(df: pd.DataFrame, by: Sequence[str], value: str, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """Mean and Student-t interval of ``value`` across the rows of each ``by`` group (the seeds).
-
-    Returns ``by`` columns then ``mean, ci_low, ci_high, n``; NaN values are left out; ``n < 2`` gives a
-    NaN interval; a zero spread gives a zero-width one.
-    """
-    by = list(by)
-    g = df.groupby(by, sort=False, observed=True)[value]
-    out = g.agg(["mean", "std", "count"]).reset_index()
-    n = out["count"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
-        half = np.where(n >= 2, q * out["std"].to_numpy(dtype=float) / np.sqrt(n), np.nan)
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
-    out = out.rename(columns={"count": "n"}).drop(columns="std")
-    out["n"] = out["n"].astype("int64")
-    return out[[*by, "mean", "ci_low", "ci_high", "n"]]
 
 
-def paired_diff_table(
-    replications: pd.DataFrame, figure: str, reference: str, confidence: float = CONFIDENCE
-) -> pd.DataFrame:
-    """Per scenario, the mean of ``figure`` (variant − reference) over common seeds and its t interval."""
-    wide = replications.pivot_table(index="seed", columns="scenario", values=figure, aggfunc="mean")
-    rows = []
-    for name in _names(replications):
-        if name == reference or name not in wide or reference not in wide:
-            continue
-        diff = (wide[name] - wide[reference]).dropna()
-        part = pd.DataFrame({"scenario": name, "diff": diff.to_numpy()})
-        if len(part):
-            rows.append(ci_table(part, ["scenario"], "diff", confidence))
-    if not rows:
-        return pd.DataFrame(columns=["scenario", "mean", "ci_low", "ci_high", "n"])
-    return pd.concat(rows, ignore_index=True)
 
 
-def significant(low: float, high: float) -> bool:
-    """Whether an interval excludes zero."""
-    return (math.isfinite(low) and low > 0) or (math.isfinite(high) and high < 0)
 
 
 # ---------------------------------------------------------------- data behind the charts
 
 
-def _names(df: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(df["scenario"].astype(str))) if "scenario" in df else [""]
 
 
-def _with_scenario(df: pd.DataFrame, name: str = "") -> pd.DataFrame:
-    if "scenario" in df:
-        return df
-    df = df.copy()
-    df.insert(0, "scenario", name)
-    return df
 
 
 def scenario_colours(names: Sequence[str]) -> dict[str, str]:
@@ -245,22 +207,6 @@ def scenario_colours(names: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def cohort_waits(households: pd.DataFrame, warmup_days: float, end_day: float) -> pd.DataFrame:
-    """Waits from application to move-in of the summary's cohort (``sim.records``): episodes received
-    from ``warmup_days`` up to ``end_day`` (horizon − ``analysis.cohort_margin_days``) that moved in.
-
-    Returns ``scenario, seed, wait`` (days).
-    """
-    hh = _with_scenario(households)
-    mask = (
-        ~hh["initial"].astype(bool)
-        & (hh["applied_day"] >= warmup_days)
-        & (hh["applied_day"] < end_day)
-        & hh["moved_in_day"].notna()
-    )
-    part = hh.loc[mask, ["scenario", "seed"]].copy()
-    part["wait"] = (hh.loc[mask, "moved_in_day"] - hh.loc[mask, "applied_day"]).astype(float)
-    return part.reset_index(drop=True)
 
 
 def exit_group(reason: str) -> str:
@@ -275,7 +221,7 @@ def yearly_exits(households: pd.DataFrame, n_days: int) -> pd.DataFrame:
 
     Returns ``scenario, seed, year, group, count``, every combination present (zeros included).
     """
-    hh = _with_scenario(households)
+    hh = with_scenario(households)
     left = hh[hh["exit_day"].notna() & hh["exit_reason"].notna()]
     years = int(math.ceil(n_days / YEAR_DAYS - 1e-9))
     part = pd.DataFrame(
@@ -327,8 +273,8 @@ def group_wait_table(
     Returns ``scenario, group, mean, ci_low, ci_high, n, housed_min, suppressed, diff_mean,
     diff_ci_low, diff_ci_high``.
     """
-    reps = _with_scenario(replications)
-    names = _names(reps)
+    reps = with_scenario(replications)
+    names = scenario_names(reps)
     reference = reference or names[0]
     rows = []
     for g in GROUPS:
@@ -553,8 +499,8 @@ def waiting_list_chart(
         daily: ``[scenario,] seed, day, [date,] waiting, units_total``.
     """
     use_fonts(lang)
-    daily = _with_scenario(daily)
-    names = _names(daily)
+    daily = with_scenario(daily)
+    names = scenario_names(daily)
     colours = _colours(names, colours)
     weekly = daily[daily["day"] % 7 == 0].copy()
     weekly["date"] = _dates(weekly, start_date)
@@ -623,8 +569,8 @@ def occupancy_chart(
     """Allocation occupancy rate (分配入住率, Art. 29): occupied units over units on line, monthly mean
     per seed, then mean and 95 % band across seeds, per scenario."""
     use_fonts(lang)
-    daily = _with_scenario(daily)
-    names = _names(daily)
+    daily = with_scenario(daily)
+    names = scenario_names(daily)
     colours = _colours(names, colours)
     d = daily[["scenario", "seed", "units_occupied", "units_total"]].copy()
     dates = _dates(daily, start_date)
@@ -671,8 +617,8 @@ def exits_by_reason_chart(
         exits: :func:`yearly_exits` (``scenario, seed, year, group, count``).
     """
     use_fonts(lang)
-    exits = _with_scenario(exits)
-    name = scenario if scenario is not None else _names(exits)[0]
+    exits = with_scenario(exits)
+    name = scenario if scenario is not None else scenario_names(exits)[0]
     part = exits[exits["scenario"] == name]
     mean = part.groupby(["year", "group"])["count"].mean().unstack("group").reindex(columns=list(EXIT_GROUPS))
     mean = mean.fillna(0.0)
@@ -734,8 +680,8 @@ def exits_per_year_chart(
     """Total exits per year of the run per scenario (from the daily table), mean and 95 % CI across
     seeds. For compare folders, which keep no households table."""
     use_fonts(lang)
-    daily = _with_scenario(daily)
-    names = _names(daily)
+    daily = with_scenario(daily)
+    names = scenario_names(daily)
     colours = _colours(names, colours)
     n_days = int(daily["day"].max()) + 1
     years = int(math.ceil(n_days / YEAR_DAYS - 1e-9))
@@ -787,10 +733,10 @@ def wait_histogram_chart(
         waits: :func:`cohort_waits` (``scenario, seed, wait``).
     """
     use_fonts(lang)
-    waits = _with_scenario(waits)
+    waits = with_scenario(waits)
     if waits.empty:
         return _no_data(term("chart.wait_hist.title", lang), lang, figsize)
-    names = _names(waits)
+    names = scenario_names(waits)
     colours = _colours(names, colours)
     top = float(waits["wait"].max())
     edges = np.arange(0, math.ceil(max(top, 1) / bin_days) * bin_days + bin_days, bin_days, dtype=float)
@@ -861,10 +807,10 @@ def wait_stats_chart(
     """Distribution of the wait from the summaries alone: each replication's mean, median and 90th
     percentile (small dots) and their mean with 95 % CI (large dot and bar), per scenario."""
     use_fonts(lang)
-    reps = _with_scenario(replications)
+    reps = with_scenario(replications)
     if any(f not in reps for f in WAIT_STATS):
         return _no_data(term("chart.wait_stats.title", lang), lang, figsize)
-    names = _names(reps)
+    names = scenario_names(reps)
     colours = _colours(names, colours)
     fig, (ax,) = _new(figsize)
     k = len(names)
@@ -930,12 +876,12 @@ def figure_ci_chart(
     are variants, each variant's paired difference from the reference with its 95 % CI (* when the
     interval excludes zero). Shares are shown in per cent, their differences in percentage points."""
     use_fonts(lang)
-    reps = _with_scenario(replications)
+    reps = with_scenario(replications)
     if title is None:
         title = term("chart.mean_wait.title", lang) if figure == WAIT else _figure_label(figure, lang)
     if figure not in reps or reps[figure].isna().all():
         return _no_data(title, lang, figsize)
-    names = _names(reps)
+    names = scenario_names(reps)
     colours = _colours(names, colours)
     reference = reference or names[0]
     share = _is_share(figure)
@@ -1067,8 +1013,8 @@ def group_wait_chart(
     scenario with 95 % CI and, with variants, the paired difference from the reference: who gains
     (shorter wait) and who loses. Groups below ``min_cell`` are suppressed (:func:`group_wait_table`)."""
     use_fonts(lang)
-    reps = _with_scenario(replications)
-    names = _names(reps)
+    reps = with_scenario(replications)
+    names = scenario_names(reps)
     colours = _colours(names, colours)
     reference = reference or names[0]
     table = group_wait_table(reps, min_cell, reference)
@@ -1188,8 +1134,8 @@ def exit_reasons_chart(
     """Exits over the whole run by reason group (Art. 17, 20, 23) per scenario, mean and 95 % CI
     across seeds, from the summary figures ``exits_<reason>``."""
     use_fonts(lang)
-    reps = _with_scenario(replications)
-    names = _names(reps)
+    reps = with_scenario(replications)
+    names = scenario_names(reps)
     colours = _colours(names, colours)
     rows = []
     for group, reasons in EXIT_GROUPS.items():
@@ -1564,7 +1510,7 @@ def read_compare(compare_dir, params=None) -> CompareData:
     reps = pd.read_parquet(d / "replications.parquet")
     reps["scenario"] = reps["scenario"].astype(str)
     names = list(dict.fromkeys(comparison["scenario"].astype(str)))
-    for name in _names(reps):
+    for name in scenario_names(reps):
         if name not in names:
             names.append(name)
     daily = None

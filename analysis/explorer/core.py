@@ -39,7 +39,10 @@ import sim
 from sim import Params, ScenarioError, load_scenario, parse_set
 from sim.parameters import ENUMS, SCENARIOS_DIR
 
-from .charts import (
+from ..experiments.compare import Comparison, run_comparison
+from ..experiments.outputs import atomic_write, write_frame
+from ..experiments.runner import ResultStore, Task, _init_worker, run_tasks
+from ..reporting.charts import (
     ScenarioInfo,
     group_wait_chart,
     mean_wait_chart,
@@ -48,10 +51,7 @@ from .charts import (
     waiting_list_chart,
     write_scenarios_json,
 )
-from .compare import Comparison, run_comparison
-from .fonts import font_path
-from .replications import atomic_write, write_frame
-from .runner import ResultStore, Task, _init_worker, run_tasks
+from ..reporting.fonts import font_path
 
 SOURCE = "--set"  # the origin named in messages: the same as the command line's, so messages match it
 
@@ -495,8 +495,8 @@ def chart_images(cmp: Comparison, base: Params, lang: str, dpi: int = CHART_DPI)
 
 
 def make_briefing(compare_dir: Path, base: Params, variant: Params, lang: str) -> Path:
-    """The briefing pack (``analysis.briefing``) of the variant against the base; returns the PDF."""
-    from .briefing import build_briefing
+    """The briefing pack (``analysis.reporting.briefing``) of the variant against the base; returns the PDF."""
+    from ..reporting.briefing import build_briefing
 
     with _DRAW_LOCK:
         return build_briefing(compare_dir, lang, compare_dir, params=[base, variant])
@@ -512,7 +512,7 @@ def serve(options: Options, host: str = "127.0.0.1", port: int = 8765, announce=
     os.environ[OPTIONS_ENV] = options.to_env()
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no calls home: works offline
     os.environ.setdefault("SOLARA_MODE", "production")
-    os.environ["SOLARA_APP"] = "analysis.explorer"
+    os.environ["SOLARA_APP"] = "analysis.explorer.app"
     os.environ["SOLARA_ASSETS_EXTRA_LOCATIONS"] = str(font_path().parent)  # the CJK font of the page
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     import uvicorn

@@ -34,10 +34,9 @@ import sim
 from sim import ScenarioError, load_scenario
 from sim.parameters import SCENARIOS_DIR, describe_value, read_toml, scenario_path
 
+from ..stats import summary_table
 from .compare import figure_order
-from .replications import format_value, render_table, summary_table
 from .runner import Failure, ResultStore, Task, run_tasks
-from .terms import label, term, unit_of
 
 SWEEP_KEYS = ("base", "reps", "seed", "grid", "description", "reference", "name")
 RANGE_KEYS = ("start", "stop", "step")
@@ -86,10 +85,10 @@ class Sweep:
 
 
 def cell_label(cell: dict) -> str:
-    return ", ".join(f"{k}={_show(v)}" for k, v in cell.items())
+    return ", ".join(f"{k}={show_value(v)}" for k, v in cell.items())
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | int | float):
@@ -97,7 +96,7 @@ def _show(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _integral(x: object) -> bool:
+def is_integral(x: object) -> bool:
     return isinstance(x, float) and x.is_integer()
 
 
@@ -218,7 +217,7 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
             checked = base.with_overrides({key: value}, source=source)  # the loader's own message
             normal = checked.value(key) if not checked.is_dated(key) else value
             if normal in seen:
-                raise ScenarioError(f"{source}: {key}: value {_show(value)} appears twice")
+                raise ScenarioError(f"{source}: {key}: value {show_value(value)} appears twice")
             seen.append(normal)
         grid[key] = values
 
@@ -247,7 +246,7 @@ def _column(values: list) -> list:
     """A swept key's values as a table column: scalars as they are, other values as JSON text."""
     if all(isinstance(v, bool | int | float | str) for v in values):
         return list(values)
-    return [_show(v) for v in values]
+    return [show_value(v) for v in values]
 
 
 @dataclass
@@ -281,11 +280,12 @@ def run_sweep(
     )
     keys = sweep.keys
     columns = {
-        key: dict(zip(map(_show, values), _column(values), strict=True)) for key, values in sweep.grid.items()
+        key: dict(zip(map(show_value, values), _column(values), strict=True))
+        for key, values in sweep.grid.items()
     }
     per_cell = []  # (shown values of the cell, [(seed, summary, daily)])
     for cell, params in sweep.cells:
-        shown = [columns[key][_show(cell[key])] for key in keys]
+        shown = [columns[key][show_value(cell[key])] for key in keys]
         found = []
         for s in range(sweep.seed, sweep.seed + sweep.reps):
             result = batch.results.get(Task(params, s).key)
@@ -328,28 +328,3 @@ def run_sweep(
         store_line=batch.store_line(store),
         backend=batch.backend,
     )
-
-
-def format_cells(cells: pd.DataFrame, keys: list[str], figures, lang: str = "en") -> str:
-    """Per figure, one line per cell: the swept values, mean, 95 % CI and n."""
-    na = term("table.na", lang)
-    blocks = []
-    for fig in figures:
-        part = cells[cells["figure"] == fig]
-        if part.empty:
-            continue
-        unit = unit_of(fig)
-        try:
-            title = label(fig, lang)
-        except KeyError:
-            title = fig
-        header = [*keys, term("table.mean", lang), term("table.ci95", lang), term("table.n", lang)]
-        rows = []
-        for rec in part.itertuples(index=False):
-            values = [_show(int(v) if _integral(v) else v) for v in rec[: len(keys)]]
-            mean, low, high, n = rec[-4], rec[-3], rec[-2], rec[-1]
-            ok = math.isfinite(low) and math.isfinite(high)
-            ci = f"[{format_value(low, unit, na)}, {format_value(high, unit, na)}]" if ok else na
-            rows.append([*values, format_value(mean, unit, na), ci, str(n)])
-        blocks.append(title + "\n" + render_table(header, rows, left=0))
-    return "\n\n".join(blocks)

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 import sim
 from sim.replay import replay_path
 
-from .replications import atomic_write
+from .outputs import atomic_write
 
 META_KEY = b"prh_result"
 DEFAULT_STORE = Path("out") / ".store"

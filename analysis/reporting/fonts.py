@@ -1,7 +1,7 @@
 """Fonts for charts and briefings: Chinese renders on a fresh machine, without any system font.
 
 Choice: the project ships a subset of Noto Sans CJK SC (SIL Open Font License 1.1), in
-``analysis/data/NotoSansSC-PRH-Regular.otf`` with its licence ``analysis/data/OFL.txt``, rather than
+``analysis/reporting/data/NotoSansSC-PRH-Regular.otf`` with its licence ``analysis/reporting/data/OFL.txt``, rather than
 depending on the ``mplfonts`` package. Reasons:
 
 - size: the subset is 1.8 MB in the project (CFF outlines, 7,685 characters); the ``mplfonts``
@@ -46,7 +46,7 @@ _registered: str | None = None
 
 def font_path() -> Path:
     """The shipped font file."""
-    return Path(str(resources.files("analysis") / "data" / FONT_FILE))
+    return Path(str(resources.files("analysis.reporting") / "data" / FONT_FILE))
 
 
 def register() -> str:

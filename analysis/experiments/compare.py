@@ -22,9 +22,8 @@ import pandas as pd
 import sim
 from sim import SUMMARY_FIGURES
 
-from .replications import CONFIDENCE, format_value, render_table, summary_table, t_interval
+from ..stats import CONFIDENCE, paired_difference, summary_table, t_interval
 from .runner import Failure, ResultStore, Task, run_tasks
-from .terms import label, term, unit_of
 
 COMPARISON_COLUMNS = (
     "figure",
@@ -46,16 +45,6 @@ def figure_order(summaries) -> list[str]:
     for summary in summaries:
         names.extend(k for k in summary if k not in names)
     return names
-
-
-def paired_difference(reference, variant, confidence: float = CONFIDENCE) -> tuple[float, float, float, int]:
-    """Mean of ``variant - reference`` (aligned arrays, one entry per seed) and its Student-t interval.
-
-    Seeds where either value is NaN are left out. Returns ``(mean, ci_low, ci_high, n)``.
-    """
-    diff = np.asarray(variant, dtype=float) - np.asarray(reference, dtype=float)
-    mean, low, high, _, n = t_interval(diff, confidence)
-    return mean, low, high, n
 
 
 def comparison_table(
@@ -85,51 +74,6 @@ def comparison_table(
                 diff = paired_difference(ref.loc[common, fig], by[name].loc[common, fig], confidence)[:3]
             rows.append((fig, name, t["mean"], t["ci_low"], t["ci_high"], *diff))
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
-
-
-def significant(diff_low: float, diff_high: float) -> bool:
-    """Whether a difference's interval excludes zero."""
-    return (math.isfinite(diff_low) and diff_low > 0) or (math.isfinite(diff_high) and diff_high < 0)
-
-
-def _ci(low: float, high: float, unit, na: str, sign: bool = False) -> str:
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return na
-    return f"[{format_value(low, unit, na, sign)}, {format_value(high, unit, na, sign)}]"
-
-
-def format_comparison(table: pd.DataFrame, lang: str = "en") -> str:
-    """The comparison as plain text: per figure, one line per scenario; a ``*`` marks a difference
-    whose 95 % CI excludes zero."""
-    na = term("table.na", lang)
-    scenarios = list(dict.fromkeys(table["scenario"]))
-    header = [
-        term("table.figure", lang),
-        term("table.scenario", lang),
-        term("table.mean", lang),
-        term("table.ci95", lang),
-        term("table.difference", lang).format(base=scenarios[0]),
-        term("table.diff_ci95", lang),
-        "",
-    ]
-    rows = []
-    for fig, group in table.groupby("figure", sort=False):
-        try:
-            name = label(fig, lang)
-        except KeyError:
-            name = fig
-        unit = unit_of(fig)
-        for i, rec in enumerate(group.itertuples(index=False)):
-            row = [name if i == 0 else "", rec.scenario, format_value(rec.mean, unit, na)]
-            row.append(_ci(rec.ci_low, rec.ci_high, unit, na))
-            if i == 0:
-                row += ["", "", ""]
-            else:
-                row.append(format_value(rec.diff_mean, unit, na, sign=True))
-                row.append(_ci(rec.diff_ci_low, rec.diff_ci_high, unit, na, sign=True))
-                row.append("*" if significant(rec.diff_ci_low, rec.diff_ci_high) else "")
-            rows.append(row)
-    return render_table(header, rows, left=2) + "\n" + term("table.significant", lang)
 
 
 # ---------------------------------------------------------------- running

@@ -9,7 +9,7 @@ articles, each with the base's value beside it; "Run" simulates the replications
 "Save as scenario" writes the variant as a delta file; "Briefing" writes the briefing PDF. A value the
 scenario loader refuses is marked at its control with the loader's message, and nothing already run is
 lost. Chinese and English labels come from ``analysis.terms``. The logic lives in
-``analysis.explorer_core``; this module only lays out the page; ``explorer_core.serve`` serves it.
+``analysis.explorer.core``; this module only lays out the page; ``core.serve`` serves it.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import solara.lab
 
 from sim import Params, ScenarioError, load_scenario
 
-from . import explorer_core as core
-from .fonts import FAMILY, FONT_FILE
-from .terms import term
+from ..reporting.fonts import FAMILY, FONT_FILE
+from ..reporting.terms import term
+from . import core
 
 
 @dataclass

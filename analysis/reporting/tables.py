@@ -1,0 +1,146 @@
+"""Tables as plain text for a terminal, in Chinese or English: a run's summary, a comparison, a sweep's
+cells. CJK characters count as two columns.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+import pandas as pd
+
+from ..experiments.sweep import is_integral, show_value
+from ..stats import significant
+from .terms import label, term, unit_of
+
+
+def format_value(x: float, unit: str | None, na: str, sign: bool = False) -> str:
+    if x is None or not math.isfinite(x):
+        return na
+    digits = 3 if unit == "share" else 0 if unit in ("days", "households", "units") else 2
+    text = f"{x:,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        return text.removeprefix("-")  # no "-0", no "+0"
+    return "+" + text if sign and not text.startswith("-") else text
+
+
+def _width(text: str) -> int:
+    """Terminal columns of ``text`` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
+def format_table(table: pd.DataFrame, lang: str = "en") -> str:
+    """The summary table as plain text for a terminal: label, mean, 95 % CI as ``[low, high]``.
+
+    Days and counts are shown without decimals, shares with three; a missing value shows as n/a (无).
+    """
+    na = term("table.na", lang)
+    ns = set(table["n"].tolist()) if "n" in table else set()
+    show_n = len(ns) > 1
+    head_ci = term("table.ci95", lang)
+    if len(ns) == 1:
+        head_ci += f" (n={next(iter(ns))})"
+    header = [term("table.figure", lang), term("table.mean", lang), head_ci]
+    if show_n:
+        header.append(term("table.n", lang))
+    rows = []
+    for rec in table.itertuples(index=False):
+        try:
+            name = label(rec.figure, lang)
+        except KeyError:
+            name = rec.figure
+        unit = unit_of(rec.figure)
+        if math.isfinite(rec.ci_low) and math.isfinite(rec.ci_high):
+            ci = f"[{format_value(rec.ci_low, unit, na)}, {format_value(rec.ci_high, unit, na)}]"
+        else:
+            ci = na
+        row = [name, format_value(rec.mean, unit, na), ci]
+        if show_n:
+            row.append(str(rec.n))
+        rows.append(row)
+    return render_table(header, rows)
+
+
+def render_table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
+    """Plain-text columns: the first ``left`` columns left-aligned, the others right-aligned, a rule
+    under the header; CJK characters count as two columns."""
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for i, r in enumerate([header, *rows]):
+        cells = [_pad(c, w, right=j >= left) for j, (c, w) in enumerate(zip(r, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0:
+            lines.append(
+                "  ".join(("-" if h else " ") * w for h, w in zip(header, widths, strict=True)).rstrip()
+            )
+    return "\n".join(lines)
+
+
+def _ci(low: float, high: float, unit, na: str, sign: bool = False) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return na
+    return f"[{format_value(low, unit, na, sign)}, {format_value(high, unit, na, sign)}]"
+
+
+def format_comparison(table: pd.DataFrame, lang: str = "en") -> str:
+    """The comparison as plain text: per figure, one line per scenario; a ``*`` marks a difference
+    whose 95 % CI excludes zero."""
+    na = term("table.na", lang)
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    header = [
+        term("table.figure", lang),
+        term("table.scenario", lang),
+        term("table.mean", lang),
+        term("table.ci95", lang),
+        term("table.difference", lang).format(base=scenarios[0]),
+        term("table.diff_ci95", lang),
+        "",
+    ]
+    rows = []
+    for fig, group in table.groupby("figure", sort=False):
+        try:
+            name = label(fig, lang)
+        except KeyError:
+            name = fig
+        unit = unit_of(fig)
+        for i, rec in enumerate(group.itertuples(index=False)):
+            row = [name if i == 0 else "", rec.scenario, format_value(rec.mean, unit, na)]
+            row.append(_ci(rec.ci_low, rec.ci_high, unit, na))
+            if i == 0:
+                row += ["", "", ""]
+            else:
+                row.append(format_value(rec.diff_mean, unit, na, sign=True))
+                row.append(_ci(rec.diff_ci_low, rec.diff_ci_high, unit, na, sign=True))
+                row.append("*" if significant(rec.diff_ci_low, rec.diff_ci_high) else "")
+            rows.append(row)
+    return render_table(header, rows, left=2) + "\n" + term("table.significant", lang)
+
+
+def format_cells(cells: pd.DataFrame, keys: list[str], figures, lang: str = "en") -> str:
+    """Per figure, one line per cell: the swept values, mean, 95 % CI and n."""
+    na = term("table.na", lang)
+    blocks = []
+    for fig in figures:
+        part = cells[cells["figure"] == fig]
+        if part.empty:
+            continue
+        unit = unit_of(fig)
+        try:
+            title = label(fig, lang)
+        except KeyError:
+            title = fig
+        header = [*keys, term("table.mean", lang), term("table.ci95", lang), term("table.n", lang)]
+        rows = []
+        for rec in part.itertuples(index=False):
+            values = [show_value(int(v) if is_integral(v) else v) for v in rec[: len(keys)]]
+            mean, low, high, n = rec[-4], rec[-3], rec[-2], rec[-1]
+            ok = math.isfinite(low) and math.isfinite(high)
+            ci = f"[{format_value(low, unit, na)}, {format_value(high, unit, na)}]" if ok else na
+            rows.append([*values, format_value(mean, unit, na), ci, str(n)])
+        blocks.append(title + "\n" + render_table(header, rows, left=0))
+    return "\n\n".join(blocks)
