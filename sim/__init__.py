@@ -66,8 +66,7 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
         model.run()
     finally:
         model.finish()
-    # SimPy numbers every event it schedules; those still pending at the horizon were never processed
-    events = next(model.env._eid) - model.env.pending - model.env.dropped
+    events = model.env.events_processed
     rows, offer_log, daily_records = model.rows, model.offer_log, model.daily_records()
     exit_counts, n_days, heap_peak = model.exit_counts, model.n_days, model.env.heap_peak
     model.release()

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 
+from .context import Context, Process
 from .eligibility import draw_circumstances, ineligibility
-from .households import OFFERED, WAITING
+from .households import OFFERED, WAITING, Household
+from .supply import Unit
 
 
 class Allocator:
     """Matches free units with waiting households."""
 
-    def __init__(self, m):
+    def __init__(self, m: Context):
         self.m = m
         self.vacant: dict[tuple, dict] = {}  # (type, living area) -> {uid: unit}, units free to offer
         self.n_vacant = 0
@@ -36,7 +38,7 @@ class Allocator:
         r = self.m.r
         return utype in r.unit_types_for(size, frontline) and size * r.min_living_area <= area
 
-    def _classes_for(self, unit) -> list:
+    def _classes_for(self, unit: Unit) -> list:
         """The waiting-list classes a unit suits, as (class, its sorted list) pairs, cached until the rules
         or the set of classes change."""
         key = (unit.type, unit.living_area)
@@ -48,7 +50,7 @@ class Allocator:
         return cached[1]
 
     # --- units becoming free -------------------------------------------------------------------
-    def unit_free(self, unit) -> None:
+    def unit_free(self, unit: Unit) -> None:
         """A unit is ready to let: offer it at once (continuous) or keep it for the next batch."""
         unit.occupant = None
         unit.declined = set()
@@ -57,7 +59,7 @@ class Allocator:
         if self.m.r.mode == "continuous":
             self.offer_unit(unit)
 
-    def unit_vacated(self, unit) -> None:
+    def unit_vacated(self, unit: Unit) -> None:
         """A tenant has left; the unit is let again after ``supply.turnaround_days`` of repairs."""
         delay = self.m.r.turnaround_days
         if delay > 0:
@@ -66,7 +68,7 @@ class Allocator:
             self.unit_free(unit)
 
     # --- offers --------------------------------------------------------------------------------
-    def offer_unit(self, unit) -> bool:
+    def offer_unit(self, unit: Unit) -> bool:
         """Art. 15-16 (and Art. 3 under ``reserved_share``): offer ``unit`` down the waiting list until
         a household accepts it or no suitable household is left. Returns True when accepted."""
         m, r = self.m, self.m.r
@@ -84,7 +86,7 @@ class Allocator:
             if self._offer(unit, h):
                 return True
 
-    def offer_to(self, h) -> bool:
+    def offer_to(self, h: Household) -> bool:
         """Continuous allocation when ``h`` qualifies: offer it free units that suit it, one by one."""
         for (utype, area), units in self.vacant.items():
             if not units or not self.suits(h.qclass, utype, area):
@@ -94,7 +96,7 @@ class Allocator:
                     return True
         return False
 
-    def _offer(self, unit, h) -> bool:
+    def _offer(self, unit: Unit, h: Household) -> bool:
         """One offer (选房通知). The applicant declines with ``allocation.decline_share``; on acceptance
         the unit is held for them and their waiting ends."""
         m = self.m
@@ -125,7 +127,7 @@ class Allocator:
             for unit in sorted(units.values(), key=lambda u: u.uid):
                 self.offer_unit(unit)
 
-    def batch(self):
+    def batch(self) -> Process[None]:
         """Art. 15 集中配租: every ``allocation.batch_interval_days``, offer all free units; households
         still waiting afterwards are carried over with priority in the next batch (Art. 19)."""
         m = self.m
@@ -138,7 +140,7 @@ class Allocator:
             m.waiting.reorder(m.r)
 
 
-def waiting(m, h, certificate_day: float):
+def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     """Art. 19: a qualified household waits (轮候); its qualification (准入资格确认书) is valid for
     ``queue.validity_years`` (2 years). While waiting it may give the qualification up (1-year ban) or
     report changed circumstances, which are re-reviewed: if they still qualify a new certificate is
@@ -208,7 +210,7 @@ def waiting(m, h, certificate_day: float):
     return True
 
 
-def sign_and_move_in(m, h):
+def sign_and_move_in(m: Context, h: Household) -> Process[bool]:
     """Art. 17(1): not signing after choosing voids the qualification and bars the household for a year
     (自逾期日起1年内不得申请). Art. 17(2), 18: after signing and paying, the household moves in within 10
     working days of the move-in notice, or the notice lapses and the same one-year bar follows.
@@ -232,7 +234,7 @@ def sign_and_move_in(m, h):
     return True
 
 
-def _fell_through(m, h, unit, outcome: str) -> bool:
+def _fell_through(m: Context, h: Household, unit: Unit, outcome: str) -> bool:
     h.unit = None
     m.ban(h, m.r.ban_days)
     m.alloc.unit_free(unit)

@@ -13,10 +13,10 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from .calendar import WorkCalendar
+from .calendar import YEAR_DAYS, WorkCalendar
 from .households import OUTCOMES
 from .records import DAY_END
-from .rules import YEAR_DAYS, Rules
+from .rules import Rules
 
 _EPS = 1e-6
 

@@ -5,9 +5,9 @@ Council's public holidays (放假日), plus the weekend days declared working da
 The dates come from the scenario (``calendar.holidays`` and ``calendar.makeup_workdays`` in
 ``scenarios/baseline.toml``).
 
-Simulated time is a float: one day = 1.0, and day 0 is the start date, so time ``t`` falls on
-calendar day ``floor(t)``. ``WorkCalendar.add_working_days`` moves a time forward by whole working
-days and keeps its fractional part, so events keep their order.
+Simulated time is a float: one day = 1.0 (a year is ``YEAR_DAYS`` days), and day 0 is the start date,
+so time ``t`` falls on calendar day ``floor(t)``. ``WorkCalendar.add_working_days`` moves a time forward
+by whole working days and keeps its fractional part, so events keep their order.
 
 The calendar holds a table for days ``0 .. n_days - 1`` plus a margin (two years by default), so
 deadlines set near the horizon still resolve. Holidays outside that table are ignored; past it the
@@ -24,7 +24,13 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["WorkCalendar"]
+__all__ = ["MONTH_DAYS", "YEAR_DAYS", "WorkCalendar"]
+
+#: Days in a year, for every duration given in years (scenario files, rules, outputs): the Julian year,
+#: so that a span of years has one length wherever it starts.
+YEAR_DAYS = 365.25
+#: Days in a month, for every duration given in months (Art. 20, 24).
+MONTH_DAYS = YEAR_DAYS / 12
 
 DateLike = datetime.date | str
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 
-from .households import TENANT, TRANSITION
+from .context import Context, Process
+from .households import TENANT, TRANSITION, Household
+from .supply import Unit
 
 _EPS = 1e-9
 
 
-def exit_hazards(m, h) -> tuple[float, str]:
+def exit_hazards(m: Context, h: Household) -> tuple[float, str | None]:
     """Art. 23: the time and reason of the first hazard exit, or (inf, None).
 
     Every reason has a constant annual hazard, so the competing risks are drawn once for the whole
@@ -43,7 +45,9 @@ def exit_hazards(m, h) -> tuple[float, str]:
     return t, reason
 
 
-def tenancy(m, h, started: float | None = None, lease_start: float | None = None):
+def tenancy(
+    m: Context, h: Household, started: float | None = None, lease_start: float | None = None
+) -> Process[None]:
     """Art. 17(3): a lease runs 2 years; to stay on, the tenant applies 3 months before it ends
     (Art. 20: 租赁合同期满前3个月), is re-reviewed, and may renew; the total held over all tenancies of a
     household is at most ``lease.max_total_years`` (6 years). A lease never runs past that total.
@@ -102,7 +106,7 @@ def tenancy(m, h, started: float | None = None, lease_start: float | None = None
     yield from leave(m, h, unit, started, reason)
 
 
-def leave(m, h, unit, started: float, reason: str):
+def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> Process[None]:
     """Art. 24: the tenant leaves when the lease ends or is ended. A tenant who bought an unfinished
     home stays until 3 months after its delivery (Art. 24(2)); one who cannot move out at once may stay
     6 months (Art. 24(3)); both at the old rent. A tenant who has held PRH for the full total gets no such

@@ -14,7 +14,8 @@ from collections import Counter
 import mesa
 
 from . import allocation, leases, replay, review, timers
-from .calendar import WorkCalendar
+from .calendar import YEAR_DAYS, WorkCalendar
+from .context import Process
 from .eligibility import Circumstances, draw_circumstances
 from .households import (
     FILING,
@@ -30,10 +31,11 @@ from .households import (
     Employer,
     Household,
 )
+from .parameters import Params
 from .records import DAY_END, OFFER_COLUMNS, OFFER_DTYPES, RecordTable
-from .rules import EXIT_REASONS, KINDS, SECTORS, YEAR_DAYS, Rules
-from .streams import Streams
-from .supply import Project, make_units, project_schedule, split_counts
+from .rules import EXIT_REASONS, KINDS, SECTORS, Rules
+from .streams import Stream, Streams
+from .supply import Project, Unit, make_units, project_schedule, split_counts
 from .waiting_list import WaitingList
 
 #: Flow counters kept per day (columns of the ``daily`` table).
@@ -46,12 +48,14 @@ _NO_REAPPLY_EXITS = {"other_housing", "cap"}
 class HousingModel(mesa.Model):
     """One replication. Build it, call ``run()``, then read ``rows``, ``daily_records()`` and counters.
 
+    Its processes see it as a ``Context`` (``sim/context.py``), which lists what they may touch.
+
     Args:
         params: the scenario (``sim.parameters.Params``).
         seed: the replication's seed; every random stream derives from it.
     """
 
-    def __init__(self, params, seed: int):
+    def __init__(self, params: Params, seed: int):
         super().__init__(seed=seed)
         self.params = params
         self.seed = seed
@@ -65,7 +69,7 @@ class HousingModel(mesa.Model):
         )
         self.n_days = (end - start).days if end else int(round(v0["calendar.horizon_years"] * YEAR_DAYS))
         self.cal = WorkCalendar(start, self.n_days, v0["calendar.holidays"], v0["calendar.makeup_workdays"])
-        self.env = timers.Environment()
+        self.env = timers.new_environment()
         self.streams = Streams(seed)
         self.waiting = WaitingList()
         self.alloc = allocation.Allocator(self)
@@ -111,7 +115,7 @@ class HousingModel(mesa.Model):
             for t in self.agent_types
         }
 
-    def set_state(self, h, state: str) -> None:
+    def set_state(self, h: Household, state: str) -> None:
         self.state_counts[h.state] -= 1
         self.state_counts[state] += 1
         h.state = state
@@ -121,15 +125,15 @@ class HousingModel(mesa.Model):
         if 0 <= day < self.n_days:
             self.flows[name][day] += 1
 
-    def ban(self, h, days: float) -> None:
+    def ban(self, h: Household, days: float) -> None:
         """Bar the household from applying again for ``days`` from now (Art. 17-19, 26)."""
         h.banned_until = max(h.banned_until, self.env.now + days)
 
-    def begin_episode(self, h) -> None:
+    def begin_episode(self, h: Household) -> None:
         h.start_episode(self.env.now)
         self.count_flow("applications")
 
-    def end_episode(self, h, outcome: str) -> None:
+    def end_episode(self, h: Household, outcome: str) -> None:
         """Record the episode; the household may apply again later, after any ban (SPEC: re-application)."""
         h.outcome = outcome
         self.rows.append(h.row())
@@ -152,7 +156,7 @@ class HousingModel(mesa.Model):
         h.remove()  # gone for good: deregister from Mesa so it can be freed
 
     # --- the life of one application -------------------------------------------------------------
-    def life(self, h, certificate_day: float | None = None):
+    def life(self, h: Household, certificate_day: float | None = None) -> Process[None]:
         """One application episode from receipt to its end (Art. 9-24)."""
         if certificate_day is None:
             qualified = yield from review.review(self, h)
@@ -170,7 +174,7 @@ class HousingModel(mesa.Model):
             yield from leases.tenancy(self, h)
 
     # --- processes -------------------------------------------------------------------------------
-    def arrivals(self):
+    def arrivals(self) -> Process[None]:
         """Art. 4, 9: filings arrive as a Poisson process; all their attributes come from the
         ``arrivals`` stream in a fixed order, so rule changes leave new applications identical.
         With ``arrivals.monthly_factors`` not all 1 the gaps are drawn in operational time
@@ -202,9 +206,9 @@ class HousingModel(mesa.Model):
                 yield self.env.timeout(at - self.env.now)
             self.env.process(review.filing(self, self.new_filing(s)))
 
-    def replay_arrivals(self, cohort):
-        """Issue 5: the recorded first applications arrive on their recorded dates, with their recorded
-        attributes (``sim.replay``)."""
+    def replay_arrivals(self, cohort: replay.Cohort) -> Process[None]:
+        """``arrivals.replay``: the recorded first applications (``docs/calibration-data.md``) arrive on
+        their recorded dates, with their recorded attributes (``sim/replay.py``)."""
         s = self.streams.arrivals
         for day, rows in cohort.filings:
             if day >= self.n_days:
@@ -212,7 +216,7 @@ class HousingModel(mesa.Model):
             yield self.env.timeout(day - self.env.now)
             self.env.process(review.filing(self, replay.recorded_filing(self, s, rows)))
 
-    def new_filing(self, s) -> list:
+    def new_filing(self, s: Stream) -> list[Household]:
         """Draw one filing: a single applicant, a family, or an employer's block of staff (Art. 4)."""
         r = self.r
         kind = KINDS[s.pick(r.kind_cum)]
@@ -220,26 +224,50 @@ class HousingModel(mesa.Model):
         sector = _sector(u_sector, r.priority_sector_share)
         if kind != "employer":
             size = 1 if kind == "single" else r.family_sizes[s.pick(r.family_cum)]
-            return [self._household(s, kind, size, sector, None, False)]
+            return [self.new_household(kind, size, sector, None, False, s)]
         key = s.chance(r.key_employer_share)
         relocation = self.env.now + self.streams.employers.hazard_time(r.employer_relocation_rate)
-        employer = Employer(self, key, sector, relocation)
+        employer = self.new_employer(key, sector, relocation)
         staff = min(r.block_max_staff, 1 + s.poisson(max(r.block_mean_staff - 1.0, 0.0)))
         block = []
         for _ in range(staff):
             family = s.chance(r.block_family_share)
             size = r.family_sizes[s.pick(r.family_cum)] if family else 1
             frontline = s.chance(r.frontline_share) and sector == "public_service"
-            block.append(self._household(s, "employer", size, sector, employer, frontline))
+            block.append(self.new_household("employer", size, sector, employer, frontline, s))
         return block
 
-    def _household(self, s, kind, size, sector, employer, frontline) -> Household:
+    def new_household(
+        self,
+        kind: str,
+        size: int,
+        sector: str,
+        employer: Employer | None,
+        frontline: bool,
+        declares: Stream | None = None,
+    ) -> Household:
+        """A household (Art. 4) joins the model, idle; its sector decides its priority (Art. 3).
+
+        Args:
+            declares: for a new applicant, the stream its declared circumstances are drawn from
+                (``draw_circumstances``, then whether the declaration is false: nine draws). None for a
+                household already there on the start date: eligible, honest, its first episode begun.
+        """
         h = Household(self, kind, size, sector, sector != "other", employer, frontline)
-        h.circumstances = draw_circumstances(s, self.r)
-        h.false_declaration = s.chance(self.r.false_share)
+        self.state_counts[IDLE] += 1
+        if declares is None:
+            h.circumstances = _eligible()
+            h.start_episode(0.0, initial=True)
+        else:
+            h.circumstances = draw_circumstances(declares, self.r)
+            h.false_declaration = declares.chance(self.r.false_share)
         return h
 
-    def supply(self):
+    def new_employer(self, key: bool, sector: str, relocation_day: float) -> Employer:
+        """An employer (Art. 4(3)) joins the model; it leaves the district on ``relocation_day``."""
+        return Employer(self, key, sector, relocation_day)
+
+    def supply(self) -> Process[None]:
         """Art. 8: projects come on line at their dates; their units are free to let at once."""
         for i, project in enumerate(self.projects, start=1):
             if project.day >= self.n_days:
@@ -247,7 +275,7 @@ class HousingModel(mesa.Model):
             yield self.env.timeout(project.day - self.env.now)
             self._add_units(project, i, occupied=0)
 
-    def rule_switches(self):
+    def rule_switches(self) -> Process[None]:
         """Dated values: on each effective date the rules in force change for decisions from then on."""
         for i, day in enumerate(self.change_days):
             yield self.env.timeout(day - self.env.now)
@@ -258,7 +286,7 @@ class HousingModel(mesa.Model):
             if self.r.mode == "continuous":  # units kept for a batch are offered at once
                 self.alloc.offer_all()
 
-    def recorder(self):
+    def recorder(self) -> Process[None]:
         """Samples the stocks at the end of every day (events on day d happen in [d, d + 1)). The day's
         flows are counted as events happen and joined at the end (``daily_records``)."""
         sc = self.state_counts
@@ -298,15 +326,14 @@ class HousingModel(mesa.Model):
                 self.alloc.unit_free(unit)
         return units
 
-    def _initial_tenant(self, unit) -> None:
+    def _initial_tenant(self, unit: Unit) -> None:
         """A tenant of the stock on the start date, with part of the total already held (uniform)."""
         r, s = self.r, self.streams.supply
         sector = _sector(s.u(), r.priority_sector_share)
         employer = None
         if unit.type in r.frontline_types:
             kind, size, sector = "employer", 1, "public_service"
-            employer = Employer(
-                self,
+            employer = self.new_employer(
                 s.chance(r.key_employer_share),
                 sector,
                 self.streams.employers.hazard_time(r.employer_relocation_rate),
@@ -322,11 +349,7 @@ class HousingModel(mesa.Model):
             size = r.family_sizes[s.pick(r.family_cum)] if kind == "family" else 1
             while size > 1 and size * r.min_living_area > unit.living_area:
                 size -= 1
-        h = Household(self, kind, size, sector, sector != "other", employer, employer is not None)
-        h.circumstances = _eligible()
-        h.start_episode(0.0, initial=True)
-        h.state = IDLE
-        self.state_counts[IDLE] += 1
+        h = self.new_household(kind, size, sector, employer, employer is not None)
         # years already held: uniform over the total allowed (three leases when there is no total)
         held = s.u() * (r.max_total_days if r.max_total_days < math.inf else r.term_days * 3)
         lease_start = -(held % r.term_days)
@@ -335,7 +358,7 @@ class HousingModel(mesa.Model):
         h.unit = unit
         h.proc = self.env.process(leases.tenancy(self, h, started=-held, lease_start=lease_start))
 
-    def _initial_queue(self) -> None:
+    def _initial_waiting(self) -> None:
         """Qualified households waiting on the start date, qualified evenly over the validity period."""
         r, s = self.r, self.streams.supply
         n = int(self.params.value("queue.initial_waiting"))
@@ -346,8 +369,7 @@ class HousingModel(mesa.Model):
             sector = _sector(s.u(), r.priority_sector_share)
             employer = None
             if kind == "employer":
-                employer = Employer(
-                    self,
+                employer = self.new_employer(
                     s.chance(r.key_employer_share),
                     sector,
                     self.streams.employers.hazard_time(r.employer_relocation_rate),
@@ -358,11 +380,7 @@ class HousingModel(mesa.Model):
                 else r.family_sizes[s.pick(r.family_cum)]
             )
             frontline = kind == "employer" and sector == "public_service" and s.chance(r.frontline_share)
-            h = Household(self, kind, size, sector, sector != "other", employer, frontline)
-            h.circumstances = _eligible()
-            h.start_episode(0.0, initial=True)
-            h.state = IDLE
-            self.state_counts[IDLE] += 1
+            h = self.new_household(kind, size, sector, employer, frontline)
             self.receipt_counter += 1
             h.receipt_no = self.receipt_counter
             h.receipt_time = day
@@ -370,7 +388,7 @@ class HousingModel(mesa.Model):
             h.proc = self.env.process(self.life(h, certificate_day=day))
 
     # --- run -------------------------------------------------------------------------------------
-    def initial_stock(self):
+    def initial_stock(self) -> Process[None]:
         """The stock on the start date, partly occupied. It is started after the initial waiting list has
         joined, so that free units are offered in the order of the whole list."""
         v0 = self.params.resolved(0)
@@ -385,7 +403,7 @@ class HousingModel(mesa.Model):
 
     def run(self) -> None:
         env = self.env
-        self._initial_queue()
+        self._initial_waiting()
         for proc in (
             self.initial_stock,
             self.arrivals,

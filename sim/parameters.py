@@ -1,10 +1,11 @@
 """Scenario parameters: read, check and look up the rule and behaviour values of one scenario.
 
-The baseline (``scenarios/baseline.toml``) states every key once and so *is* the schema: its dotted
-keys (``lease.max_total_years``) are the only keys there are, and its values fix each key's type.
-A variant names its ``base`` and states only the keys it changes, either plain
-(``max_total_years = 8``) or wrapped (``{value = 8, unit = "year", reference = "..."}``); a value may be
-dated (``{values = {2021-10-22 = 6, 2026-10-22 = 8}}``) and is then in force from each date on.
+The schema (``sim/schema.py``) declares every dotted key (``lease.max_total_years``) with its type,
+unit, bounds and citation; they are the only keys there are. The baseline (``scenarios/baseline.toml``)
+states every one of them once, with its value and reference. A variant names its ``base`` and states
+only the keys it changes, either plain (``max_total_years = 8``) or wrapped
+(``{value = 8, unit = "year", reference = "..."}``); a value may be dated
+(``{values = {2021-10-22 = 6, 2026-10-22 = 8}}``) and is then in force from each date on.
 
 Every user error (unknown key, wrong type, negative duration, share outside [0, 1], shares not
 summing to 1, bad enum or date, broken TOML, missing or cyclic base) raises :class:`ScenarioError`
@@ -25,52 +26,16 @@ import re
 import tomllib
 from pathlib import Path
 
+from . import schema
+from .schema import CHOICE, DATE, KEYS, SCHEMA, SHARE, TOML_FORM, Key
+
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 BASELINE_PATH = SCENARIOS_DIR / "baseline.toml"
 
 META_KEYS = ("name", "description", "reference", "base")
 WRAPPER_FIELDS = ("value", "values", "unit", "reference", "description")
-UNIT_TYPES = ("one_bed", "two_bed", "multi_bed", "shared_room")  # Art. 7
-ENUMS = {
-    "allocation.mode": ("continuous", "batch"),  # Art. 15
-    "allocation.priority_rule": ("none", "tilt", "reserved_share", "strict"),  # Art. 3
-}
-INF_ALLOWED = frozenset(
-    {  # inf means "no limit" here; every other number must be finite
-        "queue.validity_years",
-        "lease.max_total_years",
-        "lease.term_years",
-        "review.capacity_per_working_day",
-        "penalties.ban_days",
-        "penalties.lapse_ban_days",
-        "penalties.false_declaration_ban_days",
-    }
-)
-POSITIVE = frozenset(
-    {  # zero would stall the simulation
-        "calendar.horizon_years",
-        "lease.term_years",
-        "review.capacity_per_working_day",
-        "allocation.batch_interval_days",
-        "supply.project_interval_days",
-    }
-)
-WHOLE_NAMES = frozenset(
-    {
-        "working_days",
-        "initial_units",
-        "target_units",
-        "initial_waiting",
-        "arrears_limit",
-        "min_cell",
-        "capacity_per_working_day",
-    }
-)  # plus every name ending _working_days
-SHARE_NAMES = frozenset({"initial_occupancy", "discount_to_market"})  # plus every name ending _share
-DATE_KEYS = frozenset({"calendar.start_date", "supply.target_date"})
-DATE_LIST_KEYS = frozenset({"calendar.holidays", "calendar.makeup_workdays"})
-# read once at day 0 by the engine, so a dated value would be ignored after it
-UNDATED_KEYS = frozenset({"arrivals.monthly_factors", "arrivals.replay"})
+#: The values each choice key may take (``sim.schema``), for menus.
+ENUMS = {k.name: k.choices for k in SCHEMA if k.type == CHOICE}
 SUM_TOLERANCE = 1e-6
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -120,42 +85,63 @@ def describe_value(x: object) -> str:
     return {list: "a list", dict: "a table"}.get(type(x), type(x).__name__)
 
 
-def _expected(like: object) -> str:
-    if isinstance(like, bool):
-        return "true or false"
-    if _is_number(like):
-        return "a number"
-    return {str: "a string", list: "a list", dict: "a table"}.get(type(like), type(like).__name__)
+#: How a message names each TOML form a value must take.
+_EXPECTED = {
+    "boolean": "true or false",
+    "number": "a number",
+    "string": "a string",
+    "list": "a list",
+    "table": "a table",
+}
 
 
-def _same_kind(value: object, like: object) -> bool:
-    if isinstance(like, bool) or isinstance(value, bool):
-        return isinstance(like, bool) and isinstance(value, bool)
-    if _is_number(like):
+def _is_form(value: object, form: str) -> bool:
+    if form == "boolean" or isinstance(value, bool):
+        return form == "boolean" and isinstance(value, bool)
+    if form == "number":
         return _is_number(value)
-    return isinstance(value, type(like))
+    return isinstance(value, {"string": str, "list": list, "table": dict}[form])
 
 
 # ---------------------------------------------------------------- checks of single values
 
 
-def _num(x: object, at: str = "", *, share=False, whole=False, inf_ok=False, positive=False, low=0.0):
-    """Check one number; return it (as int when ``whole``)."""
+def _num(
+    x: object,
+    at: str = "",
+    *,
+    share=False,
+    whole=False,
+    inf_ok=False,
+    positive=False,
+    low: float | None = 0,
+    high: float | None = None,
+):
+    """Check one number; return it (as int when ``whole``).
+
+    ``share``: within [``low``, ``high``] (default [0, 1]); ``positive``: above ``low`` (0), not equal.
+    """
     if not _is_number(x):
         raise _Bad(f"expected a number, got {describe_value(x)}", at)
     if math.isnan(x):
         raise _Bad("must be a number, got nan", at)
-    if share and not 0 <= x <= 1:
-        raise _Bad(f"share must be within [0, 1], got {_fmt(x)}", at)
-    if x < low:
+    if share:
+        low, high = low or 0, 1 if high is None else high
+        if not low <= x <= high:
+            raise _Bad(f"share must be within [{_fmt(low)}, {_fmt(high)}], got {_fmt(x)}", at)
+    if low is not None and x < low:
         raise _Bad(
             f"must not be negative, got {_fmt(x)}"
             if low == 0
             else f"must be at least {_fmt(low)}, got {_fmt(x)}",
             at,
         )
-    if positive and x <= 0:
-        raise _Bad(f"must be positive, got {_fmt(x)}", at)
+    if positive and x <= (low or 0):
+        raise _Bad(
+            f"must be positive, got {_fmt(x)}" if not low else f"must be above {_fmt(low)}, got {_fmt(x)}", at
+        )
+    if high is not None and x > high:
+        raise _Bad(f"must be at most {_fmt(high)}, got {_fmt(x)}", at)
     if math.isinf(x) and not inf_ok:
         raise _Bad("must be finite", at)
     if whole and not math.isinf(x):
@@ -193,10 +179,13 @@ def _sum_to_one(shares, at: str = "") -> None:
         raise _Bad(f"shares must sum to 1, got {_fmt(total)}", at)
 
 
-def _share_table(table: dict, at: str = "") -> dict:
-    if not table:
+def _share_table(v: dict, spec: Key | None = None, at: str = "") -> dict:
+    """{name = share}, summing to 1; the names are the key's ``entries`` when it lists them."""
+    if spec is not None and spec.entries:
+        _exact(v, spec.entries)
+    if not v:
         raise _Bad("must not be empty", at)
-    out = {name: _num(v, _at(at, name), share=True) for name, v in table.items()}
+    out = {name: _num(share, _at(at, name), share=True) for name, share in v.items()}
     _sum_to_one(out.values(), at)
     return out
 
@@ -204,20 +193,15 @@ def _share_table(table: dict, at: str = "") -> dict:
 # ---------------------------------------------------------------- checks of table and list values
 
 
-def _kind_shares(v: dict, like: dict) -> dict:
-    _exact(v, tuple(like))
-    return _share_table(v)
-
-
-def _family_size(v: dict, like: dict) -> dict:
+def _family_size(v: dict, spec: Key) -> dict:
     for persons in map(str, v):
         if not (persons.isascii() and persons.isdigit() and int(persons) >= 2):
             raise _Bad(f'"{persons}" is not a household size of 2 or more persons')
     return _share_table({str(int(k)): share for k, share in v.items()})
 
 
-def _employer_block(v: dict, like: dict) -> dict:
-    _exact(v, tuple(like))
+def _employer_block(v: dict, spec: Key) -> dict:
+    _exact(v, spec.entries)
     mean = _num(v["mean_staff"], "mean_staff", low=1)
     most = _num(v["max_staff"], "max_staff", whole=True)
     if most < mean:
@@ -229,8 +213,8 @@ def _employer_block(v: dict, like: dict) -> dict:
     }
 
 
-def _contract_years(v: dict, like: dict) -> dict:
-    _exact(v, tuple(like))
+def _contract_years(v: dict, spec: Key) -> dict:
+    _exact(v, spec.entries)
     for name in ("years", "shares"):
         if not isinstance(v[name], list) or not v[name]:
             raise _Bad(f"expected a non-empty list, got {describe_value(v[name])}", name)
@@ -244,24 +228,24 @@ def _contract_years(v: dict, like: dict) -> dict:
     return {"years": years, "shares": shares}
 
 
-def _low_high(v: dict, like: dict) -> dict:
-    _exact(v, tuple(like))
+def _low_high(v: dict, spec: Key) -> dict:
+    _exact(v, spec.entries)
     low, high = _num(v["low"], "low"), _num(v["high"], "high")
     if high < low:
         raise _Bad(f"must be at least low ({_fmt(low)}), got {_fmt(high)}", "high")
     return {"low": low, "high": high}
 
 
-def _mix(v: dict, like: dict) -> dict:
+def _mix(v: dict, spec: Key) -> dict:
     if not v:
         raise _Bad("must not be empty")
     out = {}
     for name, entry in v.items():
-        if name not in UNIT_TYPES:
-            raise _Bad(f'"{name}" is not a unit type ({", ".join(UNIT_TYPES)})')
+        if name not in spec.choices:
+            raise _Bad(f'"{name}" is not a unit type ({", ".join(spec.choices)})')
         if not isinstance(entry, dict):
             raise _Bad(f"expected a table {{share, living_area_m2}}, got {describe_value(entry)}", name)
-        _exact(entry, ("share", "living_area_m2"), name)
+        _exact(entry, spec.entries, name)
         out[name] = {
             "share": _num(entry["share"], f"{name}.share", share=True),
             "living_area_m2": _num(entry["living_area_m2"], f"{name}.living_area_m2", positive=True),
@@ -270,13 +254,13 @@ def _mix(v: dict, like: dict) -> dict:
     return out
 
 
-def _projects(v: list, like: list) -> list:
+def _projects(v: list, spec: Key) -> list:
     out = []
     for i, project in enumerate(v):
         at = f"[{i}]"
         if not isinstance(project, dict):
             raise _Bad(f"expected a table {{date, units, operator}}, got {describe_value(project)}", at)
-        _exact(project, ("date", "units", "operator"), at)
+        _exact(project, spec.entries, at)
         if not isinstance(project["operator"], str):
             raise _Bad(f"expected a string, got {describe_value(project['operator'])}", f"{at}.operator")
         out.append(
@@ -289,19 +273,19 @@ def _projects(v: list, like: list) -> list:
     return out
 
 
-def _unit_types(v: list, like: list) -> list:
+def _unit_types(v: list, spec: Key) -> list:
     for i, name in enumerate(v):
-        if name not in UNIT_TYPES:
+        if name not in spec.choices:
             shown = f'"{name}"' if isinstance(name, str) else describe_value(name)
-            raise _Bad(f"{shown} is not a unit type ({', '.join(UNIT_TYPES)})", f"[{i}]")
+            raise _Bad(f"{shown} is not a unit type ({', '.join(spec.choices)})", f"[{i}]")
     return list(v)
 
 
-def _date_list(v: list, like: list) -> list:
+def _date_list(v: list, spec: Key) -> list:
     return [_date(d, f"[{i}]") for i, d in enumerate(v)]
 
 
-def _monthly_factors(v: list, like: list) -> list:
+def _monthly_factors(v: list, spec: Key) -> list:
     """Twelve relative filing rates, January to December, averaging 1 (within 0.001)."""
     if len(v) != 12:
         raise _Bad(f"expected 12 factors (January to December), got {len(v)}")
@@ -312,22 +296,23 @@ def _monthly_factors(v: list, like: list) -> list:
     return factors
 
 
+#: The check of each type of table or list value (``sim.schema``).
 _CHECKS = {
-    "arrivals.kind_shares": _kind_shares,
-    "arrivals.family_size": _family_size,
-    "arrivals.employer_block": _employer_block,
-    "arrivals.monthly_factors": _monthly_factors,
-    "households.contract_years": _contract_years,
-    "households.area_per_capita_m2": _low_high,
-    "supply.mix": _mix,
-    "supply.operator_shares": lambda v, like: _share_table(v),
-    "supply.projects": _projects,
-    **{key: _date_list for key in DATE_LIST_KEYS},
+    schema.SHARE_TABLE: _share_table,
+    schema.FAMILY_SIZES: _family_size,
+    schema.EMPLOYER_BLOCK: _employer_block,
+    schema.MONTHLY_FACTORS: _monthly_factors,
+    schema.CONTRACT_LENGTHS: _contract_years,
+    schema.RANGE: _low_high,
+    schema.UNIT_MIX: _mix,
+    schema.PROJECT_LIST: _projects,
+    schema.UNIT_TYPE_LIST: _unit_types,
+    schema.DATE_LIST: _date_list,
 }
 
 
-def _check_value(key: str, value: object, like: object) -> object:
-    """Check one plain value of ``key`` against the rules and the baseline's ``like`` value.
+def _check_value(spec: Key, value: object) -> object:
+    """Check one plain value of the key ``spec`` against its row of the schema (``sim.schema``).
 
     This one function checks file values, dated values and ``--set`` overrides alike.
 
@@ -337,34 +322,34 @@ def _check_value(key: str, value: object, like: object) -> object:
     Raises:
         _Bad: the problem, to be reported with the file and the key.
     """
-    name = key.rsplit(".", 1)[-1]
-    if key in DATE_KEYS:
+    if spec.type == DATE:
         return _date(value)
-    if not _same_kind(value, like):
-        raise _Bad(f"expected {_expected(like)}, got {describe_value(value)}")
-    if isinstance(value, bool):
+    form = TOML_FORM[spec.type]
+    if not _is_form(value, form):
+        raise _Bad(f"expected {_EXPECTED[form]}, got {describe_value(value)}")
+    if form == "boolean":
         return value
-    if _is_number(value):
+    if form == "number":
         return _num(
             value,
-            share=name in SHARE_NAMES or name.endswith("_share"),
-            whole=name in WHOLE_NAMES or name.endswith("_working_days"),
-            inf_ok=key in INF_ALLOWED,
-            positive=key in POSITIVE,
+            share=spec.type == SHARE,
+            whole=spec.whole,
+            inf_ok=spec.inf_ok,
+            positive=spec.low_open,
+            low=spec.low,
+            high=spec.high,
         )
-    if isinstance(value, str):
-        if key in ENUMS and value not in ENUMS[key]:
-            raise _Bad(f'must be one of {", ".join(ENUMS[key])}, got "{value}"')
+    if form == "string":
+        if spec.type == CHOICE and value not in spec.choices:
+            raise _Bad(f'must be one of {", ".join(spec.choices)}, got "{value}"')
         return value
-    unit_types = key.startswith("allocation.") and name.endswith("_unit_types")
-    check = _unit_types if unit_types else _CHECKS.get(key)
-    return check(value, like) if check else copy.deepcopy(value)
+    return _CHECKS[spec.type](value, spec)
 
 
-def _entry(key: str, raw: object, like: object, base_meta: dict):
+def _entry(spec: Key, raw: object):
     """Read one key as written (plain, wrapped or dated). Returns (dated?, value or entries, meta)."""
     if not (isinstance(raw, dict) and ("value" in raw or "values" in raw)):
-        return False, _check_value(key, raw, like), {}
+        return False, _check_value(spec, raw), {}
     for field in raw:
         if field not in WRAPPER_FIELDS:
             raise _Bad(f'unknown field "{field}" (expected value or values, unit, reference)')
@@ -373,13 +358,13 @@ def _entry(key: str, raw: object, like: object, base_meta: dict):
     for field in ("unit", "reference", "description"):
         if field in raw and not isinstance(raw[field], str):
             raise _Bad(f"expected a string, got {describe_value(raw[field])}", field)
-    if "unit" in raw and base_meta.get("unit") and raw["unit"] != base_meta["unit"]:
-        raise _Bad(f'unit must be "{base_meta["unit"]}" as in the baseline, got "{raw["unit"]}"')
+    if "unit" in raw and spec.unit and raw["unit"] != spec.unit:
+        raise _Bad(f'unit must be "{spec.unit}" as in the baseline, got "{raw["unit"]}"')
     meta = {field: raw[field] for field in ("unit", "reference") if field in raw}
     if "value" in raw:
-        return False, _check_value(key, raw["value"], like), meta
+        return False, _check_value(spec, raw["value"]), meta
     table = raw["values"]
-    if key.startswith("calendar.") or key in UNDATED_KEYS:
+    if not spec.dated:
         raise _Bad("cannot be dated")
     if not isinstance(table, dict) or not table:
         raise _Bad("values must be a non-empty table of date = value")
@@ -390,7 +375,7 @@ def _entry(key: str, raw: object, like: object, base_meta: dict):
         except _Bad:
             raise _Bad(f'not a date in values: "{when}"') from None
         try:
-            entries.append((when, _check_value(key, value, like)))
+            entries.append((when, _check_value(spec, value)))
         except _Bad as bad:
             raise _Bad(f"{bad.problem} (value from {when})", bad.at) from None
     return True, tuple(sorted(entries, key=lambda e: e[0])), meta
@@ -424,9 +409,9 @@ def read_toml(path: Path, source: str, kind: str = "scenario") -> dict:
 
 
 @functools.cache
-def _schema() -> dict[str, tuple[object, dict]]:
-    """Every key of the baseline: {key: (a value giving its type, {unit, reference})}."""
-    schema = {}
+def _baseline_references() -> dict[str, str]:
+    """The ``reference`` the baseline file gives each key (its full text; ``sim.schema`` has the head)."""
+    references = {}
 
     def walk(node: dict, prefix: str) -> None:
         for name, v in node.items():
@@ -434,27 +419,23 @@ def _schema() -> dict[str, tuple[object, dict]]:
                 continue
             if isinstance(v, dict) and "value" not in v and "values" not in v:
                 walk(v, prefix + name + ".")
-            elif isinstance(v, dict):
-                like = v["value"] if "value" in v else next(iter(v["values"].values()))
-                meta = {"unit": v.get("unit", ""), "reference": v.get("reference", "")}
-                schema[prefix + name] = (like, meta)
             else:
-                schema[prefix + name] = (v, {"unit": "", "reference": ""})
+                references[prefix + name] = v.get("reference", "") if isinstance(v, dict) else ""
 
     walk(read_toml(BASELINE_PATH, _display(BASELINE_PATH)), "")
-    return schema
+    return references
 
 
-def _suggest(key: str, schema: dict) -> str:
+def _suggest(key: str) -> str:
     leaf = key.rsplit(".", 1)[-1]
-    same_leaf = [k for k in schema if k.rsplit(".", 1)[-1] == leaf]
-    close = same_leaf or difflib.get_close_matches(key, list(schema) + list(META_KEYS), n=1)
+    same_leaf = [k for k in KEYS if k.rsplit(".", 1)[-1] == leaf]
+    close = same_leaf or difflib.get_close_matches(key, list(KEYS) + list(META_KEYS), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _read_entries(doc: dict, source: str) -> dict:
-    """Walk a scenario document guided by the baseline's keys; check every key it states."""
-    schema, entries = _schema(), {}
+    """Walk a scenario document guided by the schema's keys; check every key it states."""
+    entries = {}
 
     def walk(node: dict, prefix: str) -> None:
         for name, raw in node.items():
@@ -462,12 +443,12 @@ def _read_entries(doc: dict, source: str) -> dict:
             if not prefix and name in META_KEYS:
                 if not isinstance(raw, str):
                     raise ScenarioError(f"{source}: {name}: expected a string, got {describe_value(raw)}")
-            elif key in schema:
+            elif key in KEYS:
                 try:
-                    entries[key] = _entry(key, raw, *schema[key])
+                    entries[key] = _entry(KEYS[key], raw)
                 except _Bad as bad:
                     raise _error(source, key, bad) from None
-            elif any(k.startswith(key + ".") for k in schema):
+            elif any(k.startswith(key + ".") for k in KEYS):
                 if not isinstance(raw, dict):
                     got = describe_value(raw)
                     raise ScenarioError(f"{source}: {key}: expected a table of parameters, got {got}")
@@ -476,7 +457,7 @@ def _read_entries(doc: dict, source: str) -> dict:
                 while isinstance(raw, dict) and raw and "value" not in raw and "values" not in raw:
                     name, raw = next(iter(raw.items()))  # name the first leaf of an unknown section
                     key += "." + name
-                raise ScenarioError(f"{source}: {key}: unknown key{_suggest(key, schema)}")
+                raise ScenarioError(f"{source}: {key}: unknown key{_suggest(key)}")
 
     walk(doc, "")
     return entries
@@ -536,12 +517,14 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Params:
         base = _load(base_path, seen)
         plain, dated, meta = dict(base._plain), dict(base._dated), copy.deepcopy(base._meta)
     else:
-        missing = sorted(set(_schema()) - set(entries))
+        missing = sorted(set(KEYS) - set(entries))
         if missing and path != BASELINE_PATH.resolve():
             raise ScenarioError(
                 f"{source}: {missing[0]}: missing key (a scenario without base must state every key)"
             )
-        plain, dated, meta = {}, {}, {key: dict(m) for key, (_, m) in _schema().items()}
+        references = _baseline_references()
+        meta = {k.name: {"unit": k.unit, "reference": references.get(k.name, "")} for k in SCHEMA}
+        plain, dated = {}, {}
     _apply(entries, plain, dated, meta)
     return Params(
         plain,
@@ -678,12 +661,12 @@ class Params:
         Raises:
             ScenarioError: ``<source>: <key>: <problem>``.
         """
-        schema, entries = _schema(), {}
+        entries = {}
         for key, raw in overrides.items():
-            if key not in schema:
-                raise ScenarioError(f"{source}: {key}: unknown key{_suggest(key, schema)}")
+            if key not in KEYS:
+                raise ScenarioError(f"{source}: {key}: unknown key{_suggest(key)}")
             try:
-                entries[key] = _entry(key, raw, *schema[key])
+                entries[key] = _entry(KEYS[key], raw)
             except _Bad as bad:
                 raise _error(source, key, bad) from None
         plain, dated, meta = dict(self._plain), dict(self._dated), copy.deepcopy(self._meta)

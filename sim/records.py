@@ -65,7 +65,6 @@ SUMMARY_FIGURES = (
     "move_ins",
     "units_end",
     *(f"exits_{reason}" for reason in EXIT_REASONS),
-    "capped_exits",
     # who gains and who loses: the cohort's mean wait and number housed by group
     *(f"wait_mean_{g}" for g in GROUPS),
     *(f"housed_{g}" for g in GROUPS),
@@ -166,7 +165,6 @@ def summarise(
     }
     for reason in EXIT_REASONS:
         out[f"exits_{reason}"] = float(exit_counts.get(reason, 0))
-    out["capped_exits"] = out["exits_cap"]
     groups = {
         "single": housed["kind"] == "single",
         "family": housed["kind"] == "family",

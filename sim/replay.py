@@ -1,4 +1,4 @@
-"""Recorded applications in the engine: the micro-data schema, seasonal arrivals and replay (issue 5).
+"""Recorded applications in the engine: the micro-data schema, seasonal arrivals and replay.
 
 - ``APPLICATION_COLUMNS`` / ``TENANCY_COLUMNS`` and :func:`read_records` read and check the operators'
   micro data (``docs/calibration-data.md``). Every bad row is reported with its line number; nothing is
@@ -28,9 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .households import OUTCOMES, Employer
+from .context import Context
+from .households import OUTCOMES, Household
 from .parameters import ScenarioError, read_toml, scenario_path
 from .rules import EXIT_REASONS, KINDS, SECTORS
+from .streams import Stream
 
 TRUE_FALSE = ("true", "false")
 
@@ -432,14 +434,15 @@ def _cohort(path: str, mtime: int, size: int, start: datetime.date, source: str,
     return Cohort(tuple(filings), end_day, path, int(df["reapplication"].sum()))
 
 
-def recorded_filing(m, s, rows) -> list:
+def recorded_filing(m: Context, s: Stream, rows) -> list[Household]:
     """The engine's households for one recorded filing: recorded attributes; circumstances, false
     declarations (stream ``s``) and an employer's relocation (stream ``employers``) drawn as usual."""
     kind, _, sector, key, _ = rows[0]
     employer = None
     if kind == "employer":
         relocation = m.env.now + m.streams.employers.hazard_time(m.r.employer_relocation_rate)
-        employer = Employer(m, key, sector, relocation)
+        employer = m.new_employer(key, sector, relocation)
     return [
-        m._household(s, kind, size, sector, employer, frontline) for kind, size, sector, _, frontline in rows
+        m.new_household(kind, size, sector, employer, frontline, s)
+        for kind, size, sector, _, frontline in rows
     ]

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import math
 
+from .calendar import WorkCalendar
+from .context import Context, Process
 from .eligibility import ineligibility
-from .households import FILING, IN_REVIEW
+from .households import FILING, IN_REVIEW, Household
+from .rules import Rules
 
 #: Refusals a re-check cannot overturn: a caught false declaration (Art. 26) and an employer that has
 #: left the district (Art. 5), which are facts, not judgements.
@@ -21,12 +24,12 @@ class ReviewDesk:
     reviews past the deadline; the share done in time is a reported figure.
     """
 
-    def __init__(self, calendar):
+    def __init__(self, calendar: WorkCalendar):
         self.cal = calendar
         self.day = -1  # the working day currently being filled
         self.count = 0  # reviews already ending on it
 
-    def finish(self, t: float, r) -> tuple[float, float]:
+    def finish(self, t: float, r: Rules) -> tuple[float, float]:
         """(time the review ends, its Art. 11 deadline) for a file received at ``t``."""
         deadline = self.cal.add_working_days(t, r.review_wd)
         cap = r.review_capacity
@@ -41,7 +44,7 @@ class ReviewDesk:
         return max(self.day + (deadline - day), deadline), deadline
 
 
-def filing(m, households, delay: float = 0.0):
+def filing(m: Context, households: list[Household], delay: float = 0.0) -> Process[None]:
     """Art. 9: a filing (one household, or an employer's block of staff households) is checked for
     completeness. An incomplete file is returned with a one-time notice (一次性告知) and comes back after a
     while, or never; a complete one gets receipt numbers in order of submission and goes to review."""
@@ -76,7 +79,7 @@ def filing(m, households, delay: float = 0.0):
             h.proc = env.process(m.life(h))
 
 
-def review(m, h):
+def review(m: Context, h: Household) -> Process[bool]:
     """Art. 11-14, 25-26 for one received application. Returns True when the household qualifies.
 
     Art. 11: the review applies Art. 5, 6 and 10 within 8 working days. Art. 25-26: a false declaration

@@ -10,11 +10,9 @@ from __future__ import annotations
 import itertools
 import math
 
-YEAR_DAYS = 365.25  # days in a year, for every duration given in years
-MONTH_DAYS = YEAR_DAYS / 12
+from .calendar import MONTH_DAYS, YEAR_DAYS
+from .schema import KINDS
 
-UNIT_TYPES = ("one_bed", "two_bed", "multi_bed", "shared_room")
-KINDS = ("single", "family", "employer")
 SECTORS = ("public_welfare", "public_service", "other")
 
 #: Art. 23 exit reasons drawn as annual hazards, in the order of ``exits.*_per_year`` keys.

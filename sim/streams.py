@@ -103,7 +103,19 @@ class Stream:
 
 
 class Streams:
-    """The named streams of one replication, seeded from one integer seed."""
+    """The named streams of one replication, seeded from one integer seed: one attribute per name of
+    ``STREAM_NAMES``, declared here in the same order."""
+
+    arrivals: Stream
+    review: Stream
+    queue: Stream
+    offers: Stream
+    tenancy: Stream
+    transition: Stream
+    reapply: Stream
+    circumstances: Stream
+    supply: Stream
+    employers: Stream
 
     def __init__(self, seed: int):
         children = np.random.SeedSequence(seed).spawn(len(STREAM_NAMES))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .rules import UNIT_TYPES
+from .schema import UNIT_TYPES
 
 
 @dataclass(slots=True, eq=False)

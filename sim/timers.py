@@ -12,11 +12,22 @@ place) as with ``simpy.Environment`` and a seeded run gives the same results. A 
 process has been woken (``wake``: the expiry of a household whose wait an offer ended) is dropped when
 its day comes instead of being processed to no effect, and the end of a process nobody waits on is
 marked processed at once instead of being queued.
+
+This is the only module of the engine that touches SimPy's internals (its heap ``_queue`` and its event
+numbers ``_eid``). ``events_processed`` counts the events an environment has processed, on this
+environment or on SimPy's own. ``PlainEnvironment`` is SimPy's own environment with the few calls the
+engine makes of this one; ``plain_simpy()``, or the environment variable ``PRH_PLAIN_SIMPY=1``, makes the
+model run on it (``new_environment``), to check that results do not depend on the buckets
+(``tests/test_timers.py``) or to time SimPy as it comes.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from heapq import heapify, heappop, heappush
 
 import simpy
@@ -49,6 +60,11 @@ class Environment(simpy.Environment):
     def pending(self) -> int:
         """Events scheduled and not yet processed or dropped."""
         return len(self._queue) + sum(map(len, self._days.values())) + len(self._never)
+
+    @property
+    def events_processed(self) -> int:
+        """Events processed so far: every event numbered, less those pending and those dropped."""
+        return _numbered(self) - self.pending - self.dropped
 
     def schedule(self, event, priority=NORMAL, delay=0) -> None:
         if type(event) is simpy.Process and not event.callbacks and event._ok:
@@ -142,3 +158,77 @@ class Environment(simpy.Environment):
             exc = type(event._value)(*event._value.args)
             exc.__cause__ = event._value
             raise exc
+
+
+class PlainEnvironment(simpy.Environment):
+    """SimPy's own environment, with the engine's extra calls done SimPy's way: every timer in one heap,
+    nothing dropped, every process end queued."""
+
+    wake = Environment.wake  # only SimPy's own parts of an event and a process
+
+    def __init__(self, initial_time: float = 0):
+        super().__init__(initial_time)
+        self.dropped = self.heap_peak = 0
+
+    @property
+    def pending(self) -> int:
+        """Events scheduled and not yet processed."""
+        return len(self._queue)
+
+    @property
+    def events_processed(self) -> int:
+        """Events processed so far: every event numbered, less those pending."""
+        return _numbered(self) - self.pending
+
+    def discard(self) -> None:
+        """Drop every pending event unprocessed, with its callbacks (as ``Environment.discard``)."""
+        for entry in self._queue:
+            entry[3].callbacks = None
+        self._queue.clear()
+
+
+def _numbered(env: simpy.Environment) -> int:
+    """How many events ``env`` has numbered (SimPy numbers each event it schedules), without using up a
+    number: the counter is put back where it was."""
+    n = next(env._eid)
+    env._eid = itertools.count(n)
+    return n
+
+
+def events_processed(env: simpy.Environment) -> int:
+    """Events ``env`` has processed so far: on this module's environments, their ``events_processed``; on
+    a bare ``simpy.Environment`` (a yardstick that runs SimPy alone), every event numbered less those still
+    in its heap."""
+    if isinstance(env, Environment | PlainEnvironment):
+        return env.events_processed
+    return _numbered(env) - len(env._queue)
+
+
+#: Set by ``plain_simpy``; None: the environment variable ``PRH_PLAIN_SIMPY`` decides.
+_plain: bool | None = None
+
+
+def uses_plain_simpy() -> bool:
+    """Whether new models run on ``PlainEnvironment``: inside ``plain_simpy()``, or, outside any, when
+    the environment variable ``PRH_PLAIN_SIMPY`` is set to anything but ``""`` or ``"0"`` (it reaches
+    worker processes too)."""
+    if _plain is not None:
+        return _plain
+    return os.environ.get("PRH_PLAIN_SIMPY", "") not in ("", "0")
+
+
+@contextmanager
+def plain_simpy(on: bool = True) -> Iterator[None]:
+    """Within the block, models built (``new_environment``) run on SimPy's own environment (``on``) or on
+    ``Environment`` (not ``on``), whatever ``PRH_PLAIN_SIMPY`` says."""
+    global _plain
+    before, _plain = _plain, on
+    try:
+        yield
+    finally:
+        _plain = before
+
+
+def new_environment() -> Environment | PlainEnvironment:
+    """The environment of a new model: ``Environment``, or ``PlainEnvironment`` when ``uses_plain_simpy``."""
+    return PlainEnvironment() if uses_plain_simpy() else Environment()

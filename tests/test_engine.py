@@ -9,15 +9,17 @@ from pathlib import Path
 import mesa
 import pandas as pd
 import pytest
+from helpers import SCENARIOS
 
 from sim import audit, load_scenario, simulate
+from sim.calendar import YEAR_DAYS
+from sim.context import Context
 from sim.households import Employer, Household
 from sim.model import HousingModel
 from sim.records import RecordTable
+from sim.streams import STREAM_NAMES, Stream, Streams
 
 ROOT = Path(__file__).resolve().parents[1]
-# scenarios/sweeps/ holds sweep files (analysis.sweep), not scenarios
-SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*.toml") if p.parent.name != "sweeps")
 SHORT = {"calendar.horizon_years": 4}
 
 #: What describes a new application, independent of everything that happens to it afterwards.
@@ -48,6 +50,7 @@ def new_applications(result) -> pd.DataFrame:
     return hh[(hh["episode"] == 0) & ~hh["initial"]][ARRIVAL_COLUMNS].reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_same_scenario_and_seed_give_identical_output(baseline):
     params = baseline.with_overrides(SHORT)
     a = simulate(params, seed=7)
@@ -87,6 +90,7 @@ def test_replications_do_not_keep_models_alive(baseline):
 SHORTENED = {"shanghai.toml": {"calendar.horizon_years": 0.25}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.relative_to(ROOT / "scenarios").as_posix())
 def test_every_shipped_scenario_satisfies_the_invariants(path, baseline_run, baseline):
     params = load_scenario(path).with_overrides(SHORTENED.get(path.name, {}))
@@ -137,14 +141,14 @@ def names(violations):
 def test_audit_catches_a_tenancy_over_the_cap(baseline_run, baseline):
     hh = baseline_run.households.copy()
     i = hh.index[hh["outcome"] == "exited"][0]
-    hh.loc[i, "total_tenure_days"] = 6 * 365.25 + 1
+    hh.loc[i, "total_tenure_days"] = 6 * YEAR_DAYS + 1
     assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"cap"}
 
 
 def test_audit_catches_a_wait_past_validity(baseline_run, baseline):
     hh = baseline_run.households.copy()
     i = hh.index[hh["left_queue_day"].notna()][0]
-    hh.loc[i, "left_queue_day"] = hh.loc[i, "certificate_day"] + 2 * 365.25 + 1
+    hh.loc[i, "left_queue_day"] = hh.loc[i, "certificate_day"] + 2 * YEAR_DAYS + 1
     assert "validity" in names(audit(corrupted(baseline_run, households=hh), baseline))
 
 
@@ -231,3 +235,24 @@ def test_households_gone_for_good_leave_the_model_and_so_do_their_employers():
     assert finished - {h.unique_id for h in households}  # households gone for good are off the registry
     model.finish()
     assert not model._agents
+
+
+def test_the_model_is_what_its_processes_may_touch():
+    """``sim.context.Context`` lists what a process may use of the model; the model has all of it (by its
+    shape: it does not inherit from it), and every random stream is declared on ``Streams``."""
+    model = HousingModel(load_scenario(ROOT / "tests" / "data" / "small.toml"), seed=2)
+    assert isinstance(model, Context) and Context not in type(model).__mro__
+    assert tuple(Streams.__annotations__) == STREAM_NAMES
+    assert all(isinstance(getattr(model.streams, name), Stream) for name in STREAM_NAMES)
+    model.finish()
+
+
+def test_every_household_is_counted_in_one_state_from_the_start():
+    """The household factory (``HousingModel.new_household``) counts each household as idle when it joins,
+    so the state counts always add up to the households the model has made."""
+    model = HousingModel(load_scenario(ROOT / "tests" / "data" / "small.toml"), seed=2)
+    model.run()
+    alive = {a.unique_id for a in model._agents if isinstance(a, Household)}
+    made = alive | set(model.rows.frame()["household_id"])  # one gone for good has recorded its episodes
+    assert sum(model.state_counts.values()) == len(made)
+    model.finish()

@@ -24,9 +24,9 @@ import pytest
 
 from sim import ScenarioError, load_scenario, simulate
 from sim.allocation import Allocator
-from sim.calendar import WorkCalendar
+from sim.calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar
 from sim.eligibility import Circumstances, counted_area, ineligibility
-from sim.rules import HAZARD_EXITS, MONTH_DAYS, YEAR_DAYS, Rules
+from sim.rules import HAZARD_EXITS, Rules
 from sim.waiting_list import WaitingList
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"

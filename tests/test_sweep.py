@@ -103,7 +103,7 @@ def test_cells_are_every_combination_checked_by_the_loader(folder):
 
 @pytest.mark.parametrize("name", ["cap.toml", "cap_validity.toml"])
 def test_shipped_sweeps(name):
-    sweep = load_sweep(ROOT / "scenarios" / "sweeps" / name)
+    sweep = load_sweep(ROOT / "studies" / "sweeps" / name)
     assert sweep.grid["lease.max_total_years"][0] == 4 and sweep.grid["lease.max_total_years"][-1] == 10
     assert sweep.base.name == "baseline" and sweep.description
     assert 5 <= sweep.reps <= 20 and len(sweep.cells) * sweep.reps <= 120  # minutes, not hours, on 2 cores
@@ -188,6 +188,7 @@ def test_bad_sweep_is_one_line(folder, capsys, monkeypatch, case):
     assert not (folder / "never").exists()  # refused before anything ran or was created
 
 
+@pytest.mark.slow
 def test_bad_sweep_subprocess_has_no_traceback(folder):
     path = write_sweep(
         folder, "bad_cli.toml", text='base = "small.toml"\n[grid]\n"lease.max_totl_years" = [4]\n'
@@ -212,6 +213,7 @@ def reference(folder):
     return path, out, proc
 
 
+@pytest.mark.slow
 def test_outputs_and_cell_intervals(reference):
     path, out, proc = reference
     assert "reused 0 of 60 replications, ran 60" in proc.stdout
@@ -238,10 +240,11 @@ def test_outputs_and_cell_intervals(reference):
     daily = got["daily.parquet"]
     assert list(daily.columns[:3]) == [*keys, "seed"] and len(daily) == 60 * 730
     # the swept rule shows: a 4-year cap makes more capped exits than an 8-year one, cell by cell
-    capped = cells[cells["figure"] == "capped_exits"].set_index(keys)["mean"]
+    capped = cells[cells["figure"] == "exits_cap"].set_index(keys)["mean"]
     assert capped[(4, 0.5)] > capped[(8, 0.5)] and capped[(4, 1.0)] > capped[(8, 1.0)]
 
 
+@pytest.mark.slow
 def test_rerun_reuses_everything(reference, folder):
     path, out, _ = reference
     proc = cli("sweep", str(path), "--out", str(folder / "rerun"), "--store", str(folder / "ref_store"))
@@ -299,6 +302,7 @@ def start_and_stop(path: Path, out: Path, store: Path, sig: int) -> tuple[int, s
             pass
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_interrupted_sweep_resumes_to_the_same_results(reference, folder, sig):
     path, ref_out, _ = reference

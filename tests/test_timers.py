@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import simpy
+from helpers import SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.timers
 from sim import load_scenario, simulate
-from sim.timers import Environment
+from sim.timers import Environment, PlainEnvironment, events_processed, plain_simpy, uses_plain_simpy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,15 +65,15 @@ def run_sleeper_and_waker(env):
     target = env.process(sleeper())
     env.process(waker(target))
     env.run(until=200)
-    return next(env._eid)
+    return events_processed(env)
 
 
 def test_an_interrupted_wait_is_as_simpys_and_the_heap_holds_one_days_events():
-    env, plain = Environment(), simpy.Environment()
-    # SimPy numbers two events more: the ends of the two processes, which nobody waits on
+    env, plain = Environment(), PlainEnvironment()  # PlainEnvironment schedules and steps as SimPy does
+    # SimPy processes two events more: the ends of the two processes, which nobody waits on
     assert run_sleeper_and_waker(env) == run_sleeper_and_waker(plain) - 2
     assert env.dropped == 0  # an interrupt leaves the timer to be processed, to no effect, as SimPy does
-    assert env.pending == len(plain._queue)
+    assert env.pending == plain.pending
     assert env.peek() == plain.peek() == 200  # the run's end, which SimPy keeps queued
     assert env.heap_peak <= 2
 
@@ -161,37 +161,48 @@ def test_a_timer_nobody_waits_on_yet_is_kept_and_seen_by_peek():
     assert Environment().peek() == math.inf
 
 
-class PlainEnvironment(simpy.Environment):
-    """SimPy's own environment, with the engine's extra calls done SimPy's way: every timer in one heap,
-    nothing dropped, every process end queued."""
-
-    wake = Environment.wake  # only SimPy's own parts of an event and a process
-
-    def __init__(self):
-        super().__init__()
-        self.dropped = self.heap_peak = 0
-
-    @property
-    def pending(self) -> int:
-        return len(self._queue)
-
-    def discard(self) -> None:
-        for entry in self._queue:
-            entry[3].callbacks = None
-        self._queue.clear()
+def test_events_processed_counts_alike_on_every_environment_and_uses_up_no_number():
+    counts = []
+    for env in (Environment(), PlainEnvironment(), simpy.Environment()):
+        env.timeout(1.5)
+        env.timeout(30.0)  # still pending at the end
+        env.run(until=10)  # processes the first timer and the run's end
+        env.timeout(0)
+        counts.append((events_processed(env), events_processed(env)))
+        # then the end of the first run (SimPy puts the event that stopped a run back in its heap), the
+        # timer of no delay, numbered after the counts, and this run's end
+        env.run(until=20)
+        counts.append((events_processed(env),))
+    assert counts == [(2, 2), (5,)] * 3
 
 
-SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*.toml") if p.parent.name != "sweeps")
+def test_plain_simpy_switch(monkeypatch):
+    monkeypatch.delenv("PRH_PLAIN_SIMPY", raising=False)
+    assert not uses_plain_simpy()
+    with plain_simpy():
+        assert uses_plain_simpy()
+        with plain_simpy(False):
+            assert not uses_plain_simpy()
+        assert uses_plain_simpy()
+    assert not uses_plain_simpy()
+    monkeypatch.setenv("PRH_PLAIN_SIMPY", "1")
+    assert uses_plain_simpy()
+    with plain_simpy(False):
+        assert not uses_plain_simpy()
+    monkeypatch.setenv("PRH_PLAIN_SIMPY", "0")
+    assert not uses_plain_simpy()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.relative_to(ROOT / "scenarios").as_posix())
-def test_every_shipped_scenario_gives_the_same_results_as_on_simpys_own_environment(path, monkeypatch):
+def test_every_shipped_scenario_gives_the_same_results_as_on_simpys_own_environment(path):
     params = load_scenario(path).with_overrides(
         {"calendar.horizon_years": 0.05 if path.name == "shanghai.toml" else 3}
     )
-    ours = simulate(params, seed=2)
-    monkeypatch.setattr(sim.timers, "Environment", PlainEnvironment)
-    plain = simulate(params, seed=2)
+    with plain_simpy(False):
+        ours = simulate(params, seed=2)
+    with plain_simpy():
+        plain = simulate(params, seed=2)
     pd.testing.assert_frame_equal(ours.households, plain.households)
     pd.testing.assert_frame_equal(ours.daily, plain.daily)
     pd.testing.assert_frame_equal(ours.offers, plain.offers)

@@ -48,7 +48,7 @@ DEFAULT_FIGURES = (
     "waiting_mean",
     "occupancy_rate",
     "lapse_rate",
-    "capped_exits",
+    "exits_cap",
 )
 
 

@@ -8,7 +8,8 @@ writes into ``out_dir``:
   key findings written from the numbers; the comparison table (one page per variant); one chart a page;
 - ``briefing_table.csv``: the table's numbers (long: one row per figure and scenario), with labels;
 - ``comparison.md``: the findings and the table in Markdown;
-- ``charts/``: every chart of the comparison as PNG (300 dpi) and SVG (:func:`analysis.charts.draw_compare`).
+- ``charts/``: every chart of the comparison as PNG (300 dpi) and SVG
+  (:func:`analysis.reporting.charts.draw_compare`).
 
 Numbers come from the compare folder (``comparison.csv``: means, paired differences and their 95 %
 Student-t intervals); group waits of groups that housed fewer than ``analysis.min_cell`` households in
@@ -29,18 +30,13 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .charts import (
-    FIGSIZE,
-    GROUPS,
-    CompareData,
-    compare_figures,
-    group_wait_table,
-    read_compare,
-    save,
-    scenario_colours,
-    significant,
-)
+from sim.records import GROUPS
+
+from ..experiments.outputs import CompareData, read_compare
+from ..stats import group_wait_table, significant
+from .charts import FIGSIZE, compare_figures, save, scenario_colours
 from .fonts import SMALL_SIZE, TITLE_SIZE, use_fonts
+from .numbers import format_number
 from .terms import TERMS, label, term
 
 #: Figures of the briefing table, in order: waits, waiting list, occupancy, lapses, then group waits.
@@ -54,7 +50,7 @@ TABLE_FIGURES = (
     "occupancy_rate",
     "lapse_rate",
     "housed_share",
-    "capped_exits",
+    "exits_cap",
     *(f"wait_mean_{g}" for g in GROUPS),
 )
 #: Figures the findings text speaks of, in order.
@@ -75,23 +71,6 @@ LEFT_IN = 0.45
 
 def _unit(figure: str) -> str | None:
     return TERMS[figure].unit if figure in TERMS else None
-
-
-def format_number(x: float, unit: str | None, sign: bool = False, digits: int | None = None) -> str:
-    """A figure as text, without its unit: shares in per cent (one decimal), days and counts whole (one
-    decimal under 10); ``sign`` adds "+" to positive numbers; never "-0"."""
-    if x is None or not math.isfinite(x):
-        return "–"
-    if unit == "share":
-        x = 100.0 * x
-    if digits is None:
-        digits = 1 if unit == "share" or abs(x) < 10 else 0
-    text = f"{x:,.{digits}f}"
-    if float(text.replace(",", "")) == 0:
-        text = text.removeprefix("-")
-    elif sign and not text.startswith("-"):
-        text = "+" + text
-    return text
 
 
 def _with_unit_word(text: str, unit: str | None, lang: str, diff: bool) -> str:

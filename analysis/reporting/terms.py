@@ -82,7 +82,6 @@ TERMS: dict[str, Term] = {
     "exits_cap": _exit("保障年限届满", "total-tenure cap reached"),
     "exits_not_renewed": _exit("未申请续租", "renewal not applied for"),
     "exits_renewal_refused": _exit("续租审核未通过", "renewal review not passed"),
-    "capped_exits": Term("保障年限届满退出户数", "Exits at the total-tenure cap", "households"),
     "wait_mean_single": Term("单身申请人平均等候时间", "Mean wait, single applicants", "days"),
     "wait_mean_family": Term("家庭申请人平均等候时间", "Mean wait, family applicants", "days"),
     "wait_mean_employer": Term("单位申请职工平均等候时间", "Mean wait, employer staff", "days"),
@@ -180,8 +179,9 @@ def label(key: str, lang: str) -> str:
     return f"{text}（{unit_text}）" if lang == "zh" else f"{text} ({unit_text})"
 
 
-# ---------------------------------------------------------------- charts and briefing (analysis.charts,
-# analysis.briefing). Templates hold {placeholders} filled with str.format.
+# ---------------------------------------------------------------- charts and briefing
+# (analysis/reporting/charts/, analysis/reporting/briefing.py). Templates hold {placeholders} filled
+# with str.format.
 TERMS.update(
     {
         "unit.years": Term("年", "years"),
@@ -490,7 +490,7 @@ TERMS.update(
     }
 )
 TERMS.update(
-    {  # issue 5: fit from micro data (calibration/microdata.py) and replay (calibration/replay.py)
+    {  # fit from micro data (calibration/microdata.py) and replay (calibration/replay.py)
         "micro.estimate": Term("估计项", "Estimate"),
         "micro.value": Term("估计值", "Value"),
         "micro.ci": Term("95%置信区间", "95% CI"),

@@ -1,0 +1,357 @@
+"""The scenario schema: every dotted key a scenario may state, with its type, unit, bounds and citation.
+
+One row per key of ``scenarios/baseline.toml``, in the file's order. The loader (``sim.parameters``)
+checks every value against its row, and ``document()`` renders the table as Markdown for
+``docs/scenario-keys.md``. The baseline file gives each key's value and the full text of its
+reference; here ``citation`` is the head of that reference (the article, or ``ASSUMED`` for a
+behavioural input), and ``tests/test_schema.py`` holds the two together.
+
+Bounds are closed unless ``low_open``: ``low=0`` means "not negative", ``low=0, low_open=True`` means
+"positive". A share is a number within [0, 1]. ``inf`` is refused unless ``inf_ok`` (it then means "no
+limit"). A value may be dated (in force from a date on) unless ``dated`` is false: the calendar is read
+once, and so are the keys the engine reads only at day 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .calendar import YEAR_DAYS
+
+#: Unit types (Art. 7): one-bed, two-bed, larger, and a room of a split suite (拆套).
+UNIT_TYPES = ("one_bed", "two_bed", "multi_bed", "shared_room")
+#: Applicant kinds (Art. 4): single, family, an employer's staff.
+KINDS = ("single", "family", "employer")
+
+# Types of value. The first four are plain values; the others are tables or lists of a fixed shape.
+NUMBER = "number"
+SHARE = "share"  # a number within [0, 1]
+FLAG = "flag"
+TEXT = "text"
+CHOICE = "choice"  # one of ``choices``
+DATE = "date"  # an ISO date, YYYY-MM-DD
+DATE_LIST = "date list"
+UNIT_TYPE_LIST = "unit type list"  # some of ``choices``
+MONTHLY_FACTORS = "monthly factors"
+SHARE_TABLE = "share table"  # {name = share}; the names are ``entries`` when given
+FAMILY_SIZES = "family size shares"
+EMPLOYER_BLOCK = "employer block"
+CONTRACT_LENGTHS = "contract lengths"
+RANGE = "range"
+UNIT_MIX = "unit mix"
+PROJECT_LIST = "project list"
+
+#: How a value of each type is written in TOML.
+TOML_FORM = {
+    NUMBER: "number",
+    SHARE: "number",
+    FLAG: "boolean",
+    TEXT: "string",
+    CHOICE: "string",
+    DATE: "date",
+    DATE_LIST: "list",
+    UNIT_TYPE_LIST: "list",
+    MONTHLY_FACTORS: "list",
+    PROJECT_LIST: "list",
+    SHARE_TABLE: "table",
+    FAMILY_SIZES: "table",
+    EMPLOYER_BLOCK: "table",
+    CONTRACT_LENGTHS: "table",
+    RANGE: "table",
+    UNIT_MIX: "table",
+}
+
+#: What a table or list of each type must satisfy (the bounds column of the Markdown table).
+SHAPES = {
+    DATE: "an ISO date",
+    DATE_LIST: "each an ISO date",
+    UNIT_TYPE_LIST: "each a unit type",
+    MONTHLY_FACTORS: "12 numbers ≥ 0 averaging 1",
+    PROJECT_LIST: "each {date, units ≥ 0 whole, operator of supply.operator_shares}",
+    SHARE_TABLE: "shares in [0, 1] summing to 1",
+    FAMILY_SIZES: "persons (2 or more) = share; shares summing to 1",
+    EMPLOYER_BLOCK: "mean_staff ≥ 1, max_staff ≥ mean_staff whole, family_share in [0, 1]",
+    CONTRACT_LENGTHS: "years ≥ 0; shares of the same length summing to 1",
+    RANGE: "0 ≤ low ≤ high",
+    UNIT_MIX: "unit type = {share, living_area_m2 > 0}; shares summing to 1",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One scenario key.
+
+    Attributes:
+        name: the dotted key, ``section.name``.
+        type: one of the types above.
+        unit: the unit the value is written in (the baseline states the same).
+        citation: the article the value rests on, or ``ASSUMED`` for a behavioural input.
+        low, high: bounds of a number or share (None: none).
+        low_open: ``low`` itself is refused.
+        inf_ok: ``inf`` is allowed (a number; it means "no limit").
+        whole: a whole number (``inf`` aside); kept as an int.
+        choices: the values a choice may take, or the unit types a unit type list or mix may name.
+        entries: the names a table must have (or each table of a list).
+        dated: the value may be dated.
+    """
+
+    name: str
+    type: str
+    unit: str
+    citation: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    inf_ok: bool = False
+    whole: bool = False
+    choices: tuple[str, ...] = ()
+    entries: tuple[str, ...] = ()
+    dated: bool = True
+
+    def __post_init__(self):
+        if self.type not in TOML_FORM:
+            raise ValueError(f"{self.name}: unknown type {self.type!r}")
+        if (self.type == SHARE) != ((self.low, self.high) == (0, 1)):
+            raise ValueError(f"{self.name}: a share, and only a share, is bounded by [0, 1]")
+        if (self.low is not None or self.high is not None or self.inf_ok or self.whole) and TOML_FORM[
+            self.type
+        ] != "number":
+            raise ValueError(f"{self.name}: bounds apply to numbers only")
+
+    @property
+    def section(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def bounds(self) -> str:
+        """The bounds as the documentation writes them: ``≥ 0``, ``> 0``, ``[0, 1]``, ``one of ...``."""
+        if self.type == CHOICE:
+            return "one of " + ", ".join(self.choices)
+        if self.type in SHAPES:
+            return SHAPES[self.type]
+        if self.low is not None and self.high is not None:
+            return f"[{_show(self.low)}, {_show(self.high)}]"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '≥'} {_show(self.low)}")
+        if self.high is not None:
+            parts.append(f"≤ {_show(self.high)}")
+        return ", ".join(parts)
+
+
+def _show(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+# Shorthands for the rows below.
+_NN = {"low": 0}  # not negative
+_POS = {"low": 0, "low_open": True}  # positive
+_01 = {"low": 0, "high": 1}  # a share's bounds
+
+SCHEMA: tuple[Key, ...] = (
+    # calendar: read once, at day 0
+    Key("calendar.start_date", DATE, "date", "Art. 30(3)", dated=False),
+    Key("calendar.horizon_years", NUMBER, "year", "ASSUMED", **_POS, dated=False),
+    Key("calendar.holidays", DATE_LIST, "date", "国务院办公厅关于节假日安排的通知", dated=False),
+    Key("calendar.makeup_workdays", DATE_LIST, "date", "国务院办公厅关于节假日安排的通知", dated=False),
+    # arrivals (Art. 4, 9)
+    Key("arrivals.applications_per_year", NUMBER, "filing/year", "ASSUMED", **_NN),
+    Key("arrivals.kind_shares", SHARE_TABLE, "share of filings", "ASSUMED", entries=KINDS),
+    Key("arrivals.family_size", FAMILY_SIZES, "share of family households by persons", "ASSUMED"),
+    Key(
+        "arrivals.employer_block",
+        EMPLOYER_BLOCK,
+        "staff households per block filing",
+        "ASSUMED",
+        entries=("mean_staff", "max_staff", "family_share"),
+    ),
+    Key("arrivals.priority_sector_share", SHARE, "share", "ASSUMED", **_01),
+    Key("arrivals.frontline_share", SHARE, "share of priority-sector employer staff", "ASSUMED", **_01),
+    Key("arrivals.key_employer_share", SHARE, "share of employer filings", "ASSUMED", **_01),
+    Key("arrivals.incomplete_share", SHARE, "share", "ASSUMED", **_01),
+    Key("arrivals.resubmit_days", NUMBER, "day", "ASSUMED", **_NN),
+    Key("arrivals.abandon_incomplete_share", SHARE, "share", "ASSUMED", **_01),
+    Key("arrivals.reapply_share", SHARE, "share", "ASSUMED", **_01),
+    Key("arrivals.reapply_delay_days", NUMBER, "day", "ASSUMED", **_NN),
+    Key("arrivals.rent_elasticity", NUMBER, "relative demand per unit of rent discount", "ASSUMED", **_NN),
+    Key(
+        "arrivals.monthly_factors",
+        MONTHLY_FACTORS,
+        "relative filing rate, January to December (mean 1)",
+        "ASSUMED",
+        dated=False,
+    ),
+    Key(
+        "arrivals.replay",
+        TEXT,
+        "path of an applications.csv (docs/calibration-data.md), relative to the scenario file",
+        "Off (empty)",
+        dated=False,
+    ),
+    # households: the circumstances applicants declare (Art. 5, 6, 10)
+    Key("households.residence_status_share", SHARE, "share", "ASSUMED", **_01),
+    Key("households.contract_years", CONTRACT_LENGTHS, "year", "ASSUMED", entries=("years", "shares")),
+    Key("households.social_insurance_share", SHARE, "share", "ASSUMED", **_01),
+    Key("households.housed_share", SHARE, "share", "ASSUMED", **_01),
+    Key("households.area_per_capita_m2", RANGE, "m2 per person, uniform", "ASSUMED", entries=("low", "high")),
+    Key("households.suburban_hukou_housing_share", SHARE, "share", "ASSUMED", **_01),
+    Key("households.suburban_area_per_capita_m2", NUMBER, "m2 per person", "ASSUMED", **_NN),
+    Key("households.other_benefit_share", SHARE, "share", "ASSUMED", **_01),
+    Key("households.simultaneous_application_share", SHARE, "share", "ASSUMED", **_01),
+    # eligibility (Art. 5, 6, 10)
+    Key("eligibility.max_area_per_capita_m2", NUMBER, "m2 per person", "Art. 5", **_NN),
+    Key("eligibility.min_contract_years", NUMBER, "year", "Art. 5", **_NN),
+    Key("eligibility.require_social_insurance", FLAG, "flag", "Art. 5"),
+    Key("eligibility.require_residence_status", FLAG, "flag", "Art. 5"),
+    Key("eligibility.exclude_other_benefits", FLAG, "flag", "Art. 5"),
+    Key("eligibility.exclude_simultaneous_applications", FLAG, "flag", "Art. 10"),
+    Key("eligibility.count_suburban_hukou_housing", FLAG, "flag", "Art. 6(3)"),
+    # review (Art. 11-14, 25-26)
+    Key("review.working_days", NUMBER, "working day", "Art. 11", **_NN, whole=True),
+    Key(
+        "review.capacity_per_working_day",
+        NUMBER,
+        "reviews per working day",
+        "ASSUMED",
+        **_POS,
+        inf_ok=True,
+        whole=True,
+    ),
+    Key("review.publicity_days", NUMBER, "day", "Art. 12", **_NN),
+    Key("review.tipoff_share", SHARE, "share", "ASSUMED", **_01),
+    Key("review.tipoff_working_days", NUMBER, "working day", "Art. 12", **_NN, whole=True),
+    Key("review.tipoff_upheld_share", SHARE, "share", "ASSUMED", **_01),
+    Key("review.appeal_share", SHARE, "share", "ASSUMED", **_01),
+    Key("review.appeal_working_days", NUMBER, "working day", "Art. 14", **_NN, whole=True),
+    Key("review.appeal_upheld_share", SHARE, "share", "ASSUMED", **_01),
+    Key("review.false_share", SHARE, "share", "ASSUMED", **_01),
+    Key("review.false_detect_share", SHARE, "share", "ASSUMED", **_01),
+    # queue: waiting (Art. 19)
+    Key("queue.validity_years", NUMBER, "year", "Art. 19", **_NN, inf_ok=True),
+    Key("queue.withdraw_hazard_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("queue.change_hazard_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("queue.carry_over_priority", FLAG, "flag", "Art. 19"),
+    Key("queue.initial_waiting", NUMBER, "household", "ASSUMED", **_NN, whole=True),
+    # allocation (Art. 3, 7, 9, 15-18)
+    Key("allocation.mode", CHOICE, "continuous|batch", "Art. 15", choices=("continuous", "batch")),
+    Key("allocation.batch_interval_days", NUMBER, "day", "ASSUMED", **_POS),
+    Key(
+        "allocation.priority_rule",
+        CHOICE,
+        "none|tilt|reserved_share|strict",
+        "Art. 3",
+        choices=("none", "tilt", "reserved_share", "strict"),
+    ),
+    Key("allocation.priority_weight", NUMBER, "day of seniority credit", "ASSUMED", **_NN),
+    Key("allocation.priority_reserved_share", SHARE, "share of vacancies", "ASSUMED", **_01),
+    Key("allocation.key_employer_priority", FLAG, "flag", "Art. 9"),
+    Key("allocation.decline_share", SHARE, "share of offers", "ASSUMED", **_01),
+    Key("allocation.offer_to_sign_days", NUMBER, "day", "ASSUMED", **_NN),
+    Key("allocation.sign_refusal_share", SHARE, "share", "ASSUMED", **_01),
+    Key("allocation.move_in_working_days", NUMBER, "working day", "Art. 18", **_NN, whole=True),
+    Key("allocation.no_show_share", SHARE, "share", "ASSUMED", **_01),
+    Key("allocation.min_living_area_m2_per_person", NUMBER, "m2 per person", "Art. 7(3)", **_NN),
+    Key("allocation.single_unit_types", UNIT_TYPE_LIST, "unit types", "Art. 7(1)", choices=UNIT_TYPES),
+    Key("allocation.family_unit_types", UNIT_TYPE_LIST, "unit types", "Art. 7(2)", choices=UNIT_TYPES),
+    Key("allocation.frontline_unit_types", UNIT_TYPE_LIST, "unit types", "Art. 7(3)", choices=UNIT_TYPES),
+    # penalties: bans (Art. 17-19, 26)
+    Key("penalties.ban_days", NUMBER, "day", "Art. 17-19", **_NN, inf_ok=True),
+    Key("penalties.lapse_ban_days", NUMBER, "day", "Art. 19", **_NN, inf_ok=True),
+    Key("penalties.false_declaration_ban_days", NUMBER, "day", "Art. 26", **_NN, inf_ok=True),
+    # lease: term, total and renewal (Art. 17(3), 20)
+    Key("lease.term_years", NUMBER, "year", "Art. 17(3)", **_POS, inf_ok=True),
+    Key("lease.max_total_years", NUMBER, "year", "Art. 17(3)", **_NN, inf_ok=True),
+    Key("lease.renewal_notice_months", NUMBER, "month", "Art. 20", **_NN),
+    Key("lease.renewal_apply_share", SHARE, "share", "ASSUMED", **_01),
+    Key("lease.renewal_pass_share", SHARE, "share", "ASSUMED", **_01),
+    # rent and arrears (Art. 21, 23)
+    Key("rent.discount_to_market", SHARE, "share below market", "Art. 21", **_01),
+    Key("rent.arrears_hazard_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("rent.arrears_limit", NUMBER, "arrears", "Art. 23(2)(7)", **_NN, whole=True),
+    # exits: one annual hazard per Art. 23 reason
+    Key("exits.other_housing_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.marital_change_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.job_change_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.employer_withdrawal_per_year", NUMBER, "per year, employer staff", "ASSUMED", **_NN),
+    Key("exits.employer_relocation_per_year", NUMBER, "per year, per employer", "ASSUMED", **_NN),
+    Key("exits.other_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.unreported_change_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.nuisance_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.subletting_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.change_of_use_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.damage_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.absence_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("exits.violation_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    # transition after a tenancy (Art. 24)
+    Key("transition.offplan_share", SHARE, "share of other-housing exits", "ASSUMED", **_01),
+    Key("transition.offplan_delivery_months", NUMBER, "month", "ASSUMED", **_NN),
+    Key("transition.after_delivery_months", NUMBER, "month", "Art. 24(2)", **_NN),
+    Key("transition.other_share", SHARE, "share of other exits", "ASSUMED", **_01),
+    Key("transition.other_months", NUMBER, "month", "Art. 24(3)", **_NN),
+    Key("transition.capped_market_stay_share", SHARE, "share of capped tenants", "ASSUMED", **_01),
+    Key("transition.capped_market_stay_months", NUMBER, "month", "ASSUMED", **_NN),
+    # supply (Art. 2, 7, 8; the 14th five-year plan)
+    Key("supply.initial_units", NUMBER, "unit", "ASSUMED", **_NN, whole=True),
+    Key("supply.initial_occupancy", SHARE, "share", "ASSUMED", **_01),
+    Key("supply.target_units", NUMBER, "unit", "十四五 land-use plan", **_NN, whole=True),
+    Key("supply.target_date", DATE, "date", "十四五 plan"),
+    Key("supply.project_interval_days", NUMBER, "day", "ASSUMED", **_POS),
+    Key(
+        "supply.projects",
+        PROJECT_LIST,
+        "list of {date, units, operator}",
+        "ASSUMED",
+        entries=("date", "units", "operator"),
+    ),
+    Key(
+        "supply.mix",
+        UNIT_MIX,
+        "share of units; living area",
+        "ASSUMED",
+        choices=UNIT_TYPES,
+        entries=("share", "living_area_m2"),
+    ),
+    Key("supply.operator_shares", SHARE_TABLE, "share of projects", "Art. 2, 9"),
+    Key("supply.turnaround_days", NUMBER, "day", "ASSUMED", **_NN),
+    # analysis: how the outputs are read (Art. 27 for the smallest cell shown)
+    Key("analysis.min_cell", NUMBER, "household", "Art. 27", **_NN, whole=True),
+    Key("analysis.warmup_days", NUMBER, "day", "ASSUMED", **_NN),
+    Key("analysis.cohort_margin_days", NUMBER, "day", "ASSUMED", **_NN),
+)
+
+#: The rows by key.
+KEYS: dict[str, Key] = {k.name: k for k in SCHEMA}
+
+
+def markdown(schema: tuple[Key, ...] = SCHEMA) -> str:
+    """The schema as a Markdown table: key, type, unit, bounds, inf allowed, dated, citation."""
+    lines = [
+        "| key | type | unit | bounds | inf allowed | may be dated | citation |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for k in schema:
+        kind = "whole number" if k.whole else k.type
+        cells = (
+            f"`{k.name}`",
+            kind,
+            k.unit,
+            k.bounds(),
+            "yes" if k.inf_ok else "",
+            "yes" if k.dated else "no",
+            k.citation,
+        )
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def document() -> str:
+    """``docs/scenario-keys.md``: the Markdown table with a heading saying where it comes from."""
+    return (
+        "# Scenario keys\n\n"
+        "Generated from `sim/schema.py`; do not edit by hand, but run\n\n"
+        "    python -c 'import sim.schema as s; print(s.document(), end=\"\")' > docs/scenario-keys.md\n\n"
+        "Every key of `scenarios/baseline.toml`, in its order, with the type, unit and bounds the\n"
+        "loader checks. The baseline states each key's value and the full text of its reference; the\n"
+        "citation here is its head (the article, or ASSUMED for a behavioural input). Values keep these\n"
+        "units; the engine converts them to days in one place (`sim/rules.py`), with 1 year =\n"
+        f"{YEAR_DAYS} days and 1 month = 1/12 year (`sim/calendar.py`).\n\n" + markdown()
+    )

@@ -1,0 +1,177 @@
+"""The scenario schema (``sim/schema.py``): one row per key of the baseline, each bound enforced by the
+loader with its exact message, and the Markdown table of ``docs/scenario-keys.md`` rendered from it."""
+
+import math
+import tomllib
+
+import pytest
+
+from sim.parameters import BASELINE_PATH, ENUMS, ScenarioError, load_scenario
+from sim.schema import CHOICE, KEYS, NUMBER, SCHEMA, SHARE, UNIT_TYPES, Key, document, markdown
+
+ROOT = BASELINE_PATH.parent.parent
+
+
+def baseline_entries() -> dict[str, dict]:
+    """Every key of the baseline file, in its order, with its wrapper ``{value, unit, reference}``."""
+    with open(BASELINE_PATH, "rb") as f:
+        doc = tomllib.load(f)
+    return {
+        f"{section}.{name}": entry
+        for section, table in doc.items()
+        if isinstance(table, dict)
+        for name, entry in table.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario("baseline")
+
+
+def refused(params, key, value) -> str:
+    with pytest.raises(ScenarioError) as info:
+        params.with_overrides({key: value})
+    return str(info.value)
+
+
+def accepted(params, key, value):
+    return params.with_overrides({key: value}).value(key)
+
+
+# ---------------------------------------------------------------- the table and the baseline agree
+
+
+def test_every_key_of_the_baseline_has_a_row_and_every_row_a_key_in_the_same_order():
+    assert [k.name for k in SCHEMA] == list(baseline_entries())
+    assert len(KEYS) == len(SCHEMA)
+
+
+def test_each_row_has_the_baselines_unit_and_the_head_of_its_reference():
+    for name, entry in baseline_entries().items():
+        key = KEYS[name]
+        assert key.unit == entry["unit"], name
+        assert entry["reference"].startswith(key.citation), name
+        assert key.citation == "ASSUMED" or not entry["reference"].startswith("ASSUMED"), name
+
+
+def test_the_baseline_value_of_every_key_is_within_its_bounds(baseline):
+    for key in SCHEMA:
+        if key.type in (NUMBER, SHARE):
+            value = baseline.value(key.name)
+            assert value >= key.low and (key.high is None or value <= key.high), key.name
+            assert value > key.low or not key.low_open, key.name
+
+
+def test_enums_come_from_the_choices():
+    assert ENUMS == {
+        "allocation.mode": ("continuous", "batch"),
+        "allocation.priority_rule": ("none", "tilt", "reserved_share", "strict"),
+    }
+    assert all(KEYS[name].type == CHOICE for name in ENUMS)
+
+
+def test_a_row_that_contradicts_its_type_is_refused():
+    with pytest.raises(ValueError, match="a share, and only a share"):
+        Key("x.y_share", SHARE, "share", "ASSUMED", low=0)
+    with pytest.raises(ValueError, match="bounds apply to numbers only"):
+        Key("x.flag", "flag", "flag", "ASSUMED", low=0)
+
+
+# ---------------------------------------------------------------- one value on each side of every bound
+
+NUMBERS = [k for k in SCHEMA if k.type == NUMBER]
+SHARES = [k for k in SCHEMA if k.type == SHARE]
+
+
+@pytest.mark.parametrize("key", NUMBERS, ids=lambda k: k.name)
+def test_a_number_below_its_lower_bound_is_refused_and_one_on_it_or_above_accepted(baseline, key):
+    assert key.low == 0  # every number of the baseline is a count, a duration, a rate or an area
+    if key.low_open:
+        assert refused(baseline, key.name, 0) == f"--set: {key.name}: must be positive, got 0"
+        assert accepted(baseline, key.name, 1) == 1
+    else:
+        assert accepted(baseline, key.name, 0) == 0
+    assert refused(baseline, key.name, -1) == f"--set: {key.name}: must not be negative, got -1"
+
+
+@pytest.mark.parametrize("key", NUMBERS, ids=lambda k: k.name)
+def test_inf_is_accepted_only_where_the_schema_allows_it(baseline, key):
+    if key.inf_ok:
+        assert math.isinf(accepted(baseline, key.name, math.inf))
+    else:
+        assert refused(baseline, key.name, math.inf) == f"--set: {key.name}: must be finite"
+
+
+@pytest.mark.parametrize("key", NUMBERS, ids=lambda k: k.name)
+def test_a_whole_number_is_kept_whole_and_a_fraction_refused(baseline, key):
+    if key.whole:
+        assert refused(baseline, key.name, 2.5) == f"--set: {key.name}: must be a whole number, got 2.5"
+        value = accepted(baseline, key.name, 2.0)
+        assert value == 2 and type(value) is int
+    else:
+        assert accepted(baseline, key.name, 2.5) == 2.5
+
+
+@pytest.mark.parametrize("key", SHARES, ids=lambda k: k.name)
+def test_a_share_is_within_0_and_1(baseline, key):
+    assert (key.low, key.high) == (0, 1)
+    for outside in (-0.01, 1.01):
+        assert refused(baseline, key.name, outside) == (
+            f"--set: {key.name}: share must be within [0, 1], got {outside}"
+        )
+    assert accepted(baseline, key.name, 0) == 0 and accepted(baseline, key.name, 1) == 1
+
+
+def test_a_few_bounds_with_their_messages(baseline):
+    assert refused(baseline, "lease.term_years", 0) == "--set: lease.term_years: must be positive, got 0"
+    assert accepted(baseline, "lease.term_years", 0.5) == 0.5
+    assert (
+        refused(baseline, "review.working_days", -1)
+        == "--set: review.working_days: must not be negative, got -1"
+    )
+    assert accepted(baseline, "review.working_days", 0) == 0
+    assert refused(baseline, "review.capacity_per_working_day", 0) == (
+        "--set: review.capacity_per_working_day: must be positive, got 0"
+    )
+    assert accepted(baseline, "review.capacity_per_working_day", 1) == 1
+    assert refused(baseline, "allocation.mode", "fifo") == (
+        '--set: allocation.mode: must be one of continuous, batch, got "fifo"'
+    )
+    assert accepted(baseline, "allocation.mode", "batch") == "batch"
+    assert refused(baseline, "allocation.single_unit_types", ["one_bed", "loft"]) == (
+        '--set: allocation.single_unit_types[1]: "loft" is not a unit type (one_bed, two_bed, multi_bed, '
+        "shared_room)"
+    )
+    assert accepted(baseline, "allocation.single_unit_types", list(UNIT_TYPES)) == list(UNIT_TYPES)
+
+
+def test_keys_read_once_cannot_be_dated(baseline):
+    for key in SCHEMA:
+        dated = {"values": {"2021-10-22": baseline.value(key.name)}}
+        if key.dated:
+            assert baseline.with_overrides({key.name: dated}).is_dated(key.name)
+        else:
+            assert refused(baseline, key.name, dated) == f"--set: {key.name}: cannot be dated"
+
+
+# ---------------------------------------------------------------- the Markdown table
+
+
+def test_the_markdown_table_has_one_row_per_key_with_its_columns():
+    lines = markdown().splitlines()
+    assert lines[0] == "| key | type | unit | bounds | inf allowed | may be dated | citation |"
+    rows = lines[2:]
+    assert [row.split(" | ")[0] for row in rows] == [f"| `{k.name}`" for k in SCHEMA]
+    assert all(row.count(" | ") == 6 for row in rows)  # a unit such as continuous|batch is escaped
+    row = dict(zip([k.name for k in SCHEMA], rows, strict=True))
+    assert row["lease.term_years"] == "| `lease.term_years` | number | year | > 0 | yes | yes | Art. 17(3) |"
+    assert row["review.working_days"] == (
+        "| `review.working_days` | whole number | working day | ≥ 0 |  | yes | Art. 11 |"
+    )
+    assert "| [0, 1] |" in row["arrivals.incomplete_share"]
+
+
+def test_docs_scenario_keys_is_the_rendered_table():
+    """Regenerate it as its first lines say."""
+    assert (ROOT / "docs" / "scenario-keys.md").read_text(encoding="utf-8") == document()
