@@ -1,5 +1,7 @@
 """The statistics of replications, in one place: the Student-t interval of a mean, the paired difference
-on common seeds, the interval of every figure of a summary, and the wait cohort the figures are taken over.
+on common seeds, the interval of every figure of a summary, the wait cohort the figures are taken over,
+and the tables the charts draw (by week, month or year of the run, by group of applicants, by exit
+reason, by cell of a sweep).
 
 Every interval of the project (tables, charts, comparisons, sweeps, the explorer) comes from here.
 """
@@ -14,6 +16,8 @@ import pandas as pd
 from scipy import stats
 
 from sim import SUMMARY_FIGURES, SimulationResult
+from sim.calendar import YEAR_DAYS
+from sim.records import GROUPS, cohort_mask
 
 CONFIDENCE = 0.95
 
@@ -133,12 +137,7 @@ def cohort_waits(households: pd.DataFrame, warmup_days: float, end_day: float) -
     Returns ``scenario, seed, wait`` (days).
     """
     hh = with_scenario(households)
-    mask = (
-        ~hh["initial"].astype(bool)
-        & (hh["applied_day"] >= warmup_days)
-        & (hh["applied_day"] < end_day)
-        & hh["moved_in_day"].notna()
-    )
+    mask = cohort_mask(hh.astype({"initial": bool}), warmup_days, end_day) & hh["moved_in_day"].notna()
     part = hh.loc[mask, ["scenario", "seed"]].copy()
     part["wait"] = (hh.loc[mask, "moved_in_day"] - hh.loc[mask, "applied_day"]).astype(float)
     return part.reset_index(drop=True)
@@ -167,3 +166,242 @@ def with_scenario(df: pd.DataFrame, name: str = "") -> pd.DataFrame:
     df = df.copy()
     df.insert(0, "scenario", name)
     return df
+
+
+# ---------------------------------------------------------------- tables the charts draw
+
+#: Exit reasons (``exit_reason`` / ``exits_<reason>``) grouped for charts (Art. 17, 20, 23); a reason not
+#: listed goes to "other".
+EXIT_GROUPS = {
+    "cap": ("cap",),
+    "renewal": ("not_renewed", "renewal_refused"),
+    "other_housing": ("other_housing",),
+    "life_change": ("job_change", "marital_change"),
+    "employer": ("employer_withdrawal", "employer_relocation"),
+    "forced": (
+        "unreported_change",
+        "nuisance",
+        "subletting",
+        "change_of_use",
+        "damage",
+        "absence",
+        "violation",
+        "arrears",
+    ),
+    "other": ("other",),
+}
+
+
+def exit_group(reason: str) -> str:
+    """The group of :data:`EXIT_GROUPS` an exit reason belongs to ("other" if none)."""
+    for group, reasons in EXIT_GROUPS.items():
+        if reason in reasons:
+            return group
+    return "other"
+
+
+def run_years(n_days: int) -> int:
+    """Years of a run of ``n_days`` days, the last one possibly short: year ``k`` of the run is days
+    ``[k·YEAR_DAYS, (k+1)·YEAR_DAYS)`` (``sim.calendar.YEAR_DAYS``, 365.25 days)."""
+    return int(math.ceil(n_days / YEAR_DAYS - 1e-9))
+
+
+def yearly_exits(households: pd.DataFrame, n_days: int) -> pd.DataFrame:
+    """Exits per year of the run (:func:`run_years`; ``sim.calendar.YEAR_DAYS``) by exit group.
+
+    Returns ``scenario, seed, year, group, count``, every combination present (zeros included).
+    """
+    hh = with_scenario(households)
+    left = hh[hh["exit_day"].notna() & hh["exit_reason"].notna()]
+    years = run_years(n_days)
+    part = pd.DataFrame(
+        {
+            "scenario": left["scenario"].astype(str).to_numpy(),
+            "seed": left["seed"].to_numpy(),
+            "year": np.minimum((left["exit_day"].to_numpy(dtype=float) // YEAR_DAYS).astype(int), years - 1),
+            "group": [exit_group(str(r)) for r in left["exit_reason"]],
+        }
+    )
+    counts = part.groupby(["scenario", "seed", "year", "group"]).size().rename("count")
+    seeds = hh[["scenario", "seed"]].drop_duplicates()
+    full = pd.MultiIndex.from_tuples(
+        [
+            (s, seed, y, g)
+            for s, seed in seeds.itertuples(index=False)
+            for y in range(years)
+            for g in EXIT_GROUPS
+        ],
+        names=["scenario", "seed", "year", "group"],
+    )
+    return counts.reindex(full, fill_value=0).reset_index()
+
+
+def exit_group_means(exits: pd.DataFrame, scenario: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Of one scenario of :func:`yearly_exits`: the mean count across seeds per year (rows) and exit
+    group (columns, in :data:`EXIT_GROUPS` order, zeros where none), and the mean and interval of each
+    year's total (``mean, ci_low, ci_high, n`` indexed by year)."""
+    part = exits[exits["scenario"] == scenario]
+    mean = part.groupby(["year", "group"])["count"].mean().unstack("group").reindex(columns=list(EXIT_GROUPS))
+    mean = mean.fillna(0.0)
+    totals = ci_table(part.groupby(["seed", "year"])["count"].sum().reset_index(), ["year"], "count")
+    return mean, totals.set_index("year").reindex(mean.index)
+
+
+def yearly_exit_totals(daily: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Exits per year of the run from the daily table (``scenario, seed, day, exits``): the mean and
+    interval across seeds per ``scenario, year``, and the number of years of the run."""
+    n_days = int(daily["day"].max()) + 1
+    years = run_years(n_days)
+    d = daily[["scenario", "seed", "day", "exits"]].copy()
+    d["year"] = np.minimum((d["day"] // YEAR_DAYS).astype(int), years - 1)
+    per = d.groupby(["scenario", "seed", "year"], sort=False)["exits"].sum().reset_index()
+    return ci_table(per, ["scenario", "year"], "exits"), years
+
+
+def exit_group_table(replications: pd.DataFrame) -> pd.DataFrame:
+    """Exits over the whole run by exit group, from the summary figures ``exits_<reason>``: the mean and
+    interval across seeds per ``scenario, group`` (groups without any such figure left out)."""
+    reps = with_scenario(replications)
+    rows = []
+    for group, reasons in EXIT_GROUPS.items():
+        cols = [f"exits_{r}" for r in reasons if f"exits_{r}" in reps]
+        if not cols:
+            continue
+        part = reps[["scenario", "seed"]].copy()
+        part["count"] = reps[cols].sum(axis=1, min_count=1)
+        t = ci_table(part, ["scenario"], "count")
+        t.insert(1, "group", group)
+        rows.append(t)
+    if not rows:
+        return pd.DataFrame(columns=["scenario", "group", "mean", "ci_low", "ci_high", "n"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def weekly_waiting(daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Of every 7th day of ``daily`` (``scenario, seed, day, date, waiting, units_total``): households on
+    the waiting list, mean and interval across seeds per ``scenario, date``; and the rental units on
+    line, mean across seeds per ``scenario, date``."""
+    weekly = daily[daily["day"] % 7 == 0]
+    band = ci_table(weekly, ["scenario", "date"], "waiting")
+    supply = weekly.groupby(["scenario", "date"], sort=False)["units_total"].mean().reset_index()
+    return band, supply
+
+
+def monthly_occupancy(daily: pd.DataFrame) -> pd.DataFrame:
+    """Allocation occupancy rate (Art. 29) in per cent: occupied units over units on line, the mean of
+    each seed's calendar month (dated on its 15th), then mean and interval across seeds per
+    ``scenario, month``. ``daily``: ``scenario, seed, date, units_occupied, units_total``."""
+    d = daily[["scenario", "seed", "units_occupied", "units_total"]].copy()
+    d["month"] = daily["date"].dt.to_period("M").dt.to_timestamp() + pd.Timedelta(days=14)
+    d["occ"] = 100.0 * d["units_occupied"] / d["units_total"].where(d["units_total"] > 0)
+    monthly = d.groupby(["scenario", "seed", "month"], sort=False)["occ"].mean().reset_index()
+    return ci_table(monthly, ["scenario", "month"], "occ")
+
+
+def wait_distribution(waits: pd.DataFrame, bin_days: int) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """The distribution of the waits of :func:`cohort_waits` in bins of ``bin_days`` from 0.
+
+    Returns:
+        The bin edges; the share of each seed's waits per bin in per cent, mean and interval across
+        seeds per ``scenario, bin``; the median wait, mean and interval across seeds, indexed by scenario.
+    """
+    top = float(waits["wait"].max())
+    edges = np.arange(0, math.ceil(max(top, 1) / bin_days) * bin_days + bin_days, bin_days, dtype=float)
+    rows = []
+    for (name, seed), part in waits.groupby(["scenario", "seed"], sort=False):
+        counts, _ = np.histogram(part["wait"].to_numpy(), edges)
+        share = 100.0 * counts / max(len(part), 1)
+        rows += [(name, seed, i, s) for i, s in enumerate(share)]
+    per = pd.DataFrame(rows, columns=["scenario", "seed", "bin", "share"])
+    band = ci_table(per, ["scenario", "bin"], "share")
+    medians = waits.groupby(["scenario", "seed"], sort=False)["wait"].median().reset_index()
+    return edges, band, ci_table(medians, ["scenario"], "wait").set_index("scenario")
+
+
+GROUP_TABLE_COLUMNS = (
+    "scenario",
+    "group",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n",
+    "housed_min",
+    "suppressed",
+    "diff_mean",
+    "diff_ci_low",
+    "diff_ci_high",
+)
+
+
+def group_wait_table(
+    replications: pd.DataFrame, min_cell: int, reference: str | None = None, confidence: float = CONFIDENCE
+) -> pd.DataFrame:
+    """Mean wait by group of applicants (``sim.records.GROUPS``), per scenario.
+
+    A group of a scenario is ``suppressed`` when it housed fewer than ``min_cell`` households in any
+    replication (Art. 27); its mean and interval are then blanked (NaN). The paired difference from the
+    reference is blanked when either side is suppressed.
+
+    Returns ``scenario, group, mean, ci_low, ci_high, n, housed_min, suppressed, diff_mean,
+    diff_ci_low, diff_ci_high``.
+    """
+    reps = with_scenario(replications)
+    names = scenario_names(reps)
+    reference = reference or names[0]
+    rows = []
+    for g in GROUPS:
+        wait_col, housed_col = f"wait_mean_{g}", f"housed_{g}"
+        if wait_col not in reps:
+            continue
+        level = ci_table(reps, ["scenario"], wait_col, confidence).set_index("scenario")
+        housed = reps.groupby("scenario", sort=False)[housed_col].min() if housed_col in reps else None
+        diffs = paired_diff_table(reps, wait_col, reference, confidence).set_index("scenario")
+        small = {}
+        for name in names:
+            hmin = float(housed[name]) if housed is not None else math.nan
+            small[name] = not (hmin >= min_cell)  # NaN (unknown) counts as small
+        for name in names:
+            rec = level.loc[name]
+            suppressed = small[name]
+            d = diffs.loc[name] if name in diffs.index else None
+            diff_ok = d is not None and not suppressed and not small[reference]
+            rows.append(
+                {
+                    "scenario": name,
+                    "group": g,
+                    "mean": math.nan if suppressed else rec["mean"],
+                    "ci_low": math.nan if suppressed else rec["ci_low"],
+                    "ci_high": math.nan if suppressed else rec["ci_high"],
+                    "n": int(rec["n"]),
+                    "housed_min": float(housed[name]) if housed is not None else math.nan,
+                    "suppressed": suppressed,
+                    "diff_mean": d["mean"] if diff_ok else math.nan,
+                    "diff_ci_low": d["ci_low"] if diff_ok else math.nan,
+                    "diff_ci_high": d["ci_high"] if diff_ok else math.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=GROUP_TABLE_COLUMNS)
+
+
+def sweep_means(replications: pd.DataFrame, keys: Sequence[str], figure: str) -> pd.DataFrame:
+    """Of a sweep's replications: per seed and cell of ``keys``, the figure averaged over any other
+    swept key."""
+    return replications.groupby([*keys, "seed"], sort=False, dropna=False)[figure].mean().reset_index()
+
+
+def sweep_line_table(
+    replications: pd.DataFrame, keys: Sequence[str], figure: str, scale: float = 1.0
+) -> pd.DataFrame:
+    """Mean and interval across seeds of ``figure`` times ``scale`` (100 for a share in per cent) per
+    cell of ``keys`` (other swept keys averaged): the data behind a sweep's line chart."""
+    per = sweep_means(replications, keys, figure)
+    per[figure] = per[figure] * scale
+    return ci_table(per, keys, figure)
+
+
+def sweep_heatmap_table(
+    replications: pd.DataFrame, keys: Sequence[str], figure: str = "wait_apply_to_movein_mean"
+) -> pd.DataFrame:
+    """Mean and interval across seeds of ``figure`` per cell of two swept keys: the data behind a
+    sweep's heat map."""
+    return ci_table(sweep_means(replications, list(keys), figure), list(keys), figure)

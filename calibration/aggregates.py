@@ -21,8 +21,8 @@ wiggle of the surface is not taken for an effect), or when its 95 % interval spa
 range.
 The fitted scenario keeps the base value of such a parameter, and says so.
 
-Every replication goes through :func:`analysis.experiments.runner.run_tasks` and its result store, so a rerun of
-the same command reuses every finished replication and an interrupted calibration resumes.
+Every replication goes through :func:`analysis.experiments.runner.run_tasks` and its result store, so a
+rerun of the same command reuses every finished replication and an interrupted calibration resumes.
 """
 
 from __future__ import annotations
@@ -322,6 +322,27 @@ def _sobol(d: int, n: int, seed: int) -> np.ndarray:
 # ---------------------------------------------------------------- the fit
 
 
+@dataclass
+class _Budget:
+    """The wall time of a calibration (design, focus and refinement) and where it stopped a step."""
+
+    minutes: float
+    t0: float = field(default_factory=time.monotonic)
+    note: str = ""  # "" or where the budget stopped the fit
+
+    def left(self) -> float:
+        """Seconds left before the end of the budget."""
+        return self.t0 + self.minutes * 60 - time.monotonic()
+
+    def sampling_over(self) -> bool:
+        """Whether design and focus may start no new point (``DESIGN_SHARE`` of the budget is spent)."""
+        return time.monotonic() - self.t0 > DESIGN_SHARE * self.minutes * 60
+
+    def add_note(self, note: str) -> None:
+        """Add where the budget stopped a step to the notes so far."""
+        self.note = f"{self.note}; {note}" if self.note else note
+
+
 def calibrate(
     targets: Targets,
     store: ResultStore | None,
@@ -347,43 +368,77 @@ def calibrate(
         CalibrationError: too few design points finished within the budget to fit anything.
         Interrupted: Ctrl-C (finished replications are in the store).
     """
-    t0 = time.monotonic()
-    deadline = t0 + budget_minutes * 60
-    pars, d = targets.parameters, len(targets.parameters)
+    budget = _Budget(budget_minutes)
     ev = Evaluator(targets, store, workers, scheduler, recompute, targets.reps, targets.seed, progress)
-    n_quad = 1 + 2 * d + d * (d - 1) // 2
-    n_design = design_points or 2 ** math.ceil(math.log2(max(n_quad + 4, 16)))
-    budget_note = ""
+    n_design = design_points or _default_design_points(len(targets.parameters))
     warnings: list[str] = []
+    base_values = {p.key: float(targets.base.value(p.key)) for p in targets.parameters}
 
-    def left() -> float:
-        return deadline - time.monotonic()
+    # 1. design
+    base_point, usable, glob = _design(ev, targets, budget, base_values, n_design, progress)
+    var_g = ev.sd**2 + glob.resid_var
+    # 2. focus
+    lo, hi = _focus(ev, targets, budget, glob, var_g, n_design, progress, warnings)
+    loc = _local_surrogate(ev, lo, hi, usable, targets.reps)
+    var_l = ev.sd**2 + loc.resid_var
+    sens, moving, fixed_u, start = _identify(ev, glob, var_g, loc, var_l, base_values, lo, hi)
+    # 3. refine on common random numbers
+    _refine_step(ev, start, moving, loc, var_l, max_refine, budget, progress, warnings)
+    best = _estimate(ev, start, moving, fixed_u)
+    loc = _local_surrogate(ev, lo, hi, usable, targets.reps)
+    var_l = ev.sd**2 + loc.resid_var
+    # 4. uncertainty
+    intervals, method = _posterior(loc, glob, lo, hi, ev.obs, var_l, best.u, targets.seed)
+    fits, fitted = _parameter_fits(targets.parameters, best, intervals, sens, base_values)
+    # the fitted scenario itself (what fitted.toml holds), on the same seeds
+    final = ev.run([("fitted", {**base_values, **fitted})])[0]
+    return _calibration(ev, targets, budget, fits, fitted, final, base_point, method, warnings)
 
-    def run_phase(phase: str, us: np.ndarray, desc: str) -> int:
-        nonlocal budget_note
-        done = 0
-        bar = tqdm(
-            total=len(us), desc=desc, unit="point", disable=None if progress else True, dynamic_ncols=True
-        )
-        try:
-            for i in range(0, len(us), CHUNK_POINTS):
-                if time.monotonic() - t0 > DESIGN_SHARE * budget_minutes * 60 and done:
-                    budget_note = f"budget reached in the {phase} step after {done} of {len(us)} points"
-                    break
-                ev.run([(phase, ev.values(u)) for u in us[i : i + CHUNK_POINTS]], bar)
-                done += len(us[i : i + CHUNK_POINTS])
-                best = ev.best()
-                if best is not None:
-                    bar.set_postfix_str(f"best distance {best.chi2:.3g}", refresh=False)
-        finally:
-            bar.close()
-        return done
 
-    # 1. design: the base (for comparison), then a Sobol sample of the box
-    base_values = {p.key: float(targets.base.value(p.key)) for p in pars}
+def _default_design_points(d: int) -> int:
+    """Points of the design (and of the focus step) for ``d`` parameters: a power of two, at least 16 and
+    at least 4 more than the terms of a quadratic surface."""
+    n_quad = 1 + 2 * d + d * (d - 1) // 2
+    return 2 ** math.ceil(math.log2(max(n_quad + 4, 16)))
+
+
+def _run_phase(ev: Evaluator, budget: _Budget, phase: str, us: np.ndarray, desc: str, progress: bool) -> int:
+    """Run the points ``us`` (unit cube) of a sampling phase, ``CHUNK_POINTS`` at a time, until they are
+    done or ``DESIGN_SHARE`` of the budget is spent (then ``budget.note`` says where); returns the
+    number run."""
+    done = 0
+    bar = tqdm(total=len(us), desc=desc, unit="point", disable=None if progress else True, dynamic_ncols=True)
+    try:
+        for i in range(0, len(us), CHUNK_POINTS):
+            if budget.sampling_over() and done:
+                budget.note = f"budget reached in the {phase} step after {done} of {len(us)} points"
+                break
+            ev.run([(phase, ev.values(u)) for u in us[i : i + CHUNK_POINTS]], bar)
+            done += len(us[i : i + CHUNK_POINTS])
+            best = ev.best()
+            if best is not None:
+                bar.set_postfix_str(f"best distance {best.chi2:.3g}", refresh=False)
+    finally:
+        bar.close()
+    return done
+
+
+def _design(
+    ev: Evaluator, targets: Targets, budget: _Budget, base_values: dict, n_design: int, progress: bool
+) -> tuple[Point, list[Point], Surrogate]:
+    """Step 1, design: run the base (for comparison), then a scrambled Sobol sample of the whole box;
+    fit the global surrogate on the points that finished.
+
+    Returns:
+        (the base point, the points the surrogate is fitted on, the global surrogate).
+
+    Raises:
+        CalibrationError: fewer than ``d + 2`` points finished within the budget.
+    """
+    d = len(targets.parameters)
     base_point = ev.run([("base", base_values)])[0]
     design = _sobol(d, n_design, targets.seed)
-    run_phase("design", design, "calibrate: design")
+    _run_phase(ev, budget, "design", design, "calibrate: design", progress)
     usable = [
         p
         for p in ev.points
@@ -391,13 +446,30 @@ def calibrate(
     ]
     if len(usable) < d + 2:
         raise CalibrationError(
-            f"{targets.source}: only {len(usable)} points finished within the budget of {budget_minutes:g} "
+            f"{targets.source}: only {len(usable)} points finished within the budget of {budget.minutes:g} "
             f"minutes; at least {d + 2} are needed for {d} parameters: give a longer --budget"
         )
-    glob = _fit_surrogate(usable, targets.reps)
-    var_g = ev.sd**2 + glob.resid_var
+    return base_point, usable, _fit_surrogate(usable, targets.reps)
 
-    # 2. focus: drop the implausible part of the box; sample what is left
+
+def _focus(
+    ev: Evaluator,
+    targets: Targets,
+    budget: _Budget,
+    glob: Surrogate,
+    var_g: np.ndarray,
+    n_design: int,
+    progress: bool,
+    warnings: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 2, focus (history matching): drop the part of the box where the global surrogate misses some
+    target by more than ``IMPLAUSIBLE`` sds, and run a second Sobol sample in the box around what is left
+    (unless the budget already stopped the design).
+
+    Returns:
+        (lo, hi): the focus box in the unit cube.
+    """
+    d = len(targets.parameters)
     dense = _sobol(d, DENSE_POINTS, targets.seed + 1)
     pred = glob.predict(dense)
     impl = np.nanmax(np.abs(pred - ev.obs) / np.sqrt(var_g), axis=1)
@@ -412,51 +484,71 @@ def calibrate(
     lo = np.clip(keep.min(axis=0) - 0.05, 0, 1)
     hi = np.clip(keep.max(axis=0) + 0.05, 0, 1)
     focus = lo + _sobol(d, n_design, targets.seed + 2) * (hi - lo)
-    if not budget_note:
-        run_phase("focus", focus, "calibrate: focus")
+    if not budget.note:
+        _run_phase(ev, budget, "focus", focus, "calibrate: focus", progress)
+    return lo, hi
 
-    def local_surrogate() -> Surrogate:
-        inside = [
-            p
-            for p in ev.points
-            if math.isfinite(p.chi2) and np.all(p.u >= lo - 1e-9) and np.all(p.u <= hi + 1e-9)
-        ]
-        return _fit_surrogate(inside if len(inside) >= d + 2 else usable, targets.reps)
 
-    loc = local_surrogate()
-    var_l = ev.sd**2 + loc.resid_var
+def _local_surrogate(ev: Evaluator, lo, hi, usable: list[Point], reps: int) -> Surrogate:
+    """The surrogate fitted on the points run inside the focus box ``[lo, hi]`` (on the design's
+    ``usable`` points when fewer than ``d + 2`` lie inside)."""
+    inside = [
+        p
+        for p in ev.points
+        if math.isfinite(p.chi2) and np.all(p.u >= lo - 1e-9) and np.all(p.u <= hi + 1e-9)
+    ]
+    return _fit_surrogate(inside if len(inside) >= len(lo) + 2 else usable, reps)
 
-    # sensitivity of the targets to each parameter across its whole range (global surrogate)
+
+def _identify(ev: Evaluator, glob, var_g, loc, var_l, base_values: dict, lo, hi):
+    """Which parameters move a target by at least ``MIN_SENSITIVITY`` sds across their whole range (on
+    the global surrogate, from the best point so far), and where the refinement starts: the local
+    surrogate's best point in the focus box, the other parameters held at their base values.
+
+    Returns:
+        (sensitivity per parameter, indices of the moving parameters, the base in the unit cube, start).
+    """
     best_pt = ev.best()
     sens = _sensitivity(glob, best_pt.u, np.sqrt(var_g))  # a change within the surface's error is no change
-    moving = [i for i in range(d) if sens[i] >= MIN_SENSITIVITY]
+    moving = [i for i in range(len(sens)) if sens[i] >= MIN_SENSITIVITY]
     fixed_u = np.clip(ev.unit(base_values), 0, 1)
-
-    # the surrogate's best point, parameters that move nothing held at the base value
     start = _surrogate_optimum(loc, ev.obs, var_l, best_pt.u, moving, fixed_u, lo, hi)
+    return sens, moving, fixed_u, start
 
-    # 3. refine on common random numbers
+
+def _refine_step(ev: Evaluator, start, moving, loc, var_l, max_refine, budget: _Budget, progress, warnings):
+    """Step 3, refine: Nelder-Mead on the simulated distance over the moving parameters, on the same
+    seeds, at most ``max_refine`` points (default 12 per moving parameter) within what is left of the
+    budget; the budget's note or ``warnings`` say when it did not run."""
     refine_max = max_refine if max_refine is not None else 12 * max(1, len(moving))
-    if moving and left() > 0:
-        refined_note = _refine(ev, start, moving, loc, var_l, refine_max, left, progress)
+    if moving and budget.left() > 0:
+        refined_note = _refine(ev, start, moving, loc, var_l, refine_max, budget.left, progress)
         if refined_note:
-            budget_note = f"{budget_note}; {refined_note}" if budget_note else refined_note
+            budget.add_note(refined_note)
     elif moving:
-        note = "budget reached before the refine step"
-        budget_note = f"{budget_note}; {note}" if budget_note else note
+        budget.add_note("budget reached before the refine step")
     elif not moving:
         warnings.append("no parameter moves any target by one sd across its range: nothing to fit")
 
-    # the estimate: the best point on the seeds, among those with unmoved parameters at the base
+
+def _estimate(ev: Evaluator, start, moving, fixed_u) -> Point:
+    """The estimate: the best point on the seeds among the refinement's, whose unmoved parameters are at
+    the base (the start point itself, run now, when the refinement ran none)."""
+    d = len(start)
     candidates = [p for p in ev.points if p.phase in ("refine", "start")] or [
         ev.run([("start", ev.values(np.where(np.isin(np.arange(d), moving), start, fixed_u)))])[0]
     ]
-    best = min(candidates, key=lambda p: p.chi2)
-    loc = local_surrogate()
-    var_l = ev.sd**2 + loc.resid_var
+    return min(candidates, key=lambda p: p.chi2)
 
-    # 4. uncertainty
-    intervals, method = _posterior(loc, glob, lo, hi, ev.obs, var_l, best.u, targets.seed)
+
+def _parameter_fits(pars, best: Point, intervals, sens, base_values: dict) -> tuple[list, dict]:
+    """Step 4, each parameter's estimate and 95 % interval (in its own units). A parameter is not
+    identified, and keeps its base value, when it moves no target by ``MIN_SENSITIVITY`` sds or when its
+    interval spans more than ``MAX_INTERVAL_SHARE`` of its range.
+
+    Returns:
+        (a ``ParameterFit`` per parameter, {key: estimate} of the identified ones).
+    """
     fits, fitted = [], {}
     for i, p in enumerate(pars):
         est = best.values[p.key]
@@ -483,11 +575,13 @@ def calibrate(
         fits.append(
             ParameterFit(p.key, p.low, p.high, base_values[p.key], est, lo_v, hi_v, float(sens[i]), ok, note)
         )
+    return fits, fitted
 
-    # the fitted scenario itself (what fitted.toml holds), on the same seeds
-    final_values = {**base_values, **fitted}
-    final = ev.run([("fitted", final_values)])[0]
-    fit = _fit_table(ev, targets, final, base_point)
+
+def _calibration(
+    ev: Evaluator, targets: Targets, budget: _Budget, fits, fitted, final, base_point, method, warnings
+) -> Calibration:
+    """What the calibration gave: the tables of the fitted scenario ``final`` and of every point run."""
     phases: dict[str, int] = {}
     for pt in ev.points:
         phases[pt.phase] = phases.get(pt.phase, 0) + 1
@@ -495,17 +589,17 @@ def calibrate(
         targets=targets,
         fitted=fitted,
         parameters=fits,
-        fit=fit,
+        fit=_fit_table(ev, targets, final, base_point),
         points=_points_table(ev, targets, final),
         reps=targets.reps,
         seeds=ev.seeds,
         phases=phases,
-        budget_reached=budget_note,
+        budget_reached=budget.note,
         method=method,
         failures=ev.failures,
         reused=ev.reused,
         computed=ev.computed,
-        seconds=time.monotonic() - t0,
+        seconds=time.monotonic() - budget.t0,
         warnings=warnings,
     )
 

@@ -1,4 +1,4 @@
-"""Fit the behavioural inputs from micro data (issue 5).
+"""Fit the behavioural inputs from micro data (the two files of docs/calibration-data.md).
 
     python run.py fit-inputs APPLICATIONS.csv TENANCIES.csv --out DIR
 
@@ -41,14 +41,16 @@ import pandas as pd
 from scipy import stats
 
 from analysis.experiments.outputs import atomic_write, write_frame
+from analysis.reporting.numbers import format_number
 from analysis.reporting.tables import render_table
 from analysis.reporting.terms import term
-from analysis.stats import t_interval
+from analysis.stats import CONFIDENCE, t_interval
 from sim import load_scenario
+from sim.calendar import MONTH_DAYS, YEAR_DAYS
 from sim.replay import MicroDataError, read_applications, read_tenancies, recorded_end
 from sim.rules import HAZARD_EXITS, KINDS
 
-from .survival import YEAR_DAYS, constant_hazard, kaplan_meier, poisson_ci, weibull_check
+from .survival import constant_hazard, kaplan_meier, poisson_ci, weibull_check
 
 GOF_COLUMNS = (
     "estimate",
@@ -64,7 +66,6 @@ GOF_COLUMNS = (
 )
 SEASONALITY_ALPHA = 0.05
 MIN_EVENTS_FOR_SHAPE = 20  # Weibull checks of reasons with fewer events are not attempted
-MONTH_DAYS = YEAR_DAYS / 12
 
 
 @dataclass
@@ -147,7 +148,7 @@ def load(apps_path, tens_path, start: datetime.date | None = None, until: dateti
 def _wilson(k: int, n: int) -> tuple[float, float]:
     if n == 0:
         return math.nan, math.nan
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95, method="wilson")
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(CONFIDENCE, method="wilson")
     return float(ci.low), float(ci.high)
 
 
@@ -194,8 +195,33 @@ def _month_exposure(start: datetime.date, until: datetime.date) -> pd.DataFrame:
 
 
 def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: int):
-    """Estimates and scenario values from the first filings."""
-    est, values = [], {}
+    """Estimates and scenario values from the first filings of ``[start, until)``.
+
+    Returns:
+        (estimates, {dotted key: (value, reference)}, the calendar months of the period with their
+        filings and the fitted rate's expected filings, number of first filings).
+    """
+    first, filings = _first_filings(apps)
+    n = len(filings)
+    period = f"{start} to {until - datetime.timedelta(days=1)}"
+    months, by_cal = _monthly_filings(filings, start, until)
+    season = _seasonality(by_cal, n, (until - start).days, base, min_cell)
+    steps = [
+        _monthly_factors(season, by_cal, n, base, source, period, min_cell),
+        _application_rate(months, season, n, (until - start).days, base, source, period),
+        _kind_shares(first, filings, base, source, min_cell),
+        _sector_shares(first, filings, base, source, min_cell),
+        _employer_block(first, filings, base, source, min_cell),
+    ]
+    est = [e for rows, _ in steps for e in rows]
+    values = {key: value for _, part in steps for key, value in part.items()}
+    return est, values, months, n
+
+
+def _first_filings(apps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of first applications (re-applications come from ``arrivals.reapply_share``), and one
+    row per first filing (an employer's filing has a row per staff household): its kind, date, sector,
+    key-employer flag and number of staff households."""
     first = apps[~apps["reapplication"]]
     filings = first.groupby("filing_id", sort=False).agg(
         kind=("kind", "first"),
@@ -204,18 +230,40 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
         key=("key_employer", "first"),
         staff=("line", "size"),
     )
-    n = len(filings)
-    days = (until - start).days
-    years = days / YEAR_DAYS
-    period = f"{start} to {until - datetime.timedelta(days=1)}"
+    return first, filings
 
-    # seasonality: calendar-month rates against the overall rate
+
+def _monthly_filings(filings: pd.DataFrame, start, until) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """First filings per calendar month of the period (``months``: month, days, filings, cal) and per
+    calendar month of the year (``by_cal``: days and filings summed over the years, index 1-12)."""
     months = _month_exposure(start, until)
     months["filings"] = (
         filings["date"].dt.to_period("M").dt.to_timestamp().value_counts().reindex(months["month"]).fillna(0)
     ).to_numpy()
     months["cal"] = months["month"].dt.month
     by_cal = months.groupby("cal")[["days", "filings"]].sum().reindex(range(1, 13), fill_value=0)
+    return months, by_cal
+
+
+@dataclass
+class _Seasonality:
+    """Calendar-month filing rates against the overall rate, and the factors the fitted rate uses."""
+
+    overall: float  # first filings per day over the period
+    scale: float  # mean of the raw factors of the months observed (the factors are divided by it)
+    factors: pd.Series  # each calendar month's rate / the overall rate, mean 1 (index 1-12)
+    used: pd.Series  # the factors the fitted rate uses: fitted, the base's, or all 1
+    seasonal: bool  # a constant rate is rejected at SEASONALITY_ALPHA and every month was observed
+    small: bool  # a calendar month has fewer than min_cell filings
+    chi2: float  # chi-square of a constant rate across calendar months
+    p_value: float
+
+
+def _seasonality(by_cal: pd.DataFrame, n: int, days: int, base, min_cell: int) -> _Seasonality:
+    """Test a constant rate across calendar months (chi-square) and choose the factors: the fitted ones
+    when seasonality is significant at ``SEASONALITY_ALPHA``, otherwise all 1; when it is significant but
+    a month holds fewer than ``analysis.min_cell`` filings, the base's factors (a factor would give its
+    month's count back, Art. 27)."""
     overall = n / days
     expected_flat = by_cal["days"] * overall
     seen = by_cal["days"] > 0
@@ -230,16 +278,21 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
         f_used /= f_used.mean()
     else:
         f_used = factors if seasonal else pd.Series(1.0, index=factors.index)
-    # the fitted rate per day in each month instance, normalised over the period
-    w = months["cal"].map(f_used).to_numpy()
-    rate_day = n / float((months["days"] * w).sum())
-    months["expected"] = months["days"] * w * rate_day
+    return _Seasonality(overall, scale, factors, f_used, seasonal, small, float(chi_flat), float(p_flat))
+
+
+def _monthly_factors(season: _Seasonality, by_cal, n: int, base, source: str, period: str, min_cell: int):
+    """``arrivals.monthly_factors``: a row per calendar month (exact Poisson CI; a month below
+    ``analysis.min_cell`` suppressed, Art. 27), a row for the chi-square test of a constant rate, and
+    the value written: the fitted factors when seasonal, otherwise all 1, or the base's (Art. 27)."""
+    seasonal, small, scale, overall = season.seasonal, season.small, season.scale, season.overall
+    est = []
     for m in range(1, 13):
         k, d = int(by_cal.loc[m, "filings"]), float(by_cal.loc[m, "days"])
         lo, hi = poisson_ci(k)
         e = Estimate(
             f"arrivals.monthly_factors[{m}]",
-            float(factors[m]),
+            float(season.factors[m]),
             lo / d / overall / scale if d else math.nan,
             hi / d / overall / scale if d else math.nan,
             k,
@@ -256,8 +309,8 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
             math.nan,
             n=n,
             test="chi-square: constant rate across calendar months",
-            statistic=float(chi_flat),
-            p_value=float(p_flat),
+            statistic=season.chi2,
+            p_value=season.p_value,
             source=source,
             note=(
                 (
@@ -271,145 +324,200 @@ def fit_arrivals(apps: pd.DataFrame, start, until, base, source: str, min_cell: 
         )
     )
     if seasonal and small:
-        values["arrivals.monthly_factors"] = _suppressed_ref(
-            base, "arrivals.monthly_factors", source, min_cell
-        )
+        value = _suppressed_ref(base, "arrivals.monthly_factors", source, min_cell)
     else:
-        values["arrivals.monthly_factors"] = (
-            [round(float(f_used[m]), 4) for m in range(1, 13)],
+        value = (
+            [round(float(season.used[m]), 4) for m in range(1, 13)],
             f"estimated from {source} ({n:,} first filings, {period}): chi-square test of a constant rate "
-            f"p = {p_flat:.3g}"
+            f"p = {season.p_value:.3g}"
             + (
                 "; calendar-month rate / overall rate"
                 if seasonal
                 else "; not significant, all factors kept at 1"
             ),
         )
+    return est, {"arrivals.monthly_factors": value}
+
+
+def _application_rate(months: pd.DataFrame, season: _Seasonality, n: int, days: int, base, source, period):
+    """``arrivals.applications_per_year``: first filings per factor-weighted year (the engine multiplies
+    the rate by the monthly factors, so a period of no whole years must not count the busy months twice),
+    divided by the engine's rent factor ``1 + arrivals.rent_elasticity x rent.discount_to_market``; exact
+    Poisson CI; checked by a chi-square test of the month-by-month counts against the fitted rate.
+    Adds those fitted counts to ``months`` (column ``expected``)."""
+    seasonal, small = season.seasonal, season.small
+    # the fitted rate per day in each month instance, normalised over the period
+    w = months["cal"].map(season.used).to_numpy()
+    rate_day = n / float((months["days"] * w).sum())
+    months["expected"] = months["days"] * w * rate_day
     # dispersion of the month-by-month counts around the fitted rate
     full = months["days"] > 0
     chi_m = float(((months["filings"] - months["expected"]) ** 2 / months["expected"])[full].sum())
     dof = int(full.sum()) - 1 - (11 if seasonal and not small else 0)
-    # the engine multiplies the yearly rate by the factors: the rate is the one per factor-weighted day,
-    # not the raw average over a period that need not be whole years (seasonality counted once)
     exposure = float((months["days"] * w).sum())
     rate = rate_day * YEAR_DAYS
     elastic = 1.0 + float(base.value("arrivals.rent_elasticity")) * float(
         base.value("rent.discount_to_market")
     )
     lo, hi = (x / exposure * YEAR_DAYS for x in poisson_ci(n))
-    est.append(
-        Estimate(
-            "arrivals.applications_per_year",
-            rate / elastic,
-            lo / elastic,
-            hi / elastic,
-            n,
-            "chi-square: monthly counts against the fitted rate",
-            chi_m,
-            float(stats.chi2.sf(chi_m, dof)) if dof > 0 else math.nan,
-            source,
-        )
+    row = Estimate(
+        "arrivals.applications_per_year",
+        rate / elastic,
+        lo / elastic,
+        hi / elastic,
+        n,
+        "chi-square: monthly counts against the fitted rate",
+        chi_m,
+        float(stats.chi2.sf(chi_m, dof)) if dof > 0 else math.nan,
+        source,
     )
-    values["arrivals.applications_per_year"] = (
+    value = (
         _sig(rate / elastic),
-        f"estimated from {source}: {n:,} first filings over {years:.2f} years ({period}); "
+        f"estimated from {source}: {n:,} first filings over {days / YEAR_DAYS:.2f} years ({period}); "
         f"95% CI [{lo / elastic:,.0f}, {hi / elastic:,.0f}]"
         + ("; per season-weighted year (monthly factors)" if seasonal else ""),
     )
+    return [row], {"arrivals.applications_per_year": value}
 
-    def shares(key, counts: pd.Series, what: str):
-        total = int(counts.sum())
-        small = set(counts.index[counts < min_cell])
-        if len(small) == 1 and len(counts) > 1:  # the total less the others would give it back
-            small.add(counts.drop(list(small)).idxmin())
-        for name, k in counts.items():
-            lo, hi = _wilson(int(k), total)
-            e = Estimate(f"{key}.{name}", k / total, lo, hi, int(k), source=source)
-            est.append(_suppress(e, min_cell) if name in small else e)
-        values[key] = (
-            _suppressed_ref(base, key, source, min_cell)
-            if small
-            else (_share_values(counts), f"estimated from {source}: shares of {total:,} {what}")
-        )
 
-    shares(
-        "arrivals.kind_shares", filings["kind"].value_counts().reindex(KINDS, fill_value=0), "first filings"
+def _shares(key: str, counts: pd.Series, what: str, base, source: str, min_cell: int):
+    """A table of shares (``arrivals.kind_shares``, ``arrivals.family_size``) with Wilson CIs. An entry
+    below ``analysis.min_cell`` is suppressed, and a second one with it when it is the only one (the
+    total less the others would give it back); the value is then the base's (Art. 27)."""
+    est = []
+    total = int(counts.sum())
+    small = set(counts.index[counts < min_cell])
+    if len(small) == 1 and len(counts) > 1:  # the total less the others would give it back
+        small.add(counts.drop(list(small)).idxmin())
+    for name, k in counts.items():
+        lo, hi = _wilson(int(k), total)
+        e = Estimate(f"{key}.{name}", k / total, lo, hi, int(k), source=source)
+        est.append(_suppress(e, min_cell) if name in small else e)
+    value = (
+        _suppressed_ref(base, key, source, min_cell)
+        if small
+        else (_share_values(counts), f"estimated from {source}: shares of {total:,} {what}")
+    )
+    return est, {key: value}
+
+
+def _share(key: str, k: int, total: int, what: str, base, source: str, min_cell: int):
+    """One share ``k / total`` with its Wilson CI; suppressed, and the base's value kept, when ``k`` or
+    ``total - k`` is below ``analysis.min_cell`` (the share times n would give the count back, Art. 27)."""
+    lo, hi = _wilson(k, total)
+    v = k / total if total else math.nan
+    e = Estimate(key, v, lo, hi, total, source=source)
+    if min(k, total - k) < min_cell:  # the share times n would give a count below min_cell back
+        return [_suppress(e, min_cell)], {key: _suppressed_ref(base, key, source, min_cell)}
+    return [e], {
+        key: (round(v, 4), f"estimated from {source}: {what}, {total:,}; 95% CI [{lo:.3f}, {hi:.3f}]")
+    }
+
+
+def _kind_shares(first: pd.DataFrame, filings: pd.DataFrame, base, source: str, min_cell: int):
+    """``arrivals.kind_shares`` (shares of first filings) and ``arrivals.family_size`` (shares of family
+    first filings by persons, when there is any)."""
+    est, values = _shares(
+        "arrivals.kind_shares",
+        filings["kind"].value_counts().reindex(KINDS, fill_value=0),
+        "first filings",
+        base,
+        source,
+        min_cell,
     )
     fam = first.loc[first["kind"] == "family", "size"].value_counts().sort_index()
     if len(fam):
-        shares("arrivals.family_size", fam, "family first filings by persons")
-
-    def share(key, k: int, total: int, what: str):
-        lo, hi = _wilson(k, total)
-        v = k / total if total else math.nan
-        e = Estimate(key, v, lo, hi, total, source=source)
-        if min(k, total - k) < min_cell:  # the share times n would give a count below min_cell back
-            est.append(_suppress(e, min_cell))
-            values[key] = _suppressed_ref(base, key, source, min_cell)
-            return
-        est.append(e)
-        values[key] = (
-            round(v, 4),
-            f"estimated from {source}: {what}, {total:,}; 95% CI [{lo:.3f}, {hi:.3f}]",
+        rows, value = _shares(
+            "arrivals.family_size", fam, "family first filings by persons", base, source, min_cell
         )
+        est += rows
+        values.update(value)
+    return est, values
 
-    share(
-        "arrivals.priority_sector_share",
-        int((filings["sector"] != "other").sum()),
-        n,
-        "share of first filings from the priority sectors (Art. 3)",
-    )
+
+def _sector_shares(first: pd.DataFrame, filings: pd.DataFrame, base, source: str, min_cell: int):
+    """``arrivals.priority_sector_share`` (first filings from the priority sectors, Art. 3),
+    ``arrivals.key_employer_share`` (of employer filings) and ``arrivals.frontline_share`` (of
+    public-service employer staff)."""
     emp = filings[filings["kind"] == "employer"]
-    share("arrivals.key_employer_share", int(emp["key"].sum()), len(emp), "share of employer filings")
     staff = first[first["kind"] == "employer"]
     service = staff[staff["sector"] == "public_service"]
-    share(
-        "arrivals.frontline_share",
-        int(service["frontline"].sum()),
-        len(service),
-        "share of public-service employer staff who are front-line",
+    parts = [
+        _share(
+            "arrivals.priority_sector_share",
+            int((filings["sector"] != "other").sum()),
+            len(filings),
+            "share of first filings from the priority sectors (Art. 3)",
+            base,
+            source,
+            min_cell,
+        ),
+        _share(
+            "arrivals.key_employer_share",
+            int(emp["key"].sum()),
+            len(emp),
+            "share of employer filings",
+            base,
+            source,
+            min_cell,
+        ),
+        _share(
+            "arrivals.frontline_share",
+            int(service["frontline"].sum()),
+            len(service),
+            "share of public-service employer staff who are front-line",
+            base,
+            source,
+            min_cell,
+        ),
+    ]
+    return [e for rows, _ in parts for e in rows], {k: v for _, part in parts for k, v in part.items()}
+
+
+def _employer_block(first: pd.DataFrame, filings: pd.DataFrame, base, source: str, min_cell: int):
+    """``arrivals.employer_block`` (with at least 2 employer filings): the mean staff households per
+    employer filing (t CI; chi-square test of the block sizes against the engine's 1 + Poisson form), the
+    largest block (the larger of the base's and the largest recorded) and the share of staff households
+    with family (Wilson CI; the base's kept below ``analysis.min_cell``, Art. 27)."""
+    emp = filings[filings["kind"] == "employer"]
+    staff = first[first["kind"] == "employer"]
+    if len(emp) < 2:
+        return [], {}
+    sizes = emp["staff"].to_numpy()
+    mean, lo, hi, _, _ = t_interval(sizes)
+    base_block = base.value("arrivals.employer_block")
+    most = max(int(base_block["max_staff"]), int(sizes.max()))
+    chi_b, p_b, dof_b = _block_test(sizes, mean, most)
+    est = [
+        Estimate(
+            "arrivals.employer_block.mean_staff",
+            mean,
+            lo,
+            hi,
+            len(sizes),
+            "chi-square: block sizes against 1 + Poisson(mean - 1)",
+            chi_b,
+            p_b,
+            source,
+            f"{dof_b} degrees of freedom",
+        )
+    ]
+    fam_staff = int((staff["size"] > 1).sum())
+    flo, fhi = _wilson(fam_staff, len(staff))
+    e = Estimate(
+        "arrivals.employer_block.family_share", fam_staff / len(staff), flo, fhi, len(staff), source=source
     )
-    if len(emp) >= 2:
-        sizes = emp["staff"].to_numpy()
-        mean, lo, hi, _, _ = t_interval(sizes)
-        base_block = base.value("arrivals.employer_block")
-        most = max(int(base_block["max_staff"]), int(sizes.max()))
-        chi_b, p_b, dof_b = _block_test(sizes, mean, most)
-        est.append(
-            Estimate(
-                "arrivals.employer_block.mean_staff",
-                mean,
-                lo,
-                hi,
-                len(sizes),
-                "chi-square: block sizes against 1 + Poisson(mean - 1)",
-                chi_b,
-                p_b,
-                source,
-                f"{dof_b} degrees of freedom",
-            )
-        )
-        fam_staff = int((staff["size"] > 1).sum())
-        flo, fhi = _wilson(fam_staff, len(staff))
-        e = Estimate(
-            "arrivals.employer_block.family_share",
-            fam_staff / len(staff),
-            flo,
-            fhi,
-            len(staff),
-            source=source,
-        )
-        small = min(fam_staff, len(staff) - fam_staff) < min_cell
-        est.append(_suppress(e, min_cell) if small else e)
-        family_share = base_block["family_share"] if small else round(fam_staff / len(staff), 4)
-        values["arrivals.employer_block"] = (
-            {"mean_staff": _sig(mean), "max_staff": most, "family_share": family_share},
-            f"estimated from {source}: {len(sizes):,} employer filings, "
-            f"mean staff 95% CI [{lo:.2f}, {hi:.2f}]; "
-            "max_staff = the larger of the base's and the largest recorded"
-            + (f"; family_share: base value kept, fewer than {min_cell} (Art. 27)" if small else ""),
-        )
-    return est, values, months, n
+    small = min(fam_staff, len(staff) - fam_staff) < min_cell
+    est.append(_suppress(e, min_cell) if small else e)
+    family_share = base_block["family_share"] if small else round(fam_staff / len(staff), 4)
+    value = (
+        {"mean_staff": _sig(mean), "max_staff": most, "family_share": family_share},
+        f"estimated from {source}: {len(sizes):,} employer filings, "
+        f"mean staff 95% CI [{lo:.2f}, {hi:.2f}]; "
+        "max_staff = the larger of the base's and the largest recorded"
+        + (f"; family_share: base value kept, fewer than {min_cell} (Art. 27)" if small else ""),
+    )
+    return est, {"arrivals.employer_block": value}
 
 
 def _block_test(sizes: np.ndarray, mean: float, most: int):
@@ -607,13 +715,17 @@ def write_fit(result: Fit, base, base_path: Path, out_dir: Path, langs=("en", "z
 
 
 def _fmt(x: float) -> str:
+    """An estimate as text: whole from 100 up, 3 significant digits under 10, one decimal under 100, four
+    decimals under 1; empty when missing."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     if abs(x) >= 100:
-        return f"{x:,.0f}"
+        return format_number(x, digits=0, zero="keep", na=None)
     if abs(x) >= 1:
-        return f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}"
-    return f"{x:.4f}"
+        if abs(x) < 10:
+            return format_number(x, digits=3, notation="general", thousands=False, zero="keep", na=None)
+        return format_number(x, digits=1, thousands=False, zero="keep", na=None)
+    return format_number(x, digits=4, thousands=False, zero="keep", na=None)
 
 
 def base_value(base, estimate: str):
@@ -690,79 +802,65 @@ def fit_inputs(apps_path, tens_path, out_dir, base_path, start=None, until=None,
 
 def draw_fit_charts(result: Fit, out_dir: Path, lang: str) -> list[Path]:
     """Kaplan-Meier against the fitted exponential and Weibull curves; monthly filings against the fitted
-    seasonality. Written as ``<name>.<lang>.png`` and ``.svg``."""
-    from analysis.reporting import charts as ch
-    from analysis.reporting.fonts import use_fonts
+    seasonality. Written as ``<name>.<lang>.png`` and ``.svg``
+    (``analysis.reporting.charts.calibration.draw_micro_charts``)."""
+    from analysis.reporting.charts.calibration import draw_micro_charts
 
-    use_fonts(lang)
-    paths = []
+    return draw_micro_charts(_survival_chart(result), _arrivals_chart(result), out_dir, lang)
+
+
+def _survival_chart(result: Fit):
+    """The survival curves of every tenancy and of the two reasons with most exits, on a grid of years."""
+    from analysis.reporting.charts.calibration import SurvivalChart, SurvivalCurves
+
     names = [
         "any",
         *sorted((k for k in result.survival if k != "any"), key=lambda k: -result.survival[k][1].sum()),
     ]
-    names = names[:3]
-    fig, axes = ch._new(ncols=len(names), sharey=True)
-    for ax, name in zip(axes, names, strict=True):
+    panels = []
+    for name in names[:3]:
         days, event, rate, w = result.survival[name]
         sf = kaplan_meier(days, event)
         grid = np.linspace(0, days.max(), 200)
         band = sf.confidence_interval(0.95)
         years = grid / YEAR_DAYS
-        ax.fill_between(
-            years, band.low.evaluate(grid), band.high.evaluate(grid), color=ch.PALETTE[0], alpha=0.2, lw=0
-        )
-        ax.step(years, sf.evaluate(grid), where="post", color=ch.PALETTE[0], label=term("micro.km", lang))
-        ax.plot(years, np.exp(-rate * years), color=ch.PALETTE[1], label=term("micro.exponential", lang))
-        if math.isfinite(w.shape):
-            ax.plot(
+        weibull = stats.weibull_min.sf(grid, w.shape, 0, w.scale) if math.isfinite(w.shape) else None
+        panels.append(
+            SurvivalCurves(
+                name,
                 years,
-                stats.weibull_min.sf(grid, w.shape, 0, w.scale),
-                color=ch.PALETTE[2],
-                ls="--",
-                label=term("micro.weibull", lang),
+                sf.evaluate(grid),
+                band.low.evaluate(grid),
+                band.high.evaluate(grid),
+                np.exp(-rate * years),
+                weibull,
             )
-        title = term("micro.km_any", lang) if name == "any" else term(f"exits_{name}", lang)
-        ax.set_title(title)
-        ax.set_xlabel(term("micro.years_in", lang))
-    axes[0].set_ylabel(term("micro.not_exited", lang))
-    handles, labels = axes[0].get_legend_handles_labels()
-    ch._legend(fig, handles, labels)
-    ch._titles(
-        fig,
-        term("micro.km_title", lang),
-        term("micro.km_subtitle", lang).format(
-            file=result.files[1], n=f"{result.n_tenancies:,}", censored=f"{result.n_censored:,}"
-        ),
-    )
-    paths += ch.save(fig, out_dir, "micro_survival", lang)
+        )
+    return SurvivalChart(panels, result.files[1], result.n_tenancies, result.n_censored)
+
+
+def _arrivals_chart(result: Fit):
+    """Filings per month recorded (months of at least ``min_cell`` filings), fitted and constant."""
+    from analysis.reporting.charts.calibration import ArrivalsChart
 
     months = result.monthly
-    fig, (ax,) = ch._new()
     shown = months[(months["filings"] >= result.min_cell) & (months["days"] > 0)]
-    per_month = shown["filings"] / shown["days"] * MONTH_DAYS
-    ax.bar(
-        shown["month"],
-        per_month,
-        width=27,
-        align="edge",
-        color=ch.PALETTE[5],
-        label=term("micro.recorded", lang),
+    recorded = pd.DataFrame(
+        {"month": shown["month"], "per_month": shown["filings"] / shown["days"] * MONTH_DAYS}
     )
-    flat = result.n_filings / max(float(months["days"].sum()), 1.0) * MONTH_DAYS
-    ax.axhline(flat, color=ch.GREY, ls=":", label=term("micro.constant_rate", lang))
-    ax.step(
-        months["month"],
-        months["expected"] / months["days"].clip(lower=1) * MONTH_DAYS,
-        where="post",
-        color=ch.PALETTE[1],
-        label=term("micro.seasonal_rate", lang),
+    fitted = pd.DataFrame(
+        {
+            "month": months["month"],
+            "per_month": months["expected"] / months["days"].clip(lower=1) * MONTH_DAYS,
+        }
     )
-    ax.set_ylabel(term("micro.filings_per_month", lang))
-    handles, labels = ax.get_legend_handles_labels()
-    ch._legend(fig, handles, labels)
-    subtitle = term("micro.arrivals_subtitle", lang).format(file=result.files[0], n=f"{result.n_filings:,}")
-    if len(shown) < len(months):
-        subtitle += "; " + term("micro.suppressed_months", lang).format(n=result.min_cell)
-    ch._titles(fig, term("micro.arrivals_title", lang), subtitle)
-    paths += ch.save(fig, out_dir, "micro_arrivals", lang)
-    return paths
+    constant = result.n_filings / max(float(months["days"].sum()), 1.0) * MONTH_DAYS
+    return ArrivalsChart(
+        recorded,
+        fitted,
+        constant,
+        result.files[0],
+        result.n_filings,
+        result.min_cell,
+        months_left_out=len(shown) < len(months),
+    )

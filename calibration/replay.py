@@ -1,4 +1,6 @@
-"""The replay report (issue 5): ``python run.py replay SCENARIO [VARIANT ...] --reps N --out DIR``.
+"""The replay report of recorded applications (the record's schema: docs/calibration-data.md).
+
+    python run.py replay SCENARIO [VARIANT ...] --reps N --out DIR
 
 A scenario with ``arrivals.replay = "applications.csv"`` runs the recorded first applications, with their
 recorded dates and attributes, through the rules (``sim.replay``). This report runs it ``--reps`` times
@@ -33,9 +35,11 @@ import pandas as pd
 
 from analysis.experiments.outputs import write_frame
 from analysis.experiments.replications import run_replications
+from analysis.reporting.numbers import format_number
 from analysis.reporting.tables import render_table
 from analysis.reporting.terms import term
-from analysis.stats import t_interval
+from analysis.stats import paired_difference, t_interval
+from sim.calendar import YEAR_DAYS
 from sim.replay import load_cohort, read_applications, replay_path
 
 FIGURES = ("share_qualified", "share_moved_in", "wait_mean", "wait_median")
@@ -169,7 +173,7 @@ def run_replay(params_list, reps: int, seed: int, progress: bool = True):
             raise ReplayError(
                 f"{p.source}: arrivals.replay: replays another record than {params_list[0].name}"
             )
-    horizon = math.ceil(end_day) / 365.25
+    horizon = math.ceil(end_day) / YEAR_DAYS
     rec = group_figures(recorded)
     min_cell = int(params_list[0].value("analysis.min_cell"))
     per_scenario = []
@@ -193,7 +197,7 @@ def run_replay(params_list, reps: int, seed: int, progress: bool = True):
                 diff = (math.nan,) * 3
                 if params is not params_list[0]:
                     first = [s.get(name, {}).get(fig, math.nan) for s in per_scenario[0]]
-                    diff = t_interval(np.asarray(values) - np.asarray(first))[:3]
+                    diff = paired_difference(first, values)[:3]
                 rows.append(
                     {
                         "scenario": params.name,
@@ -224,8 +228,8 @@ def run_replay(params_list, reps: int, seed: int, progress: bool = True):
 def _f(x: float, fig: str, sign: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
-    plus = "+" if sign else ""
-    return f"{x:{plus}.3f}" if fig.startswith("share") else f"{x:{plus},.0f}"
+    share = fig.startswith("share")
+    return format_number(x, sign=sign, digits=3 if share else 0, thousands=not share, zero="keep", na=None)
 
 
 def format_report(report: pd.DataFrame, lang: str = "en", groups=None) -> str:

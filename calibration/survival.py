@@ -22,8 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-YEAR_DAYS = 365.25
-CONFIDENCE = 0.95
+from analysis.stats import CONFIDENCE
 
 
 def poisson_ci(events: int, confidence: float = CONFIDENCE) -> tuple[float, float]:

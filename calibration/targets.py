@@ -41,6 +41,7 @@ from pathlib import Path
 import sim
 from analysis.experiments.sweep import display_path, find_base
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
+from sim.calendar import YEAR_DAYS
 from sim.parameters import describe_value, read_toml
 from sim.records import DAILY_COLUMNS
 
@@ -130,7 +131,7 @@ def run_dates(params: sim.Params) -> tuple[datetime.date, datetime.date]:
         except ValueError:  # 29 February
             end = None
     if end is None:
-        end = start + datetime.timedelta(days=int(round(years * 365.25)))
+        end = start + datetime.timedelta(days=int(round(years * YEAR_DAYS)))
     return start, end - datetime.timedelta(days=1)
 
 

@@ -122,7 +122,7 @@ def make_households(seeds=SEEDS, per_seed=300) -> pd.DataFrame:
 
 
 def comparison_csv(reps: pd.DataFrame, names) -> pd.DataFrame:
-    """``comparison.csv`` as issue 3's compare writes it, from the per-replication table."""
+    """``comparison.csv`` as ``run.py compare`` writes it, from the per-replication table."""
     rows = []
     figures = [c for c in reps.columns if c not in ("scenario", "seed")]
     for f in figures:
@@ -190,7 +190,7 @@ def write_sweep(folder, keys=("lease.max_total_years", "queue.validity_years")):
 @pytest.fixture(autouse=True)
 def low_resolution(monkeypatch):
     """PNGs at 40 dpi instead of 300: the same drawing, a fraction of the time."""
-    monkeypatch.setattr(charts, "DPI", 40)
+    monkeypatch.setattr(charts.style, "DPI", 40)
 
 
 @pytest.fixture(scope="module")
@@ -281,6 +281,7 @@ def _all_charts(lang: str):
     yield "wait_by_group", charts.group_wait_chart(reps, lang, min_cell=MIN_CELL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_chart_function_draws_a_file_in_both_languages(tmp_path, lang, folders):
     written = []
@@ -404,6 +405,7 @@ def test_a_chart_without_data_says_so():
     assert any(t.get_text() == TERMS["chart.no_data"].zh for ax in fig.axes for t in ax.texts)
 
 
+@pytest.mark.slow
 def test_draw_run_writes_png_and_svg_into_charts(folders):
     paths = charts.draw_run(folders["run"], "zh")
     names = {p.name for p in paths}
@@ -412,6 +414,7 @@ def test_draw_run_writes_png_and_svg_into_charts(folders):
     assert all(p.parent == folders["run"] / "charts" and p.exists() for p in paths)
 
 
+@pytest.mark.slow
 def test_draw_any_draws_compare_and_sweep_folders(folders, tmp_path):
     paths = charts.draw_any(folders["compare"], "en", out_dir=tmp_path / "c")
     assert {p.stem for p in paths} >= {"mean_wait.en", "wait_by_group.en", "waiting_list.en", "lapse_rate.en"}
@@ -431,6 +434,7 @@ def _expected_ci(diffs) -> tuple[float, float, float]:
     return d.mean(), d.mean() - half, d.mean() + half
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_briefing_pdf_pages_and_findings(folders, tmp_path, lang):
     out = tmp_path / "pack"

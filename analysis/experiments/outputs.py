@@ -1,12 +1,19 @@
 """The files an experiment writes and the reporting reads: the replications' tables (Parquet), the
-summaries (CSV), each replaced atomically.
+summaries (CSV), each replaced atomically; the folder's manifest of scenarios (``scenarios.json``); and
+reading a run, compare or sweep folder back.
+
+    write_scenarios_json("out/compare/baseline-vs-cap8", [base, cap8])
+    kind = folder_kind("out/compare/baseline-vs-cap8")     # "run", "compare" or "sweep"
+    data = read_compare("out/compare/baseline-vs-cap8")     # CompareData: names, tables, ScenarioInfo
 """
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +21,7 @@ import pandas as pd
 
 from sim import SimulationResult
 
-from ..stats import summary_frame, summary_table
+from ..stats import scenario_names, summary_frame, summary_table
 
 TABLE_FILES = ("households", "daily", "offers")  # written as <name>.parquet
 
@@ -78,3 +85,181 @@ def write_outputs(results: list[SimulationResult], out_dir) -> list[Path]:
         atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
         written.append(path)
     return written
+
+
+# ---------------------------------------------------------------- the manifest: scenarios.json
+
+SCENARIOS_FILE = "scenarios.json"
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """What charts and briefings need to know of a scenario besides its outputs. The defaults are the
+    baseline's (``scenarios/baseline.toml``): what a scenario known by its name alone is drawn with."""
+
+    name: str
+    description: str = ""
+    reference: str = ""
+    start_date: str = "2021-10-22"
+    target_units: float = 5000
+    target_date: str | None = "2025-12-31"
+    min_cell: int = 10
+    warmup_days: float = 365
+    cohort_margin_days: float = 900
+
+    @classmethod
+    def from_params(cls, params, name: str | None = None) -> ScenarioInfo:
+        """From a ``sim.Params`` (values in force on day 0)."""
+        return cls(
+            name=name or params.name,
+            description=params.description,
+            reference=params.reference,
+            start_date=str(params.value("calendar.start_date")),
+            target_units=float(params.value("supply.target_units")),
+            target_date=str(params.value("supply.target_date")),
+            min_cell=int(params.value("analysis.min_cell")),
+            warmup_days=float(params.value("analysis.warmup_days")),
+            cohort_margin_days=float(params.value("analysis.cohort_margin_days")),
+        )
+
+
+def write_scenarios_json(out_dir, params_list, names: Sequence[str] | None = None) -> Path:
+    """Record the scenarios of an output folder (``scenarios.json``), so that charts and briefings drawn
+    later from the folder alone know their descriptions, references, supply target and ``min_cell``."""
+    names = list(names) if names else [p.name for p in params_list]
+    infos = [ScenarioInfo.from_params(p, n).__dict__ for p, n in zip(params_list, names, strict=True)]
+    path = Path(out_dir) / SCENARIOS_FILE
+    path.write_text(json.dumps({"scenarios": infos}, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def scenario_infos(folder, names: Sequence[str], params=None) -> dict[str, ScenarioInfo]:
+    """The ``ScenarioInfo`` of each name, from the first of:
+
+    1. ``params`` given explicitly (a ``sim.Params`` or a list of them, in ``names`` order);
+    2. the folder's manifest (``scenarios.json``, written by the experiment; a manifest that cannot be
+       read counts as absent);
+    3. the name alone (the other fields keep :class:`ScenarioInfo`'s defaults, the baseline's values).
+
+    No scenario file is looked up: a folder is drawn from what it holds.
+    """
+    if params is not None:
+        plist = params if isinstance(params, list | tuple) else [params]
+        return {n: ScenarioInfo.from_params(p, n) for n, p in zip(names, plist, strict=False)}
+    stored = {}
+    path = Path(folder) / SCENARIOS_FILE
+    if path.exists():
+        try:
+            for entry in json.loads(path.read_text(encoding="utf-8"))["scenarios"]:
+                stored[entry["name"]] = ScenarioInfo(**entry)
+        except (ValueError, KeyError, TypeError):
+            stored = {}
+    return {name: stored.get(name) or ScenarioInfo(name=name) for name in names}
+
+
+# ---------------------------------------------------------------- reading an output folder back
+
+
+class NotAnOutputFolder(ValueError):
+    """The folder is not a run, compare or sweep output folder."""
+
+
+def folder_kind(directory) -> str:
+    """``"run"``, ``"compare"`` or ``"sweep"``, from the files in the folder.
+
+    Raises:
+        NotAnOutputFolder: none of the three.
+    """
+    d = Path(directory)
+    if not d.is_dir():
+        raise NotAnOutputFolder(f"{d}: no such folder")
+    if (d / "comparison.csv").exists() and (d / "replications.parquet").exists():
+        return "compare"
+    if (d / "cells.csv").exists() and (d / "replications.parquet").exists():
+        return "sweep"
+    if (d / "summary.csv").exists() and (d / "daily.parquet").exists():
+        return "run"
+    raise NotAnOutputFolder(
+        f"{d}: not a run, compare or sweep output folder (expected summary.csv and daily.parquet, "
+        "comparison.csv and replications.parquet, or cells.csv and replications.parquet)"
+    )
+
+
+@dataclass
+class RunData:
+    """A run folder, read (its households table, the largest, is read on demand: :func:`read_households`)."""
+
+    name: str
+    info: ScenarioInfo
+    summary: pd.DataFrame
+    daily: pd.DataFrame
+    households_path: Path
+
+
+def read_run(run_dir, params=None) -> RunData:
+    """Read a run folder (``summary.csv``, ``daily.parquet``); its scenario is named after ``params``
+    if given, else after the folder, and the tables get a ``scenario`` column."""
+    run_dir = Path(run_dir)
+    summary = pd.read_csv(run_dir / "summary.csv")
+    daily = pd.read_parquet(run_dir / "daily.parquet")
+    name = params.name if params is not None else run_dir.resolve().name
+    info = scenario_infos(run_dir, [name], params)[name]
+    summary.insert(0, "scenario", name)
+    daily.insert(0, "scenario", name)
+    return RunData(name, info, summary, daily, run_dir / "households.parquet")
+
+
+def read_households(run: RunData, columns: Sequence[str]) -> pd.DataFrame | None:
+    """``columns`` of a run's ``households.parquet`` with a ``scenario`` column first; None if the folder
+    has no households table."""
+    if not run.households_path.exists():
+        return None
+    hh = pd.read_parquet(run.households_path, columns=list(columns))
+    hh.insert(0, "scenario", run.name)
+    return hh
+
+
+@dataclass
+class CompareData:
+    """A compare folder, read."""
+
+    names: list[str]
+    comparison: pd.DataFrame
+    replications: pd.DataFrame
+    daily: pd.DataFrame | None
+    infos: dict[str, ScenarioInfo]
+
+
+def read_compare(compare_dir, params=None) -> CompareData:
+    """Read a compare folder (``comparison.csv``, ``replications.parquet``, ``daily.parquet``)."""
+    d = Path(compare_dir)
+    comparison = pd.read_csv(d / "comparison.csv")
+    reps = pd.read_parquet(d / "replications.parquet")
+    reps["scenario"] = reps["scenario"].astype(str)
+    names = list(dict.fromkeys(comparison["scenario"].astype(str)))
+    for name in scenario_names(reps):
+        if name not in names:
+            names.append(name)
+    daily = None
+    if (d / "daily.parquet").exists():
+        daily = pd.read_parquet(d / "daily.parquet")
+        daily["scenario"] = daily["scenario"].astype(str)
+    return CompareData(names, comparison, reps, daily, scenario_infos(d, names, params))
+
+
+def in_scenario_order(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Rows in scenario order (so that colours, legends and panels follow the comparison)."""
+    order = {n: i for i, n in enumerate(names)}
+    return df.iloc[np.argsort(df["scenario"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def read_sweep(sweep_dir) -> pd.DataFrame:
+    """A sweep folder's ``replications.parquet``: the swept keys (:func:`sweep_keys`), ``seed``, every
+    figure."""
+    return pd.read_parquet(Path(sweep_dir) / "replications.parquet")
+
+
+def sweep_keys(replications: pd.DataFrame) -> list[str]:
+    """The swept keys of a sweep's replications table: the columns before ``seed``."""
+    cols = list(replications.columns)
+    return cols[: cols.index("seed")] if "seed" in cols else []

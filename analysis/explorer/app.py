@@ -8,7 +8,7 @@ articles, each with the base's value beside it; "Run" simulates the replications
 (progress shown, the page stays live) and draws the briefing's charts for the variant against the base;
 "Save as scenario" writes the variant as a delta file; "Briefing" writes the briefing PDF. A value the
 scenario loader refuses is marked at its control with the loader's message, and nothing already run is
-lost. Chinese and English labels come from ``analysis.terms``. The logic lives in
+lost. Chinese and English labels come from ``analysis.reporting.terms``. The logic lives in
 ``analysis.explorer.core``; this module only lays out the page; ``core.serve`` serves it.
 """
 
@@ -49,8 +49,8 @@ class RunResult:
 
 
 OPTIONS = core.Options.from_env()
-#: The charts' Chinese font (``analysis.fonts``), served by Solara from ``/static/assets`` (``serve`` adds
-#: its folder), so that Chinese shows on machines without a CJK system font.
+#: The charts' Chinese font (``analysis.reporting.fonts``), served by Solara from ``/static/assets``
+#: (``serve`` adds its folder), so that Chinese shows on machines without a CJK system font.
 FONT_CSS = f"""
 @font-face {{ font-family: "{FAMILY}"; src: url("/static/assets/{FONT_FILE}") format("opentype"); }}
 .v-application, .v-application .text-h6, .v-btn {{ font-family: Roboto, "{FAMILY}", sans-serif !important; }}

@@ -20,7 +20,6 @@ import dataclasses
 import hashlib
 import io
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -40,18 +39,17 @@ from sim import Params, ScenarioError, load_scenario, parse_set
 from sim.parameters import ENUMS, SCENARIOS_DIR
 
 from ..experiments.compare import Comparison, run_comparison
-from ..experiments.outputs import atomic_write, write_frame
+from ..experiments.outputs import ScenarioInfo, atomic_write, write_frame, write_scenarios_json
 from ..experiments.runner import ResultStore, Task, _init_worker, run_tasks
 from ..reporting.charts import (
-    ScenarioInfo,
     group_wait_chart,
     mean_wait_chart,
     scenario_colours,
     wait_stats_chart,
     waiting_list_chart,
-    write_scenarios_json,
 )
 from ..reporting.fonts import font_path
+from ..reporting.numbers import format_number
 
 SOURCE = "--set"  # the origin named in messages: the same as the command line's, so messages match it
 
@@ -121,13 +119,12 @@ class ExplorerError(ValueError):
 
 
 def format_value(value: object) -> str:
-    """A value as the user types it after ``--set KEY=`` (TOML: ``8``, ``2.5``, ``inf``, ``batch``)."""
+    """A value as the user types it after ``--set KEY=`` (TOML: ``8``, ``2.5``, ``inf``, ``batch``): a
+    float whole without a decimal point, else Python's shortest text (``analysis.reporting.numbers``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(int(value)) if value.is_integer() else repr(value)
+        return format_number(value, notation="shortest", whole=True, thousands=False, na=None, zero="keep")
     return str(value)
 
 
@@ -461,7 +458,7 @@ _DRAW_LOCK = threading.Lock()  # matplotlib's rcParams (fonts by language) are g
 
 
 def chart_figures(cmp: Comparison, base: Params, lang: str) -> dict:
-    """The briefing's charts (``analysis.charts``) of the comparison: waiting list over time, waits
+    """The briefing's charts (``analysis.reporting.charts``) of the comparison: waiting list over time, waits
     (mean, median, 90th percentile per seed), mean wait with its 95 % CI and paired difference, and wait
     by group (who gains, who loses)."""
     info = ScenarioInfo.from_params(base, cmp.names[0])
@@ -495,7 +492,8 @@ def chart_images(cmp: Comparison, base: Params, lang: str, dpi: int = CHART_DPI)
 
 
 def make_briefing(compare_dir: Path, base: Params, variant: Params, lang: str) -> Path:
-    """The briefing pack (``analysis.reporting.briefing``) of the variant against the base; returns the PDF."""
+    """The briefing pack (``analysis.reporting.briefing``) of the variant against the base; returns the
+    PDF."""
     from ..reporting.briefing import build_briefing
 
     with _DRAW_LOCK:

@@ -1,8 +1,8 @@
 """Fonts for charts and briefings: Chinese renders on a fresh machine, without any system font.
 
 Choice: the project ships a subset of Noto Sans CJK SC (SIL Open Font License 1.1), in
-``analysis/reporting/data/NotoSansSC-PRH-Regular.otf`` with its licence ``analysis/reporting/data/OFL.txt``, rather than
-depending on the ``mplfonts`` package. Reasons:
+``analysis/reporting/data/NotoSansSC-PRH-Regular.otf`` with its licence ``analysis/reporting/data/OFL.txt``,
+rather than depending on the ``mplfonts`` package. Reasons:
 
 - size: the subset is 1.8 MB in the project (CFF outlines, 7,685 characters); the ``mplfonts``
   wheel is 85 MB to download on every install (CI included) and unpacks to ~100 MB, for one 16 MB
@@ -10,7 +10,7 @@ depending on the ``mplfonts`` package. Reasons:
 - licence: everything shipped is OFL; ``mplfonts`` also ships SimHei, whose licence is unclear;
 - no extra dependencies (``mplfonts`` pulls ``fire`` and ``fontmeta``) and no network at run time;
 - coverage is known and tested: all 7,445 characters of GB2312 (every simplified character in common
-  use, including every Chinese term in ``analysis.terms`` and every scenario file), ASCII, Latin-1,
+  use, including every Chinese term in ``analysis.reporting.terms`` and every scenario file), ASCII, Latin-1,
   general punctuation, CJK punctuation and full-width forms. A character outside the subset falls back
   to any CJK font the machine has, then to DejaVu Sans (matplotlib's own).
 

@@ -11,17 +11,14 @@ import pandas as pd
 
 from ..experiments.sweep import is_integral, show_value
 from ..stats import significant
+from .numbers import format_number
 from .terms import label, term, unit_of
 
 
-def format_value(x: float, unit: str | None, na: str, sign: bool = False) -> str:
-    if x is None or not math.isfinite(x):
-        return na
-    digits = 3 if unit == "share" else 0 if unit in ("days", "households", "units") else 2
-    text = f"{x:,.{digits}f}"
-    if float(text.replace(",", "")) == 0:
-        return text.removeprefix("-")  # no "-0", no "+0"
-    return "+" + text if sign and not text.startswith("-") else text
+def _cell(x: float, unit: str | None, na: str, sign: bool = False) -> str:
+    """A figure in a terminal table (``analysis.reporting.numbers``, ``style="table"``): shares as
+    fractions with three decimals, days and counts whole, other figures with two; never "-0" or "+0"."""
+    return format_number(x, unit, sign, na=na, style="table")
 
 
 def _width(text: str) -> int:
@@ -56,10 +53,10 @@ def format_table(table: pd.DataFrame, lang: str = "en") -> str:
             name = rec.figure
         unit = unit_of(rec.figure)
         if math.isfinite(rec.ci_low) and math.isfinite(rec.ci_high):
-            ci = f"[{format_value(rec.ci_low, unit, na)}, {format_value(rec.ci_high, unit, na)}]"
+            ci = f"[{_cell(rec.ci_low, unit, na)}, {_cell(rec.ci_high, unit, na)}]"
         else:
             ci = na
-        row = [name, format_value(rec.mean, unit, na), ci]
+        row = [name, _cell(rec.mean, unit, na), ci]
         if show_n:
             row.append(str(rec.n))
         rows.append(row)
@@ -84,7 +81,7 @@ def render_table(header: list[str], rows: list[list[str]], left: int = 1) -> str
 def _ci(low: float, high: float, unit, na: str, sign: bool = False) -> str:
     if not (math.isfinite(low) and math.isfinite(high)):
         return na
-    return f"[{format_value(low, unit, na, sign)}, {format_value(high, unit, na, sign)}]"
+    return f"[{_cell(low, unit, na, sign)}, {_cell(high, unit, na, sign)}]"
 
 
 def format_comparison(table: pd.DataFrame, lang: str = "en") -> str:
@@ -109,12 +106,12 @@ def format_comparison(table: pd.DataFrame, lang: str = "en") -> str:
             name = fig
         unit = unit_of(fig)
         for i, rec in enumerate(group.itertuples(index=False)):
-            row = [name if i == 0 else "", rec.scenario, format_value(rec.mean, unit, na)]
+            row = [name if i == 0 else "", rec.scenario, _cell(rec.mean, unit, na)]
             row.append(_ci(rec.ci_low, rec.ci_high, unit, na))
             if i == 0:
                 row += ["", "", ""]
             else:
-                row.append(format_value(rec.diff_mean, unit, na, sign=True))
+                row.append(_cell(rec.diff_mean, unit, na, sign=True))
                 row.append(_ci(rec.diff_ci_low, rec.diff_ci_high, unit, na, sign=True))
                 row.append("*" if significant(rec.diff_ci_low, rec.diff_ci_high) else "")
             rows.append(row)
@@ -140,7 +137,7 @@ def format_cells(cells: pd.DataFrame, keys: list[str], figures, lang: str = "en"
             values = [show_value(int(v) if is_integral(v) else v) for v in rec[: len(keys)]]
             mean, low, high, n = rec[-4], rec[-3], rec[-2], rec[-1]
             ok = math.isfinite(low) and math.isfinite(high)
-            ci = f"[{format_value(low, unit, na)}, {format_value(high, unit, na)}]" if ok else na
-            rows.append([*values, format_value(mean, unit, na), ci, str(n)])
+            ci = f"[{_cell(low, unit, na)}, {_cell(high, unit, na)}]" if ok else na
+            rows.append([*values, _cell(mean, unit, na), ci, str(n)])
         blocks.append(title + "\n" + render_table(header, rows, left=0))
     return "\n\n".join(blocks)

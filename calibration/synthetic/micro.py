@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis.experiments.outputs import write_frame
 from sim import load_scenario, simulate
+from sim.calendar import YEAR_DAYS
 from sim.replay import APPLICATION_COLUMNS, TENANCY_COLUMNS
 
 HERE = Path(__file__).resolve().parent
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     write_frame(apps, out / "applications.csv")
     write_frame(tens, out / "tenancies.csv")
-    end = params.start_date + datetime.timedelta(days=round(args.years * 365.25))
+    end = params.start_date + datetime.timedelta(days=round(args.years * YEAR_DAYS))
     running = (tens["end_date"] == "").sum()
     print(
         f"micro data: truth.toml, seed {args.seed}, {params.start_date} to {end}: "

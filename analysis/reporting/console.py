@@ -1,0 +1,202 @@
+"""The lines the commands print around their tables (``python run.py ...``): headings in Chinese or
+English, the result store's line, the closing notes of a calibration, and the benchmark's report. Each
+function returns text; the commands (``analysis/cli/``) print it. Words come from ``terms.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..experiments.compare import PRECISION_FIGURE
+from .terms import term
+
+
+def seed_range(first: int, n: int) -> str:
+    """The seeds of ``n`` replications from ``first``: ``1–10``, or ``1`` alone."""
+    return f"{first}" if n == 1 else f"{first}–{first + n - 1}"
+
+
+def run_heading(name: str, seeds: Sequence[int], lang: str) -> str:
+    """The line above ``run``'s table: the scenario, how many replications, their seeds."""
+    first, last = seeds[0], seeds[-1]
+    shown = f"{first}" if first == last else f"{first}–{last}"
+    n = len(seeds)
+    reps, seed_word = term("table.replications", lang), term("table.seeds", lang)
+    if lang == "zh":
+        return f"{name}：{n}{reps}，{seed_word} {shown}"
+    if n == 1:  # English singulars
+        reps, seed_word = reps.removesuffix("s"), seed_word.removesuffix("s")
+    return f"{name}: {n} {reps}, {seed_word} {shown}"
+
+
+def comparison_heading(params_list, names: Sequence[str], reps: int, seed: int, lang: str) -> str:
+    """The lines above ``compare``'s table: replications and seeds, common random numbers, and each
+    scenario with its description and reference (else its file)."""
+    seeds = f"{term('table.seeds', lang)} {seed_range(seed, reps)}"
+    if lang == "zh":
+        lines = [f"情景比较：每个情景{reps}{term('table.replications', lang)}，{seeds}"]
+    else:
+        lines = [f"Comparison: {reps} {term('table.replications', lang)} of each scenario, {seeds}"]
+    lines.append(term("table.crn", lang))
+    for p, name in zip(params_list, names, strict=True):
+        about = "; ".join(x for x in (p.description, p.reference) if x)
+        lines.append(f"  {name}: {about}" if about else f"  {name} ({p.source})")
+    return "\n".join(lines)
+
+
+def precision_line(cmp, max_reps: int) -> str | None:
+    """Whether ``compare --precision`` reached its precision, with each scenario's half-width; None
+    without ``--precision`` (or when it was not judged)."""
+    if cmp.precision is None:
+        return None
+    widths = ", ".join(f"{name} {h:.1%}" for name, h in cmp.half_widths.items())
+    what = f"the 95% CI half-width of {PRECISION_FIGURE} (as a share of its mean)"
+    if cmp.precision_reached:
+        return (
+            f"precision {cmp.precision:.1%} reached after {cmp.reps} replications ({cmp.rounds} rounds): "
+            f"{what}: {widths}"
+        )
+    if cmp.precision_reached is False:
+        return f"precision {cmp.precision:.1%} not reached within --max-reps {max_reps}: {what}: {widths}"
+    return None
+
+
+def store_line(run, store_root: Path, total: int) -> str:
+    """What the result store gave a run of ``total`` replications: reused, ran (and where), failed."""
+    ran = f"ran {run.computed}" + (f" on {run.backend}" if run.computed and run.backend else "")
+    parts = [f"store {store_root}: reused {run.reused} of {total} replications", ran]
+    if run.failures:
+        parts.append(f"{len(run.failures)} failed")
+    if run.ignored:
+        parts.append(f"{run.ignored} unreadable store files ignored and recomputed")
+    return ", ".join(parts)
+
+
+def sweep_heading(sweep, lang: str) -> str:
+    """The lines above ``sweep``'s table: the file, its base, cells × replications, seeds, description."""
+    cells, reps = len(sweep.cells), sweep.reps
+    seeds = f"{term('table.seeds', lang)} {seed_range(sweep.seed, reps)}"
+    if lang == "zh":
+        line = (
+            f"参数扫描 {sweep.source}：基准情景 {sweep.base.name}，{cells}{term('table.cells', lang)} × "
+            f"{reps}{term('table.replications', lang)}，{seeds}"
+        )
+    else:
+        line = (
+            f"Sweep {sweep.source}: base {sweep.base.name}, {cells} {term('table.cells', lang)} × "
+            f"{reps} {term('table.replications', lang)}, {seeds}"
+        )
+    return f"{line}\n  {sweep.description}" if sweep.description else line
+
+
+def charts_line(charts: Sequence[Path], folder) -> str:
+    """Where the charts went (``folder`` when none were drawn)."""
+    return f"charts: {len(charts)} files in {charts[0].parent if charts else folder}"
+
+
+def audit_lines(violations: dict[int, list[str]]) -> str:
+    """``run --audit``: each violated invariant by seed, then how many replications hold them all."""
+    lines = [f"audit: seed {seed}: {v}" for seed, found in violations.items() for v in found]
+    failed = sum(bool(found) for found in violations.values())
+    if failed:
+        lines.append(f"audit: invariants violated in {failed} of {len(violations)} replications")
+    else:
+        lines.append(f"audit: every invariant holds in {len(violations)} replications")
+    return "\n".join(lines)
+
+
+def calibration_heading(targets, budget: float) -> str:
+    """The line ``calibrate`` prints before it searches."""
+    n = targets.reps
+    return (
+        f"Calibrate {targets.source}: base {targets.base.name}, {len(targets.targets)} targets, "
+        f"{len(targets.parameters)} parameters, {n} replications per point (seeds "
+        f"{seed_range(targets.seed, n)}), budget {budget:g} min"
+    )
+
+
+def calibration_notes(cal, store_root: Path) -> str:
+    """The lines under the calibration's tables: parameters the targets do not identify, warnings, the
+    points run, the budget, the store."""
+    lines = [f"{f.key}: {f.note}" for f in cal.parameters if not f.identified]
+    lines += [f"warning: {warning}" for warning in cal.warnings]
+    phases = ", ".join(f"{k} {v}" for k, v in cal.phases.items())
+    lines.append(f"points run: {phases}; intervals: {cal.method}")
+    if cal.budget_reached:
+        lines.append(f"budget: {cal.budget_reached}")
+    minutes = cal.seconds / 60
+    lines.append(
+        f"store {store_root}: reused {cal.reused} replications, ran {cal.computed}; {minutes:.1f} min"
+    )
+    return "\n".join(lines)
+
+
+def replay_heading(reps: int, seed: int, end_day: float) -> str:
+    return (
+        f"replay of the recorded first applications: {reps} replications, seeds "
+        f"{seed_range(seed, reps)}, over the recorded period ({end_day:,.0f} days)"
+    )
+
+
+# ---------------------------------------------------------------- the benchmark (English only)
+
+
+def machine_line(m) -> str:
+    """``m``: ``analysis.experiments.bench.Machine``."""
+    return (
+        f"machine: {m.processor}, {m.cpus} CPUs, {m.system} {m.release}, "
+        f"Python {m.python} ({m.implementation}), SimPy {m.simpy}, Mesa {m.mesa}"
+    )
+
+
+def engine_line(name: str, seed: int, r) -> str:
+    """One replication ``r`` of the engine: days, wall time, SimPy events and their rate."""
+    return (
+        f"engine: {name}, seed {seed}, {r.n_days:,} days: {r.wall_seconds:.2f} s wall, "
+        f"{r.events:,} SimPy events, {r.events / r.wall_seconds:,.0f} events/s"
+    )
+
+
+def plain_queue_lines(events: int, seconds: float, wait: float, engine_seconds: float) -> str:
+    return (
+        "plain queue modelled straightforwardly in SimPy (README, Speed; none of the other rules):\n"
+        f"  {seconds:.2f} s wall, {events:,} events, {events / seconds:,.0f} events/s, mean wait "
+        f"{wait:,.0f} days; engine / plain queue, wall time = {engine_seconds / seconds:.2f}"
+    )
+
+
+BARE_HEADING = "engine / bare SimPy events per second; bare loop at SimPy's best and at the engine's load:"
+
+
+def bare_line(processes: int, events: int, seconds: float, engine_rate: float) -> str:
+    bare_rate = events / seconds
+    return (
+        f"  bare SimPy, {processes:,} processes: {events:,} events in {seconds:.2f} s, "
+        f"{bare_rate:,.0f} events/s; engine / bare = {engine_rate / bare_rate:.3f}"
+    )
+
+
+def memory_line(kib: float) -> str:
+    return f"peak resident memory: {kib / 1024:,.1f} MiB ({kib:,.0f} KiB)"
+
+
+def sweep_bench_heading(name: str, reps: int, seed: int) -> str:
+    return f"sweep bench: {name}, {reps} replications (seeds {seed_range(seed, reps)}), no store"
+
+
+def sweep_timing_line(t) -> str:
+    """``t``: ``analysis.experiments.bench.SweepTiming``."""
+    word = "worker: " if t.workers == 1 else "workers:"
+    return (
+        f"  {t.workers} {word} {t.done} replications in {t.seconds:6.1f} s: "
+        f"{t.rate:.3f} replications/s ({t.backend}; "
+        f"{t.busy_seconds / max(t.done, 1):.2f} s per replication inside a worker)"
+    )
+
+
+def parallel_lines(workers: int, speedup: float, same: bool) -> str:
+    return (
+        f"  parallel efficiency with {workers} workers: {speedup / workers:.0%} (speed-up {speedup:.2f}x)\n"
+        f"  results identical with 1 and {workers} workers: {'yes' if same else 'NO'}"
+    )
