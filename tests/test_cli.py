@@ -6,7 +6,6 @@ variant of the baseline, so the whole file takes a few seconds.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import signal
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 from helpers import BASELINE, ROOT, SMALL
 from scipy import stats
 
+from analysis.cli.parser import DEFAULT_ARGS, build_parser
 from analysis.experiments.outputs import OUTPUT_FILES
 from analysis.reporting.tables import format_table
 from analysis.reporting.terms import TERMS, label
@@ -56,6 +56,7 @@ def assert_user_error(proc: subprocess.CompletedProcess, message: str) -> None:
 # ---------------------------------------------------------------- bad input: one line, exit 2
 
 
+@pytest.mark.slow
 def test_bad_scenario_file_unknown_key(tmp_path, monkeypatch):
     bad = tmp_path / "bad.toml"
     bad.write_text(f'base = "{BASELINE.as_posix()}"\n[lease]\nmax_totl_years = 8\n', encoding="utf-8")
@@ -65,6 +66,7 @@ def test_bad_scenario_file_unknown_key(tmp_path, monkeypatch):
     assert_user_error(cli("run", str(bad), "--reps", "1"), message)
 
 
+@pytest.mark.slow
 def test_missing_scenario_file(tmp_path, monkeypatch):
     missing = tmp_path / "nowhere.toml"
     monkeypatch.chdir(ROOT)
@@ -77,6 +79,7 @@ def test_missing_scenario_file(tmp_path, monkeypatch):
     ["lease.max_total_years", "lease.max_totl_years=8", "lease.max_total_years=-1"],
     ids=["no equals sign", "unknown key", "negative value"],
 )
+@pytest.mark.slow
 def test_bad_set(small, arg, monkeypatch):
     monkeypatch.chdir(ROOT)
 
@@ -88,6 +91,7 @@ def test_bad_set(small, arg, monkeypatch):
     assert_user_error(cli("run", str(small), "--reps", "1", "--set", arg), message)
 
 
+@pytest.mark.slow
 def test_argparse_errors_are_usage_errors(small):
     proc = cli("run", str(small), "--reps", "0")
     assert proc.returncode == 2 and "usage:" in proc.stderr and "Traceback" not in proc.stderr
@@ -103,6 +107,7 @@ def small_run(small, tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.slow
 def test_run_writes_outputs_and_audits(small_run):
     proc, out = small_run
     assert proc.returncode == 0, proc.stderr
@@ -161,6 +166,7 @@ def test_summary_table_skips_nan_and_single_replication():
     assert (table.loc["c", "ci_low"], table.loc["c", "ci_high"]) == (4.0, 4.0)  # zero spread, not NaN
 
 
+@pytest.mark.slow
 def test_interrupt_keeps_finished_replications(small, tmp_path):
     out = tmp_path / "int"
     proc = subprocess.Popen(
@@ -185,6 +191,7 @@ def test_interrupt_keeps_finished_replications(small, tmp_path):
         assert not (out / "summary.csv").exists()
 
 
+@pytest.mark.slow
 def test_bench(small):
     proc = cli("bench", "--scenario", str(small), "--seed", "3")
     assert proc.returncode == 0, proc.stderr
@@ -192,6 +199,7 @@ def test_bench(small):
         assert text in proc.stdout
 
 
+@pytest.mark.slow
 def test_output_piped_to_a_reader_that_stops_ends_quietly(small):
     """`python run.py bench | head -1`: the rest of the output has nowhere to go; no traceback."""
     proc = subprocess.Popen(
@@ -208,10 +216,7 @@ def test_output_piped_to_a_reader_that_stops_ends_quietly(small):
 
 
 def test_no_arguments_means_the_baseline_run():
-    spec = importlib.util.spec_from_file_location("run_cli", ROOT / "run.py")
-    run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run)
-    args = run.build_parser().parse_args(run.DEFAULT_ARGS)
+    args = build_parser().parse_args(DEFAULT_ARGS)
     assert (args.command, Path(args.scenario), args.reps, args.seed, args.out) == (
         "run",
         BASELINE,
@@ -267,6 +272,7 @@ def test_format_table_rounding():
     assert "分配入住率（比例）" in zh and "95%置信区间" in zh
 
 
+@pytest.mark.slow
 def test_charts_of_a_folder_that_is_no_output_is_a_user_error(tmp_path):
     proc = cli("charts", str(tmp_path))
     assert proc.returncode == 2
@@ -274,6 +280,7 @@ def test_charts_of_a_folder_that_is_no_output_is_a_user_error(tmp_path):
     assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_charts_redraws_a_run_folder_without_simulating(small_run, tmp_path):
     _, out = small_run
     proc = cli("charts", str(out), "--lang", "zh")
@@ -281,8 +288,9 @@ def test_charts_redraws_a_run_folder_without_simulating(small_run, tmp_path):
     assert list((out / "charts").glob("*.zh.png"))
 
 
+@pytest.mark.slow
 def test_briefing_writes_the_pack(small, tmp_path):
-    """Issue 4: ``briefing A B`` runs the comparison and writes the PDF, charts and tables."""
+    """``briefing A B`` runs the comparison and writes the PDF, charts and tables."""
     variant = tmp_path / "cap4.toml"
     variant.write_text(
         f'base = "{small.as_posix()}"\nname = "cap4"\ndescription = "cap 4"\nreference = "test"\n'

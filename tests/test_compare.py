@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT, RUN, SMALL, main
+from helpers import ROOT, SMALL, main
 from scipy import stats
 
+from analysis import cli
 from analysis.experiments.compare import COMPARISON_COLUMNS, next_round, relative_half_widths
 from analysis.reporting.terms import label
 from analysis.stats import paired_difference
@@ -63,6 +64,7 @@ def by_scenario(reps: pd.DataFrame, name: str) -> pd.DataFrame:
 # ---------------------------------------------------------------- the outputs
 
 
+@pytest.mark.slow
 def test_outputs(compared):
     proc, out = compared
     assert "Traceback" not in proc.stderr
@@ -167,6 +169,7 @@ def test_chinese_table_from_the_store(compared, folder, capsys):
 # ---------------------------------------------------------------- --precision
 
 
+@pytest.mark.slow
 def test_precision_adds_rounds_until_every_mean_wait_is_tight(folder, capsys):
     args = ["compare", str(folder / "small.toml"), str(folder / "cap8.toml"), "--precision", "0.03"]
     args += ["--max-reps", "60", "--out", str(folder / "prec"), "--store", str(folder / "store")]
@@ -251,7 +254,7 @@ def test_bad_compare_input(folder, capsys, monkeypatch):
         ["--seed", "-1"],
     ):
         with pytest.raises(SystemExit) as info:
-            RUN.main(["compare", "small.toml", "cap8.toml", *args, *store])
+            cli.main(["compare", "small.toml", "cap8.toml", *args, *store])
         assert info.value.code == 2
         err = capsys.readouterr().err
         assert "usage:" in err and "Traceback" not in err

@@ -118,7 +118,8 @@ def test_interrupted_write_leaves_no_result(small, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(os, "replace", crash)  # the store writes through analysis.experiments.outputs.atomic_write
+    # the store writes through analysis.experiments.outputs.atomic_write
+    monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         store.put(result_key(small, 1), result.summary, result.daily, seed=1)
     assert list((tmp_path / "store").rglob("*")) == [store.path(result_key(small, 1)).parent]
@@ -153,6 +154,7 @@ def test_pool_equals_in_process_and_rerun_reuses(small, tmp_path):
     assert "reused 6 of 6 replications, ran 0" in again.store_line(None)
 
 
+@pytest.mark.slow
 def test_dask_cluster_equals_local_run(small, tmp_path):
     distributed = pytest.importorskip("distributed")
     tasks = tasks_of(small, range(1, 5))
@@ -234,6 +236,7 @@ def test_failing_replication_keeps_the_others(small, tmp_path, monkeypatch, work
     assert (again.reused, again.computed, again.failures) == (3, 1, [])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FORK, reason="needs fork to inject the kill into the pool's workers")
 def test_killed_worker_is_retried_and_a_killer_is_reported(small, tmp_path, monkeypatch):
     """Seed 3 kills its worker every time (reported, once); seed 8 kills it only the first time (run

@@ -1,0 +1,454 @@
+"""The commands of ``python run.py``, one function each: it takes the parsed arguments
+(``analysis/cli/parser.py``), asks an experiment for tables, prints the text that reporting makes of them
+(``analysis/reporting/console.py``, ``tables.py``), writes the outputs, and returns the exit status.
+
+Exit status: 0 done; 1 an invariant failed (``--audit``) or some replications failed; 2 bad input
+(``UserError``, ``ScenarioError``, ``RunnerError``: one line ``error: ...`` on stderr, printed by
+``analysis.cli.main``); 130 interrupted. Outputs are written with Ctrl-C held off (``sigint_held_off``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from analysis.experiments import bench as benchmark
+from analysis.experiments.compare import run_comparison
+from analysis.experiments.outputs import NotAnOutputFolder, write_frame, write_outputs, write_scenarios_json
+from analysis.experiments.replications import run_replications
+from analysis.experiments.runner import ResultStore, default_workers, resolve_scheduler
+from analysis.experiments.sweep import DEFAULT_FIGURES, load_sweep, run_sweep
+from analysis.reporting import console
+from analysis.reporting.briefing import build_briefing
+from analysis.reporting.charts import draw_any, draw_run
+from analysis.reporting.tables import format_cells, format_comparison, format_table
+from analysis.stats import summary_table
+from sim import SUMMARY_FIGURES, audit, load_scenario, parse_set
+
+from .parser import SCALES
+
+
+class UserError(Exception):
+    """Bad input other than a scenario error (e.g. an output folder that cannot be written)."""
+
+
+# ---------------------------------------------------------------- what the commands share
+
+
+@contextmanager
+def sigint_held_off(out_dir: Path | str) -> Iterator[None]:
+    """Write outputs into ``out_dir`` inside the block with Ctrl-C held off, so that an interrupted
+    command still leaves whole files (each is replaced atomically anyway); a write that fails is bad
+    input that names the folder."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    except OSError as err:
+        raise UserError(f"{out_dir}: cannot write outputs: {err.strerror or err}") from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _write_frames(frames: dict, out_dir: Path) -> None:
+    """Write ``{file name: DataFrame}`` into ``out_dir``."""
+    with sigint_held_off(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, df in frames.items():
+            write_frame(df, out_dir / name)
+
+
+def _write_results(results, out_dir: Path) -> None:
+    """Write the replications' tables into ``out_dir`` (``analysis/experiments/outputs.py``)."""
+    with sigint_held_off(out_dir):
+        write_outputs(results, out_dir)
+
+
+def _load(scenario: str, sets: list[str] = ()):
+    """A scenario by file or name, with ``--set KEY=VALUE`` overrides."""
+    params = load_scenario(scenario)
+    overrides = dict(parse_set(arg) for arg in sets)
+    if overrides:
+        params = params.with_overrides(overrides, source="--set")
+    return params
+
+
+def _make_dir(out_dir: Path, what: str = "output folder") -> None:
+    try:  # fail before simulating, not after
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"{out_dir}: cannot create the {what}: {err.strerror or err}") from None
+
+
+def _store(args) -> ResultStore:
+    store = ResultStore(args.store)
+    _make_dir(store.root, "result store")
+    return store
+
+
+def _scheduler(args) -> str | None:
+    address = resolve_scheduler(args.scheduler)
+    if address and args.workers:
+        print(
+            f"note: --workers is ignored: replications run on the Dask scheduler {address}", file=sys.stderr
+        )
+    return address
+
+
+def _report_failures(failures) -> None:
+    for failure in failures:
+        print(failure.line(), file=sys.stderr)
+
+
+def _finish(batch_like, store, out_dir, wrote: bool, total: int) -> int:
+    """The closing lines of compare and sweep; the exit status."""
+    if batch_like.interrupted:
+        finished = batch_like.reused + batch_like.computed
+        where = f"; partial outputs written to {out_dir}" if wrote else ""
+        print(
+            f"interrupted: {finished} of {total} replications finished and kept in {store.root}{where}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    if batch_like.failures:
+        print(
+            f"{len(batch_like.failures)} of {total} replications failed "
+            f"(the others are kept in {store.root}); run the same command again to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+# ---------------------------------------------------------------- run, compare, sweep, charts, briefing
+
+
+def run(args) -> int:
+    """Replications of one scenario: the summary with 95 % CIs, the outputs, the charts, the audit."""
+    params = _load(args.scenario, args.sets)
+    out_dir = Path(args.out) if args.out else Path("out") / params.name
+    _make_dir(out_dir)
+    done = []
+
+    def summary_and_outputs() -> None:
+        print(console.run_heading(params.name, [r.seed for r in done], args.lang))
+        print(format_table(summary_table(done), args.lang))
+        _write_results(done, out_dir)
+
+    try:
+        run_replications(params, args.reps, args.seed, on_result=done.append)
+    except KeyboardInterrupt:
+        kept = f"kept {len(done)} of {args.reps} replications"
+        if done:
+            summary_and_outputs()
+            print(f"interrupted: {kept}, written to {out_dir}", file=sys.stderr)
+        else:
+            print(f"interrupted: {kept}; nothing written", file=sys.stderr)
+        return 130
+    except Exception:
+        seed = args.seed + len(done)
+        if done:
+            _write_results(done, out_dir)
+            print(f"replication seed {seed} failed: kept {len(done)}, written to {out_dir}", file=sys.stderr)
+        else:
+            print(f"replication seed {seed} failed: nothing written", file=sys.stderr)
+        raise
+
+    summary_and_outputs()
+    write_scenarios_json(out_dir, [params])
+    print(f"outputs: {out_dir}")
+    if not args.no_charts:
+        print(console.charts_line(draw_run(out_dir, args.lang, params=params), out_dir))
+    if not args.audit:
+        return 0
+    violations = {result.seed: audit(result, params) for result in done}
+    print(console.audit_lines(violations))
+    return 1 if any(violations.values()) else 0
+
+
+def compare(args) -> int:
+    """Scenarios on common seeds: means, and paired differences from the first, with 95 % CIs."""
+    if len(args.scenarios) < 2:
+        raise UserError(
+            "compare: scenarios: give at least two scenarios to compare (the first is the reference)"
+        )
+    params_list = [_load(name) for name in args.scenarios]
+    names = [p.name for p in params_list]
+    out_dir = Path(args.out) if args.out else Path("out") / "compare" / "-vs-".join(names)
+    _make_dir(out_dir)
+    store = _store(args)
+    scheduler = _scheduler(args)
+    reps = None if args.precision else (args.reps or 10)
+    cmp = run_comparison(
+        params_list,
+        seed=args.seed,
+        reps=reps,
+        precision=args.precision,
+        max_reps=args.max_reps,
+        store=store,
+        workers=args.workers,
+        scheduler=scheduler,
+        recompute=args.recompute,
+    )
+    total = len(params_list) * cmp.reps
+    _report_failures(cmp.failures)
+    if not len(cmp.replications):
+        print(console.store_line(cmp, store.root, total), file=sys.stderr)
+        return _finish(cmp, store, out_dir, False, total)
+    print(console.comparison_heading(params_list, cmp.names, cmp.reps, args.seed, args.lang))
+    print()
+    print(format_comparison(cmp.table, args.lang))
+    precision = console.precision_line(cmp, args.max_reps)
+    if precision is not None:
+        print(precision)
+    frames = {
+        "comparison.csv": cmp.table,
+        "replications.parquet": cmp.replications,
+        "daily.parquet": cmp.daily,
+    }
+    _write_frames(frames, out_dir)
+    write_scenarios_json(out_dir, params_list, cmp.names)
+    print(console.store_line(cmp, store.root, total))
+    print(f"outputs: {out_dir}")
+    return _finish(cmp, store, out_dir, True, total)
+
+
+def sweep(args) -> int:
+    """A grid of rule values × replications from a sweep file: a table of each cell's figures."""
+    plan = load_sweep(args.sweep, reps=args.reps, seed=args.seed)
+    figures = args.figures or [f for f in DEFAULT_FIGURES if f in SUMMARY_FIGURES]
+    for figure in figures:
+        if figure not in SUMMARY_FIGURES:
+            close = difflib.get_close_matches(figure, SUMMARY_FIGURES, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UserError(f"--figure: {figure}: unknown figure{hint}")
+    out_dir = Path(args.out) if args.out else Path("out") / "sweeps" / Path(args.sweep).stem
+    _make_dir(out_dir)
+    store = _store(args)
+    scheduler = _scheduler(args)
+    total = len(plan.cells) * plan.reps
+    swept = run_sweep(plan, store, workers=args.workers, scheduler=scheduler, recompute=args.recompute)
+    _report_failures(swept.failures)
+    if not len(swept.replications):
+        print(console.store_line(swept, store.root, total), file=sys.stderr)
+        return _finish(swept, store, out_dir, False, total)
+    print(console.sweep_heading(plan, args.lang))
+    print()
+    print(format_cells(swept.cells, plan.keys, figures, args.lang))
+    print()
+    frames = {
+        "replications.parquet": swept.replications,
+        "cells.csv": swept.cells,
+        "daily.parquet": swept.daily,
+    }
+    _write_frames(frames, out_dir)
+    print(console.store_line(swept, store.root, total))
+    print(f"outputs: {out_dir}")
+    return _finish(swept, store, out_dir, True, total)
+
+
+def charts(args) -> int:
+    """Redraw the charts of a run, compare or sweep folder, without simulating."""
+    try:
+        drawn = draw_any(args.directory, args.lang)
+    except NotAnOutputFolder as err:
+        raise UserError(str(err)) from None
+    print(console.charts_line(drawn, args.directory))
+    return 0
+
+
+def briefing(args) -> int:
+    """The comparison of ``compare``, then the briefing pack drawn from its folder
+    (``analysis/reporting/briefing.py``)."""
+    if not args.out:
+        names = [_load(name).name for name in args.scenarios]
+        args.out = str(Path("out") / "briefing" / "-vs-".join(names))
+    status = compare(args)
+    if not (Path(args.out) / "comparison.csv").exists():
+        return status
+    params_list = [_load(name) for name in args.scenarios]
+    pdf = build_briefing(args.out, args.lang, args.out, params=params_list)
+    print(f"briefing: {pdf}")
+    return status
+
+
+# ---------------------------------------------------------------- calibrate, fit-inputs, replay
+
+
+def calibrate(args) -> int:
+    """Fit the inputs of a targets file to its observed figures (``calibration/aggregates.py``)."""
+    from calibration import aggregates
+    from calibration.aggregates_report import draw_charts, format_fit, format_parameters
+    from calibration.targets import load_targets
+
+    if not (args.budget > 0 and math.isfinite(args.budget)):
+        raise UserError(f"--budget: must be a positive number of minutes, got {args.budget:g}")
+    targets = load_targets(args.targets, reps=args.reps, seed=args.seed)
+    out_dir = Path(args.out) if args.out else Path("out") / "calibration" / Path(args.targets).stem
+    _make_dir(out_dir)
+    store = _store(args)
+    scheduler = _scheduler(args)
+    print(console.calibration_heading(targets, args.budget))
+    try:
+        cal = aggregates.calibrate(
+            targets, store, args.budget, workers=args.workers, scheduler=scheduler, recompute=args.recompute
+        )
+    except aggregates.CalibrationError as err:
+        raise UserError(str(err)) from None
+    except aggregates.Interrupted:
+        print(
+            f"interrupted: every finished replication is kept in {store.root}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    _report_failures(cal.failures)
+    print()
+    print(format_fit(cal, args.lang))
+    print()
+    print(format_parameters(cal, args.lang))
+    print(console.calibration_notes(cal, store.root))
+    with sigint_held_off(out_dir):
+        paths = aggregates.write_outputs(cal, out_dir)
+        drawn = draw_charts(cal, out_dir)
+    print(f"outputs: {', '.join(str(p) for p in paths.values())}")
+    print(console.charts_line(drawn, out_dir))
+    return 1 if cal.failures else 0
+
+
+def fit_inputs(args) -> int:
+    """Estimate inputs from micro data (``calibration/microdata.py``); every bad row is listed and
+    nothing is fitted."""
+    from calibration import microdata
+    from sim.replay import MicroDataError
+
+    _make_dir(Path(args.out))
+    try:
+        result, table, paths = microdata.fit_inputs(
+            args.applications,
+            args.tenancies,
+            Path(args.out),
+            args.base,
+            args.start,
+            args.until,
+            charts=not args.no_charts,
+            lang=args.lang,
+        )
+    except MicroDataError as err:
+        n = len(err.problems)
+        lines = "\n".join(f"  {p}" for p in err.problems)
+        print(
+            f"error: {n} {'problem' if n == 1 else 'problems'} in the micro data; "
+            f"nothing was fitted:\n{lines}",
+            file=sys.stderr,
+        )
+        return 2
+    print(microdata.period_line(result))
+    print(table)
+    print(f"outputs: {paths[0]}, {paths[1]}" + (f"; charts in {paths[2].parent}" if len(paths) > 2 else ""))
+    return 0
+
+
+def replay(args) -> int:
+    """Replay recorded applications and compare with what was recorded (``calibration/replay.py``)."""
+    from calibration.replay import ReplayError, format_report, run_replay, write_report
+
+    params_list = [_load(name) for name in args.scenarios]
+    out_dir = Path(args.out) if args.out else Path("out") / "replay" / params_list[0].name
+    _make_dir(out_dir)
+    try:
+        report, suppressed, end_day = run_replay(params_list, args.reps, args.seed)
+    except ReplayError as err:
+        raise UserError(str(err)) from None
+    print(console.replay_heading(args.reps, args.seed, end_day))
+    print(format_report(report, args.lang))
+    if suppressed:
+        min_cell = params_list[0].value("analysis.min_cell")
+        print(f"{suppressed} groups of fewer than {min_cell} households suppressed")
+    paths = write_report(report, out_dir)
+    print(f"outputs: {paths[0]}")
+    return 0
+
+
+# ---------------------------------------------------------------- bench, explore
+
+
+def bench(args) -> int:
+    """Time one replication against the yardsticks of ``analysis/experiments/bench.py``, or a sweep."""
+    # the plain queue is a district-size one: it is the yardstick of the baseline only (README, Speed)
+    yardstick = args.scenario is None and args.scale == "district"
+    args.scenario = args.scenario or str(SCALES[args.scale])
+    if args.sweep:
+        return _bench_sweep(args)
+    params = _load(args.scenario)
+    print(console.machine_line(benchmark.machine()))
+    r = benchmark.time_engine(params, args.seed)
+    print(console.engine_line(params.name, args.seed, r))
+    if yardstick:
+        events, seconds, wait = benchmark.plain_queue_simpy()
+        print(console.plain_queue_lines(events, seconds, wait, r.wall_seconds))
+    print(console.BARE_HEADING)
+    for processes in (10, r.heap_peak):
+        events, seconds = benchmark.bare_simpy_loop(processes)
+        print(console.bare_line(processes, events, seconds, r.events / r.wall_seconds))
+    print(console.memory_line(benchmark.peak_rss_kib()))
+    return 0
+
+
+def _bench_sweep(args) -> int:
+    """``bench --sweep``: replications per second with 1 and with ``--workers`` workers; 1 when the two
+    runs disagree."""
+    params = _load(args.scenario)
+    print(console.machine_line(benchmark.machine()))
+    print(console.sweep_bench_heading(params.name, args.reps, args.seed))
+    tasks = benchmark.sweep_tasks(params, args.seed, args.reps)
+    timings = {}
+    for workers in dict.fromkeys((1, args.workers)):
+        timings[workers] = benchmark.time_sweep(tasks, workers)
+        _report_failures(timings[workers].failures)
+        print(console.sweep_timing_line(timings[workers]))
+    if args.workers == 1:
+        return 0
+    one, many = timings[1], timings[args.workers]
+    same = benchmark.same_summaries(one.summaries, many.summaries)
+    print(console.parallel_lines(args.workers, many.rate / one.rate, same))
+    return 0 if same else 1
+
+
+def explore(args) -> int:
+    """The policy explorer (``analysis/explorer/``), served until Ctrl-C."""
+    import socket
+
+    from analysis.explorer.core import Options, list_scenarios, serve  # Solara loads only for this
+
+    folder = Path(args.scenarios_dir)
+    if not folder.is_dir():
+        raise UserError(f"--scenarios-dir: {folder}: no such folder")
+    bases = list_scenarios(folder)
+    if args.base not in bases:
+        raise UserError(f"--base: {args.base}: no such scenario in {folder} or scenarios/")
+    load_scenario(bases[args.base])  # a broken base is refused here, with the loader's message
+    _make_dir(Path(args.out))
+    _store(args)
+    with socket.socket() as probe:
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as err:
+            raise UserError(f"--port: {args.port}: cannot listen on {args.host}: {err.strerror}") from None
+    options = Options(
+        scenarios_dir=str(folder),
+        base=args.base,
+        reps=args.reps,
+        seed=args.seed,
+        workers=args.workers or default_workers(),
+        store=args.store,
+        out=args.out,
+        lang=args.lang,
+    )
+    serve(options, args.host, args.port, announce=lambda line: print(line, flush=True))
+    return 0

@@ -1,0 +1,286 @@
+"""The arguments of ``python run.py``: one subcommand per command of ``analysis/cli/commands.py``, and
+the types that check a value as it is parsed (a bad value is a usage error, exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from pathlib import Path
+
+from analysis.experiments.runner import default_workers
+from analysis.experiments.store import DEFAULT_STORE
+from sim.parameters import BASELINE_PATH, SCENARIOS_DIR
+
+BASELINE = BASELINE_PATH
+SCALES = {"district": BASELINE, "city": SCENARIOS_DIR / "shanghai.toml"}  # bench --scale
+#: ``python run.py`` without arguments
+DEFAULT_ARGS = ["run", str(BASELINE), "--reps", "10", "--seed", "1", "--out", "out/baseline"]
+
+
+def positive_int(text: str) -> int:
+    """A count: replications, workers, a port."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seed(text: str) -> int:
+    """The seed of the first replication: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def share(text: str) -> float:
+    """A share strictly between 0 and 1 (``--precision 0.05``: 5 %)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.05, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (0.05 = 5 %), got {text}")
+    return value
+
+
+def iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the commands that run many replications: where they run and where results are kept."""
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        help=f"worker processes on this machine (default all cores, here {default_workers()}); "
+        "1 runs in this process",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on this Dask scheduler's workers instead (default: the PRH_SCHEDULER environment variable)",
+    )
+    parser.add_argument(
+        "--store",
+        default=str(DEFAULT_STORE),
+        help=f"folder of finished replications, reused by reruns (default {DEFAULT_STORE})",
+    )
+    parser.add_argument(
+        "--recompute", action="store_true", help="run every replication again even if it is in the store"
+    )
+    parser.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the table (default en)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``run.py``; ``args.command`` names the command (``fit-inputs`` with its hyphen)."""
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="Simulate Jing'an District public rental housing (公共租赁住房) rules. "
+        "Without arguments: run the baseline, 10 replications, seed 1, into out/baseline.",
+    )
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="{run,compare,sweep,charts,briefing,calibrate,fit-inputs,replay,bench,explore}",
+    )
+
+    run = sub.add_parser("run", help="run replications of a scenario and print the summary with 95%% CIs")
+    run.add_argument("scenario", help="scenario file or name (e.g. scenarios/baseline.toml, baseline)")
+    run.add_argument("--reps", type=positive_int, default=10, help="replications (default 10)")
+    run.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
+    run.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="replace one key's value for this run (repeatable), e.g. --set lease.max_total_years=8",
+    )
+    run.add_argument("--out", help="output folder (default out/<scenario name>)")
+    run.add_argument("--audit", action="store_true", help="check every invariant on every replication")
+    run.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the table and charts (default en)"
+    )
+    run.add_argument("--no-charts", action="store_true", help="write the tables only, not the charts")
+
+    compare = sub.add_parser(
+        "compare",
+        help="compare scenarios on the same seeds: means, and paired differences from the first, "
+        "with 95%% CIs",
+    )
+    compare.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios; the first is the reference"
+    )
+    how_many = compare.add_mutually_exclusive_group()
+    how_many.add_argument("--reps", type=positive_int, help="replications of each scenario (default 10)")
+    how_many.add_argument(
+        "--precision",
+        type=share,
+        metavar="P",
+        help="instead of --reps: add replications until every scenario's mean wait (application to "
+        "move-in) has a 95%% CI half-width within P of its mean, e.g. 0.05",
+    )
+    compare.add_argument(
+        "--max-reps", type=positive_int, default=200, help="most replications with --precision (default 200)"
+    )
+    compare.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
+    compare.add_argument("--out", help="output folder (default out/compare/<first>-vs-<second>...)")
+    _add_run_options(compare)
+
+    sweep = sub.add_parser("sweep", help="run a grid of rule values x replications from a sweep file")
+    sweep.add_argument("sweep", metavar="SWEEP.toml", help="sweep file, e.g. scenarios/sweeps/cap.toml")
+    sweep.add_argument("--reps", type=positive_int, help="replications per cell (default: the file's reps)")
+    sweep.add_argument("--seed", type=seed, help="seed of the first replication (default: the file's seed)")
+    sweep.add_argument("--out", help="output folder (default out/sweeps/<sweep file name>)")
+    sweep.add_argument(
+        "--figure",
+        dest="figures",
+        action="append",
+        metavar="NAME",
+        help="figure to print (repeatable; default the mean and 90th percentile wait, waiting list, "
+        "occupancy, lapses and capped exits); every figure is written to the files",
+    )
+    _add_run_options(sweep)
+
+    charts = sub.add_parser(
+        "charts", help="redraw the charts of a run, compare or sweep folder, without simulating"
+    )
+    charts.add_argument("directory", metavar="DIR", help="an output folder of run, compare or sweep")
+    charts.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the charts (default en)"
+    )
+
+    briefing = sub.add_parser(
+        "briefing",
+        help="compare scenarios (or reuse stored results) and write the briefing pack (PDF, charts, tables)",
+    )
+    briefing.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios; the first is the reference"
+    )
+    briefing.add_argument(
+        "--reps", type=positive_int, default=10, help="replications of each scenario (default 10)"
+    )
+    briefing.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
+    briefing.add_argument("--out", help="output folder (default out/briefing/<first>-vs-<second>...)")
+    _add_run_options(briefing)
+    briefing.set_defaults(precision=None, max_reps=200)  # compare's, which briefing runs
+
+    calibrate = sub.add_parser(
+        "calibrate", help="fit behavioural inputs of a scenario to observed figures (a targets file)"
+    )
+    calibrate.add_argument(
+        "targets", metavar="TARGETS.toml", help="targets file, e.g. calibration/synthetic/targets.toml"
+    )
+    calibrate.add_argument("--out", help="output folder (default out/calibration/<targets file name>)")
+    calibrate.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        metavar="MINUTES",
+        help="wall time for the search (default 20); the best point reached is reported",
+    )
+    calibrate.add_argument(
+        "--reps", type=positive_int, help="replications per point (default: the file's reps, else 5)"
+    )
+    calibrate.add_argument(
+        "--seed", type=seed, help="seed of the first replication (default: the file's, else 1)"
+    )
+    _add_run_options(calibrate)
+
+    fit = sub.add_parser(
+        "fit-inputs", help="estimate arrivals, household mix and exit hazards from micro data (CSV files)"
+    )
+    fit.add_argument("applications", metavar="APPLICATIONS.csv", help="recorded applications")
+    fit.add_argument("tenancies", metavar="TENANCIES.csv", help="recorded tenancies")
+    fit.add_argument(
+        "--out", default=str(Path("out") / "fit-inputs"), help="output folder (default out/fit-inputs)"
+    )
+    fit.add_argument(
+        "--base", default=str(BASELINE), help="scenario the fitted delta is based on (default baseline)"
+    )
+    fit.add_argument(
+        "--from",
+        dest="start",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="first day of the recorded period (YYYY-MM-DD; default the first application)",
+    )
+    fit.add_argument(
+        "--until",
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="day after the recorded period (default the day after the latest date in the files)",
+    )
+    fit.add_argument("--no-charts", action="store_true", help="do not draw the charts")
+    fit.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table (default en)")
+
+    replay = sub.add_parser(
+        "replay", help="replay recorded applications (arrivals.replay) and compare with what was recorded"
+    )
+    replay.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="replaying scenario(s); the first is the reference of the paired differences",
+    )
+    replay.add_argument("--reps", type=positive_int, default=10, help="replications (default 10)")
+    replay.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
+    replay.add_argument("--out", help="output folder (default out/replay/<first scenario>)")
+    replay.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the table (default en)"
+    )
+
+    bench = sub.add_parser("bench", help="time one replication against a bare SimPy loop, or a sweep")
+    bench.add_argument("--seed", type=seed, default=1, help="seed (default 1)")
+    bench.add_argument(
+        "--scale",
+        choices=tuple(SCALES),
+        default="district",
+        help="district: the baseline (default); city: scenarios/shanghai.toml, 200,000 units",
+    )
+    bench.add_argument("--scenario", help="scenario to time instead of --scale's")
+    bench.add_argument(
+        "--sweep",
+        action="store_true",
+        help="instead: replications per second of a sweep of --reps replications "
+        "with 1 and with --workers workers",
+    )
+    bench.add_argument("--reps", type=positive_int, default=20, help="replications of --sweep (default 20)")
+    bench.add_argument(
+        "--workers", type=positive_int, default=2, help="parallel workers of --sweep (default 2)"
+    )
+
+    explore = sub.add_parser("explore", help="start the policy explorer, a local web page (Solara)")
+    explore.add_argument("--port", type=positive_int, default=8765, help="port to listen on (default 8765)")
+    explore.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    explore.add_argument(
+        "--scenarios-dir",
+        default=str(SCENARIOS_DIR),
+        help="folder whose scenarios are offered as bases (with the project's) and where variants are saved "
+        "(default scenarios/)",
+    )
+    explore.add_argument("--base", default="baseline", help="base scenario shown first (default baseline)")
+    explore.add_argument("--reps", type=positive_int, default=10, help="replications of a run (default 10)")
+    explore.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
+    explore.add_argument(
+        "--workers", type=positive_int, help=f"worker processes (default all cores: {default_workers()})"
+    )
+    explore.add_argument("--store", default=str(DEFAULT_STORE), help=f"result store ({DEFAULT_STORE})")
+    explore.add_argument(
+        "--out", default=str(Path("out") / "explore"), help="folder of the runs' outputs and briefings"
+    )
+    explore.add_argument("--lang", choices=("en", "zh"), default="en", help="first language (default en)")
+    return parser
