@@ -1,4 +1,5 @@
-"""Calibration to aggregates (issue 5): parameter recovery, identifiability, outputs, bad targets files.
+"""Calibration to aggregates (calibration/aggregates.py): parameter recovery, identifiability, outputs,
+bad targets files.
 
 Recovery is checked on the small district (tests/data/small.toml): targets are generated in the test from
 known inputs (the engine's means over 10 seeds that the fit never uses, with the between-replication sd),
@@ -78,6 +79,7 @@ def cli_run(calibrated):
     return cal, stdout, out, targets
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_inputs_within_its_own_interval(cli_run):
     cal, _, out, _ = cli_run
     assert not cal.failures
@@ -153,6 +155,7 @@ def test_outputs_and_chart_in_both_languages(cli_run):
     assert "Std. error" in stdout and "95% interval" in stdout
 
 
+@pytest.mark.slow
 def test_a_rerun_reuses_the_store_and_a_tiny_budget_stops_early(calibrated, cli_run, capsys):
     folder, targets = calibrated
     out = folder / "short"

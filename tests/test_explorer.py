@@ -187,6 +187,7 @@ def test_the_scenarios_offered_are_the_folders_then_the_projects(tmp_path):
 # ---------------------------------------------------------------- a run
 
 
+@pytest.mark.slow
 def test_a_run_compares_on_common_seeds_keeps_every_replication_and_draws_the_charts(tmp_path):
     small = sim.load_scenario(SMALL)
     variant = core.build_variant(small, {"lease.max_total_years": 1}, "cap1")

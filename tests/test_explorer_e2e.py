@@ -146,6 +146,7 @@ def run_and_wait(
     return chart_hashes(page)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)"
 )

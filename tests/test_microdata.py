@@ -1,5 +1,5 @@
-"""Fit from micro data (issue 5): parameter recovery on the shipped synthetic data, censoring, bad rows,
-and seasonal arrivals (``arrivals.monthly_factors``).
+"""Fit from micro data (calibration/microdata.py): parameter recovery on the shipped synthetic data,
+censoring, bad rows, and seasonal arrivals (``arrivals.monthly_factors``).
 
 Tolerances come from the data: an estimate recovers the truth when the truth is within 3 standard errors
 (s.e. = the 95 % CI's half-width / 1.96).

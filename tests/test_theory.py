@@ -56,6 +56,7 @@ def rates(params) -> tuple[int, float, float]:
     return c, lam, mu
 
 
+@pytest.mark.slow
 def test_mmc_mean_wait_matches_erlang_c(mmc, mmc_runs):
     """M/M/c: the mean wait from application to move-in equals Erlang C's mean wait in queue."""
     c, lam, mu = rates(mmc)
@@ -149,6 +150,7 @@ def mmc_patience(
     return float(np.mean(waits)), lapsed / (lapsed + served)
 
 
+@pytest.mark.slow
 def test_mmc_with_expiry_matches_an_independent_simulator(mmc):
     """Art. 19 validity reduced to deterministic patience: mean wait of those housed and the lapse
     share match an independent simulator of M/M/c with deterministic patience."""
@@ -173,6 +175,7 @@ def test_mmc_with_expiry_matches_an_independent_simulator(mmc):
     assert np.mean([x[1] for x in ref]) > 0.05, "patience too long to test expiry"
 
 
+@pytest.mark.slow
 def test_littles_law_on_the_baseline_waiting_list():
     """Little's law over a finite window, on the baseline's waiting list (轮候): the mean number waiting
     over [a, b] equals the number of waiting spells that overlap the window, per day, times their mean
