@@ -98,6 +98,7 @@ def test_calibration_recovers_known_inputs_within_its_own_interval(cli_run):
     assert base["arrivals.applications_per_year"] == 300
 
 
+@pytest.mark.slow
 def test_the_fitted_scenario_reproduces_the_targets(cli_run):
     """Each target's simulated mean under the fitted scenario is within 3 observation sds."""
     _, _, out, _ = cli_run
@@ -108,6 +109,7 @@ def test_the_fitted_scenario_reproduces_the_targets(cli_run):
     assert (fit["ci_low"] <= fit["simulated_mean"]).all() and (fit["simulated_mean"] <= fit["ci_high"]).all()
 
 
+@pytest.mark.slow
 def test_a_parameter_the_targets_cannot_identify_is_reported_as_such(cli_run):
     cal, stdout, out, _ = cli_run
     table = pd.read_csv(out / "parameters.csv").set_index("key")
@@ -123,6 +125,7 @@ def test_a_parameter_the_targets_cannot_identify_is_reported_as_such(cli_run):
     )
 
 
+@pytest.mark.slow
 def test_fitted_toml_loads_and_round_trips(cli_run):
     _, _, out, targets = cli_run
     table = pd.read_csv(out / "parameters.csv").set_index("key")
@@ -143,6 +146,7 @@ def test_fitted_toml_loads_and_round_trips(cli_run):
     assert again.resolved() == fitted.resolved()
 
 
+@pytest.mark.slow
 def test_outputs_and_chart_in_both_languages(cli_run):
     _, stdout, out, _ = cli_run
     for name in ("fit.csv", "parameters.csv", "points.csv", "fitted.toml"):

@@ -129,6 +129,7 @@ def test_run_writes_outputs_and_audits(small_run):
     assert len(summary) == 2
 
 
+@pytest.mark.slow
 def test_summary_ci_is_student_t(small_run):
     proc, out = small_run
     summary = pd.read_csv(out / "summary.csv")

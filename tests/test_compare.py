@@ -93,6 +93,7 @@ def test_outputs(compared):
     assert "cap8: Cumulative cap of 8 years; a proposal" in proc.stdout
 
 
+@pytest.mark.slow
 def test_intervals_match_an_independent_computation(compared):
     _, out = compared
     table = pd.read_csv(out / "comparison.csv")
@@ -122,6 +123,7 @@ def test_intervals_match_an_independent_computation(compared):
     assert checked >= 20
 
 
+@pytest.mark.slow
 def test_common_random_numbers_make_the_paired_interval_narrower(compared):
     _, out = compared
     reps = pd.read_parquet(out / "replications.parquet")
@@ -136,6 +138,7 @@ def test_common_random_numbers_make_the_paired_interval_narrower(compared):
         assert np.corrcoef(small[figure], cap8[figure])[0, 1] > 0.3  # the seeds share their draws
 
 
+@pytest.mark.slow
 def test_printed_table_marks_differences_that_exclude_zero(compared):
     proc, out = compared
     table = pd.read_csv(out / "comparison.csv")
@@ -153,6 +156,7 @@ def test_printed_table_marks_differences_that_exclude_zero(compared):
         assert label(figure, "en") in proc.stdout
 
 
+@pytest.mark.slow
 def test_chinese_table_from_the_store(compared, folder, capsys):
     args = ["compare", str(folder / "small.toml"), str(folder / "cap8.toml"), "--reps", str(REPS)]
     args += ["--out", str(folder / "zh"), "--store", str(folder / "store"), "--lang", "zh"]

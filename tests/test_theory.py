@@ -66,6 +66,7 @@ def test_mmc_mean_wait_matches_erlang_c(mmc, mmc_runs):
     assert se < 0.1 * theory, "too few replications for a meaningful tolerance"
 
 
+@pytest.mark.slow
 def test_mmc_erlang_c_check_can_fail(mmc, mmc_runs):
     """The tolerance is tight enough to tell c = 10 from c = 11 (the check is not vacuous)."""
     c, lam, mu = rates(mmc)
@@ -75,6 +76,7 @@ def test_mmc_erlang_c_check_can_fail(mmc, mmc_runs):
     assert not ok
 
 
+@pytest.mark.slow
 def test_littles_law_on_the_mmc_waiting_list(mmc_runs):
     """Little's law, stationary form: the mean number waiting L equals the rate of entering the
     waiting list times the mean time spent on it, L = λW, within sampling error."""
