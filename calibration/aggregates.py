@@ -28,9 +28,7 @@ rerun of the same command reuses every finished replication and an interrupted c
 from __future__ import annotations
 
 import datetime
-import json
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +43,7 @@ import sim
 from analysis.experiments.outputs import write_frame
 from analysis.experiments.runner import Failure, ResultStore, Task, run_tasks
 from analysis.stats import t_half_width
-from sim.parameters import SCENARIOS_DIR
+from sim.parameters import base_reference, delta_toml
 
 from .targets import Targets
 
@@ -810,67 +808,45 @@ def parameter_table(cal: Calibration) -> pd.DataFrame:
 # ---------------------------------------------------------------- fitted.toml
 
 
-def _toml_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _toml_number(x: float, whole: bool) -> str:
-    if whole:
-        return str(int(round(x)))
-    text = f"{x:.6g}"
-    return text if any(c in text for c in ".en") else text + ".0"
-
-
-def _base_reference(base_path: Path, out_dir: Path) -> str:
-    """How fitted.toml names its base: a scenario of scenarios/ by name (found from anywhere), another
-    file by its path relative to the output folder."""
-    base_path = Path(base_path).resolve()
-    try:
-        return base_path.relative_to(SCENARIOS_DIR).with_suffix("").as_posix()
-    except ValueError:
-        return Path(os.path.relpath(base_path, out_dir.resolve())).as_posix()
-
-
 def fitted_toml(cal: Calibration, out_dir: Path, today: datetime.date | None = None) -> str:
-    """The fitted scenario: a delta on the base holding the identified parameters' estimates."""
+    """The fitted scenario: a delta on the base holding the identified parameters' estimates (6
+    significant digits, whole where the key is); the others are named in its comments."""
     t = cal.targets
     today = today or datetime.date.today()
-    base_rel = _base_reference(t.base_path, Path(out_dir))
     names = ", ".join(x.name for x in t.targets)
     reference = f"CALIBRATED on {today.isoformat()} to {t.source}" + (
         f" ({t.reference})" if t.reference else ""
     )
-    lines = [
-        f"# Calibrated by `python run.py calibrate {t.source}` on {today.isoformat()}.",
-        f"# Targets: {names}.",
-        f"# {cal.reps} replications per point (seeds {cal.seeds[0]}-{cal.seeds[-1]}); "
+    comments = [
+        f"Calibrated by `python run.py calibrate {t.source}` on {today.isoformat()}.",
+        f"Targets: {names}.",
+        f"{cal.reps} replications per point (seeds {cal.seeds[0]}-{cal.seeds[-1]}); "
         "see fit.csv and parameters.csv.",
-        f"base = {_toml_string(base_rel)}",
-        f"name = {_toml_string(t.base.name + '_fitted')}",
-        f"description = {_toml_string(f'{t.base.name} with inputs calibrated to {t.source}')}",
-        f"reference = {_toml_string(reference)}",
     ]
     whole = {p.key: p.whole for p in t.parameters}
-    sections: dict[str, list[str]] = {}
+    changes = {}
     for f in cal.parameters:
-        section, leaf = f.key.rsplit(".", 1)
         if not f.identified:
-            sections.setdefault(section, []).append(f"# {leaf}: {f.note}")
+            comments.append(f"{f.key} is not fitted: {f.note}")
             continue
+        entry = {"value": int(round(f.estimate)) if whole[f.key] else float(f"{f.estimate:.6g}")}
         unit = t.base.meta(f.key).get("unit", "")
-        ref = (
+        if unit:
+            entry["unit"] = unit
+        entry["reference"] = (
             f"CALIBRATED on {today.isoformat()} to {t.source} (targets: {names}); "
             f"95 % interval [{_fmt(f.interval_low)}, {_fmt(f.interval_high)}] within the range searched "
             f"[{_fmt(f.low)}, {_fmt(f.high)}]; base value {_fmt(f.base_value)}"
         )
-        parts = [f"value = {_toml_number(f.estimate, whole[f.key])}"]
-        if unit:
-            parts.append(f"unit = {_toml_string(unit)}")
-        parts.append(f"reference = {_toml_string(ref)}")
-        sections.setdefault(section, []).append(f"{leaf} = {{{', '.join(parts)}}}")
-    for section, entries in sections.items():
-        lines += ["", f"[{section}]", *entries]
-    return "\n".join(lines) + "\n"
+        changes[f.key] = entry
+    return delta_toml(
+        base_reference(t.base_path, out_dir),
+        t.base.name + "_fitted",
+        f"{t.base.name} with inputs calibrated to {t.source}",
+        reference,
+        changes,
+        comments,
+    )
 
 
 def write_outputs(cal: Calibration, out_dir: Path, today: datetime.date | None = None) -> dict[str, Path]:

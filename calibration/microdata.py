@@ -30,9 +30,7 @@ entry of its table with it when it is the only one, and ``fitted.toml`` keeps th
 from __future__ import annotations
 
 import datetime
-import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +45,7 @@ from analysis.reporting.terms import term
 from analysis.stats import CONFIDENCE, t_interval
 from sim import load_scenario
 from sim.calendar import MONTH_DAYS, YEAR_DAYS
+from sim.parameters import base_reference, delta_toml
 from sim.replay import MicroDataError, read_applications, read_tenancies, recorded_end
 from sim.rules import HAZARD_EXITS, KINDS
 
@@ -648,44 +647,24 @@ def fit(apps, tens, start, until, base, files=("applications.csv", "tenancies.cs
 # ---------------------------------------------------------------- writing
 
 
-def _toml_value(x) -> str:
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, int | float):
-        return repr(x) if isinstance(x, float) else str(x)
-    if isinstance(x, str):
-        return json.dumps(x, ensure_ascii=False)
-    if isinstance(x, list):
-        return "[" + ", ".join(_toml_value(v) for v in x) + "]"
-    if isinstance(x, dict):
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in x.items()) + "}"
-    raise TypeError(type(x))
-
-
 def fitted_toml(result: Fit, base, base_ref: str) -> str:
     """The scenario delta: ``base`` plus every estimated value with its unit and reference."""
     last = result.until - datetime.timedelta(days=1)
-    lines = [
-        "# Inputs estimated from micro data by `python run.py fit-inputs`; every value names its file.",
-        "# Only estimates and aggregates are kept here (Art. 27): no individual record.",
-        f"base = {_toml_value(base_ref)}",
-        'name = "fitted"',
-        f"description = {_toml_value(f'Inputs estimated from {result.files[0]} and {result.files[1]}')}",
-        f"reference = {_toml_value(f'micro data {result.start} to {last}')}",
-    ]
-    section = None
+    changes = {}
     for key in sorted(result.values, key=lambda k: (k.split(".")[0] != "arrivals", k)):
         value, reference = result.values[key]
-        sec, name = key.split(".", 1)
-        if sec != section:
-            lines += ["", f"[{sec}]"]
-            section = sec
-        unit = base.meta(key).get("unit", "")
-        lines.append(
-            f"{name} = {{value = {_toml_value(value)}, unit = {_toml_value(unit)}, "
-            f"reference = {_toml_value(reference)}}}"
-        )
-    return "\n".join(lines) + "\n"
+        changes[key] = {"value": value, "unit": base.meta(key).get("unit", ""), "reference": reference}
+    return delta_toml(
+        base_ref,
+        "fitted",
+        f"Inputs estimated from {result.files[0]} and {result.files[1]}",
+        f"micro data {result.start} to {last}",
+        changes,
+        comments=(
+            "Inputs estimated from micro data by `python run.py fit-inputs`; every value names its file.",
+            "Only estimates and aggregates are kept here (Art. 27): no individual record.",
+        ),
+    )
 
 
 def gof_frame(result: Fit) -> pd.DataFrame:
@@ -696,8 +675,7 @@ def gof_frame(result: Fit) -> pd.DataFrame:
 def write_fit(result: Fit, base, base_path: Path, out_dir: Path, langs=("en", "zh"), charts: bool = True):
     """Write ``fitted.toml``, ``goodness_of_fit.csv`` and the charts; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    ref = os.path.relpath(base_path, out_dir.resolve())
-    text = fitted_toml(result, base, ref)
+    text = fitted_toml(result, base, base_reference(base_path, out_dir))
 
     def write_text(tmp):
         Path(tmp).write_text(text, encoding="utf-8")

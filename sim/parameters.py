@@ -22,9 +22,13 @@ import datetime
 import difflib
 import functools
 import math
+import os
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import tomli_w
 
 from . import schema
 from .schema import CHOICE, DATE, KEYS, SCHEMA, SHARE, TOML_FORM, Key
@@ -543,6 +547,41 @@ def _apply(entries: dict, plain: dict, dated: dict, meta: dict) -> None:
         dated.pop(key, None)
         (dated if is_dated else plain)[key] = value
         meta[key] = {**meta[key], **key_meta}
+
+
+def base_reference(base_path: str | Path, out_dir: str | Path) -> str:
+    """What a scenario delta written into ``out_dir`` states as ``base`` so that the loader finds
+    ``base_path``: its name when the loader would find that name from there (the delta's own folder or
+    ``scenarios/``), else its path relative to ``out_dir``."""
+    base_path, out_dir = Path(base_path).resolve(), Path(out_dir).resolve()
+    try:
+        if scenario_path(base_path.stem, out_dir) == base_path:
+            return base_path.stem
+    except ScenarioError:
+        pass
+    return Path(os.path.relpath(base_path, out_dir)).as_posix()
+
+
+def delta_toml(
+    base: str,
+    name: str,
+    description: str,
+    reference: str,
+    changes: Mapping[str, object],
+    comments: Sequence[str] = (),
+) -> str:
+    """The text of a scenario delta (a variant, as ``scenarios/cap8.toml``): ``comments`` as ``#`` lines,
+    then ``base``, ``name``, ``description`` and ``reference``, then one table per section holding only the
+    changed keys. A change is a plain value or a table ``{value, unit, reference}``, as in the baseline.
+    The one writer of deltas: the explorer's saved variants and the fitted scenarios of calibration."""
+    doc: dict = {"base": base, "name": name, "description": description, "reference": reference}
+    for key, value in changes.items():
+        *sections, leaf = key.split(".")
+        node = doc
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[leaf] = value
+    return "".join(f"# {line}\n" for line in comments) + tomli_w.dumps(doc)
 
 
 def parse_set(arg: str) -> tuple[str, object]:

@@ -164,13 +164,13 @@ def test_saving_never_replaces_a_file_written_after_the_check(tmp_path, baseline
     """Another page saves the same name between the existence check and the write: its file stays."""
     base_file = core.scenario_file("baseline")
     theirs = tmp_path / "race.toml"
-    document = core.delta_document
+    document = core.delta_toml
 
     def meanwhile(*args):
         theirs.write_text('base = "baseline"\nname = "race"\n', encoding="utf-8")
         return document(*args)
 
-    monkeypatch.setattr(core, "delta_document", meanwhile)
+    monkeypatch.setattr(core, "delta_toml", meanwhile)
     with pytest.raises(core.ExplorerError, match=r"race.toml: already exists"):
         core.save_variant(baseline, base_file, {"lease.max_total_years": 8}, tmp_path, "race")
     assert theirs.read_text(encoding="utf-8") == 'base = "baseline"\nname = "race"\n'

@@ -32,11 +32,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomli_w
-
 import sim
 from sim import Params, ScenarioError, load_scenario, parse_set
-from sim.parameters import ENUMS, SCENARIOS_DIR
+from sim.parameters import ENUMS, SCENARIOS_DIR, base_reference, delta_toml
 
 from ..experiments.compare import Comparison, run_comparison
 from ..experiments.outputs import ScenarioInfo, atomic_write, write_frame, write_scenarios_json
@@ -209,32 +207,6 @@ def scenario_file(name_or_path: str | Path) -> Path:
     return sim.parameters.scenario_path(str(name_or_path))
 
 
-def base_reference(base_path: Path, save_dir: Path) -> str:
-    """What a delta saved in ``save_dir`` writes as ``base`` so that the loader finds ``base_path``: its
-    name when the loader would find that name there (the file's own folder or ``scenarios/``), else the
-    path relative to ``save_dir``."""
-    base_path, save_dir = Path(base_path).resolve(), Path(save_dir).resolve()
-    try:
-        if sim.parameters.scenario_path(base_path.stem, save_dir) == base_path:
-            return base_path.stem
-    except ScenarioError:
-        pass
-    return os.path.relpath(base_path, save_dir)
-
-
-def delta_document(base_ref: str, name: str, description: str, changes: Mapping[str, object]) -> dict:
-    """The TOML document of a delta: ``base``, ``name``, ``description``, ``reference``, then one table
-    per section holding only the changed keys."""
-    doc: dict = {"base": base_ref, "name": name, "description": description, "reference": "Policy explorer"}
-    for key, value in changes.items():
-        *sections, leaf = key.split(".")
-        node = doc
-        for section in sections:
-            node = node.setdefault(section, {})
-        node[leaf] = value
-    return doc
-
-
 def check_name(name: str) -> str:
     """A scenario name that is also a file name: letters, digits, ``_`` and ``-``."""
     name = (name or "").strip()
@@ -274,10 +246,13 @@ def save_variant(
     if path.resolve() == Path(base_path).resolve():
         raise ExplorerError(f"{path}: is the base scenario itself (choose another name)")
     variant = build_variant(base, changes, name)
-    doc = delta_document(
-        base_reference(base_path, save_dir), name, description or variant.description, changes
+    text = delta_toml(
+        base_reference(base_path, save_dir),
+        name,
+        description or variant.description,
+        "Policy explorer",
+        changes,
     )
-    text = tomli_w.dumps(doc)
     if overwrite:
         atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     elif not _publish_new(path, text):  # another page (or person) saved this name since the check above
