@@ -42,7 +42,7 @@ from tqdm import tqdm
 import sim
 from analysis.experiments.outputs import write_frame
 from analysis.experiments.runner import Failure, ResultStore, Task, run_tasks
-from analysis.stats import t_half_width
+from analysis.stats import CONFIDENCE, t_half_width
 from sim.parameters import base_reference, delta_toml
 
 from .targets import Targets
@@ -713,8 +713,9 @@ def _precision(sur: Surrogate, u: np.ndarray, var: np.ndarray) -> np.ndarray:
 
 
 def _posterior(loc: Surrogate, glob: Surrogate, lo, hi, obs, var, u_best, seed) -> tuple[list, str]:
-    """95 % intervals (in the unit cube) of every parameter; and how they were computed."""
+    """``CONFIDENCE`` intervals (95 %, in the unit cube) of every parameter; and how they were computed."""
     d = len(u_best)
+    tail = (1 - CONFIDENCE) / 2
     cov = np.linalg.inv(_precision(loc, u_best, var))
     rng = np.random.default_rng(seed)
     prop_cov = 2.25 * cov  # proposal: the Laplace approximation, 1.5 times wider
@@ -728,9 +729,9 @@ def _posterior(loc: Surrogate, glob: Surrogate, lo, hi, obs, var, u_best, seed) 
         w = np.exp(lw - lw.max())
         ess = w.sum() ** 2 / np.sum(w**2)
         if ess >= MIN_ESS:
-            out = [(_wquantile(draws[:, i], w, 0.025), _wquantile(draws[:, i], w, 0.975)) for i in range(d)]
+            out = [(_wquantile(draws[:, i], w, tail), _wquantile(draws[:, i], w, 1 - tail)) for i in range(d)]
             return out, f"importance sampling on the surrogate posterior (effective sample {ess:,.0f})"
-    half = 1.96 * np.sqrt(np.diag(cov))
+    half = stats.norm.ppf(1 - tail) * np.sqrt(np.diag(cov))
     out = [(max(0.0, u_best[i] - half[i]), min(1.0, u_best[i] + half[i])) for i in range(d)]
     return out, "Laplace approximation of the surrogate posterior"
 

@@ -800,7 +800,7 @@ def _survival_chart(result: Fit):
         days, event, rate, w = result.survival[name]
         sf = kaplan_meier(days, event)
         grid = np.linspace(0, days.max(), 200)
-        band = sf.confidence_interval(0.95)
+        band = sf.confidence_interval(CONFIDENCE)
         years = grid / YEAR_DAYS
         weibull = stats.weibull_min.sf(grid, w.shape, 0, w.scale) if math.isfinite(w.shape) else None
         panels.append(
