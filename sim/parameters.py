@@ -38,8 +38,6 @@ BASELINE_PATH = SCENARIOS_DIR / "baseline.toml"
 
 META_KEYS = ("name", "description", "reference", "base")
 WRAPPER_FIELDS = ("value", "values", "unit", "reference", "description")
-#: The values each choice key may take (``sim.schema``), for menus.
-ENUMS = {k.name: k.choices for k in SCHEMA if k.type == CHOICE}
 SUM_TOLERANCE = 1e-6
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from sim.parameters import BASELINE_PATH, ENUMS, ScenarioError, load_scenario
-from sim.schema import CHOICE, KEYS, NUMBER, SCHEMA, SHARE, UNIT_TYPES, Key, document, markdown
+from sim.parameters import BASELINE_PATH, ScenarioError, load_scenario
+from sim.schema import KEYS, NUMBER, SCHEMA, SHARE, UNIT_TYPES, Key, document, markdown
 
 ROOT = BASELINE_PATH.parent.parent
 
@@ -61,14 +61,6 @@ def test_the_baseline_value_of_every_key_is_within_its_bounds(baseline):
             value = baseline.value(key.name)
             assert value >= key.low and (key.high is None or value <= key.high), key.name
             assert value > key.low or not key.low_open, key.name
-
-
-def test_enums_come_from_the_choices():
-    assert ENUMS == {
-        "allocation.mode": ("continuous", "batch"),
-        "allocation.priority_rule": ("none", "tilt", "reserved_share", "strict"),
-    }
-    assert all(KEYS[name].type == CHOICE for name in ENUMS)
 
 
 def test_a_row_that_contradicts_its_type_is_refused():

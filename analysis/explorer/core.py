@@ -34,7 +34,8 @@ from pathlib import Path
 
 import sim
 from sim import Params, ScenarioError, load_scenario, parse_set
-from sim.parameters import ENUMS, SCENARIOS_DIR, base_reference, delta_toml
+from sim.parameters import SCENARIOS_DIR, base_reference, delta_toml
+from sim.schema import CHOICE, KEYS, Key
 
 from ..experiments.compare import Comparison, run_comparison
 from ..experiments.outputs import ScenarioInfo, atomic_write, write_frame, write_scenarios_json
@@ -54,29 +55,42 @@ SOURCE = "--set"  # the origin named in messages: the same as the command line's
 
 @dataclass(frozen=True)
 class Control:
-    """One rule value the page lets the user change: its dotted key and the kind of input."""
+    """One rule value the page lets the user change: its dotted key. What input it takes (a choice or a
+    typed TOML value, as after ``--set KEY=``), its unit and its article come from the scenario schema
+    (``sim/schema.py``), like the loader's checks of the value typed."""
 
     key: str
-    kind: str = "text"  # "text" (a TOML value, as after --set KEY=) or "select" (one of ENUMS[key])
+
+    @property
+    def spec(self) -> Key:
+        return KEYS[self.key]
+
+    @property
+    def kind(self) -> str:
+        return "select" if self.spec.type == CHOICE else "text"
 
     @property
     def choices(self) -> tuple[str, ...]:
-        return ENUMS.get(self.key, ())
+        return self.spec.choices
 
 
-#: The controls, in the order of the measures' articles; their words are ``explore.key.<key>`` in terms.
-CONTROLS = (
-    Control("lease.max_total_years"),  # Art. 17(3)
-    Control("queue.validity_years"),  # Art. 19
-    Control("review.working_days"),  # Art. 11
-    Control("allocation.mode", "select"),  # Art. 15
-    Control("allocation.batch_interval_days"),  # Art. 15
-    Control("allocation.priority_rule", "select"),  # Art. 3
-    Control("allocation.priority_reserved_share"),  # Art. 3
-    Control("eligibility.max_area_per_capita_m2"),  # Art. 5
-    Control("supply.target_units"),  # 十四五 plan
-    Control("supply.target_date"),
-    Control("arrivals.applications_per_year"),  # ASSUMED demand
+#: The controls, in the order of the measures' articles (their articles: ``Control.spec.citation``); their
+#: words are ``explore.key.<key>`` in terms.
+CONTROLS = tuple(
+    Control(key)
+    for key in (
+        "lease.max_total_years",
+        "queue.validity_years",
+        "review.working_days",
+        "allocation.mode",
+        "allocation.batch_interval_days",
+        "allocation.priority_rule",
+        "allocation.priority_reserved_share",
+        "eligibility.max_area_per_capita_m2",
+        "supply.target_units",
+        "supply.target_date",
+        "arrivals.applications_per_year",
+    )
 )
 CONTROL_KEYS = tuple(c.key for c in CONTROLS)
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
