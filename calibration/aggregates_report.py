@@ -6,16 +6,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
-from analysis.reporting.charts.calibration import CALIBRATION_FIT, calibration_fit_chart, draw_calibration_fit
+from analysis.reporting.charts.calibration import draw_calibration_fit
 from analysis.reporting.numbers import format_number
 from analysis.reporting.tables import render_table
 from analysis.reporting.terms import label, term, unit_of
 
 from .aggregates import Calibration
-
-CHART_NAME = CALIBRATION_FIT
 
 
 def target_label(figure: str, at: str, lang: str) -> str:
@@ -112,12 +108,6 @@ def _tick_labels(cal: Calibration, lang: str) -> list[str]:
     return labels
 
 
-def fit_chart(cal: Calibration, lang: str = "en") -> Figure:
-    """Per target, the fitted (and base) simulated mean against the observed value, in observation sds
-    (``analysis.reporting.charts.calibration``)."""
-    return calibration_fit_chart(cal.fit, cal.reps, _tick_labels(cal, lang), lang)
-
-
 def draw_charts(cal: Calibration, out_dir: Path) -> list[Path]:
     """The chart in Chinese and English (PNG and SVG) in ``out_dir/charts``."""
     paths = []
@@ -128,4 +118,4 @@ def draw_charts(cal: Calibration, out_dir: Path) -> list[Path]:
     return paths
 
 
-__all__ = ["draw_charts", "fit_chart", "format_fit", "format_parameters", "target_label"]
+__all__ = ["draw_charts", "format_fit", "format_parameters", "target_label"]

@@ -16,16 +16,14 @@ marked processed at once instead of being queued.
 This is the only module of the engine that touches SimPy's internals (its heap ``_queue`` and its event
 numbers ``_eid``). ``events_processed`` counts the events an environment has processed, on this
 environment or on SimPy's own. ``PlainEnvironment`` is SimPy's own environment with the few calls the
-engine makes of this one; ``plain_simpy()``, or the environment variable ``PRH_PLAIN_SIMPY=1``, makes the
-model run on it (``new_environment``), to check that results do not depend on the buckets
-(``tests/test_timers.py``) or to time SimPy as it comes.
+engine makes of this one; ``plain_simpy()`` makes the model run on it (``new_environment``), to check
+that results do not depend on the buckets (``tests/test_timers.py``) or to time SimPy as it comes.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from heapq import heapify, heappop, heappush
@@ -204,23 +202,19 @@ def events_processed(env: simpy.Environment) -> int:
     return _numbered(env) - len(env._queue)
 
 
-#: Set by ``plain_simpy``; None: the environment variable ``PRH_PLAIN_SIMPY`` decides.
-_plain: bool | None = None
+#: Whether new models run on ``PlainEnvironment`` (set by ``plain_simpy``).
+_plain = False
 
 
 def uses_plain_simpy() -> bool:
-    """Whether new models run on ``PlainEnvironment``: inside ``plain_simpy()``, or, outside any, when
-    the environment variable ``PRH_PLAIN_SIMPY`` is set to anything but ``""`` or ``"0"`` (it reaches
-    worker processes too)."""
-    if _plain is not None:
-        return _plain
-    return os.environ.get("PRH_PLAIN_SIMPY", "") not in ("", "0")
+    """Whether new models run on ``PlainEnvironment`` (inside ``plain_simpy()``)."""
+    return _plain
 
 
 @contextmanager
 def plain_simpy(on: bool = True) -> Iterator[None]:
     """Within the block, models built (``new_environment``) run on SimPy's own environment (``on``) or on
-    ``Environment`` (not ``on``), whatever ``PRH_PLAIN_SIMPY`` says."""
+    ``Environment`` (not ``on``)."""
     global _plain
     before, _plain = _plain, on
     try:

@@ -176,20 +176,13 @@ def test_events_processed_counts_alike_on_every_environment_and_uses_up_no_numbe
     assert counts == [(2, 2), (5,)] * 3
 
 
-def test_plain_simpy_switch(monkeypatch):
-    monkeypatch.delenv("PRH_PLAIN_SIMPY", raising=False)
+def test_plain_simpy_switch():
     assert not uses_plain_simpy()
     with plain_simpy():
         assert uses_plain_simpy()
         with plain_simpy(False):
             assert not uses_plain_simpy()
         assert uses_plain_simpy()
-    assert not uses_plain_simpy()
-    monkeypatch.setenv("PRH_PLAIN_SIMPY", "1")
-    assert uses_plain_simpy()
-    with plain_simpy(False):
-        assert not uses_plain_simpy()
-    monkeypatch.setenv("PRH_PLAIN_SIMPY", "0")
     assert not uses_plain_simpy()
 
 

@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(compare)
 
     sweep = sub.add_parser("sweep", help="run a grid of rule values x replications from a sweep file")
-    sweep.add_argument("sweep", metavar="SWEEP.toml", help="sweep file, e.g. scenarios/sweeps/cap.toml")
+    sweep.add_argument("sweep", metavar="SWEEP.toml", help="sweep file, e.g. studies/sweeps/cap.toml")
     sweep.add_argument("--reps", type=positive_int, help="replications per cell (default: the file's reps)")
     sweep.add_argument("--seed", type=seed, help="seed of the first replication (default: the file's seed)")
     sweep.add_argument("--out", help="output folder (default out/sweeps/<sweep file name>)")

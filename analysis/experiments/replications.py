@@ -1,9 +1,8 @@
-"""Replications of one scenario: run them, summarise them with confidence intervals, write them out.
+"""Replications of one scenario, run in this process with a progress bar.
 
-results = run_replications(params, reps=10, seed=1)      # seeds 1 .. 10
-table = summary_table(results)                           # figure, mean, ci_low, ci_high, sd, n
-write_outputs(results, "out/baseline")
-print(format_table(table, "zh"))
+    results = run_replications(params, reps=10, seed=1)    # seeds 1 .. 10
+    table = analysis.stats.summary_table(results)          # figure, mean, ci_low, ci_high, sd, n
+    analysis.experiments.outputs.write_outputs(results, "out/baseline")
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from collections.abc import Callable
 from tqdm import tqdm
 
 from sim import Params, SimulationResult, simulate
-
-# ---------------------------------------------------------------- running
 
 
 def run_replications(
@@ -54,14 +51,3 @@ def run_replications(
             bar.update()
     return results
 
-
-# ---------------------------------------------------------------- summarising
-
-
-# ---------------------------------------------------------------- writing
-
-
-# ---------------------------------------------------------------- printing
-
-
-# ---------------------------------------------------------------- benchmark

@@ -261,7 +261,6 @@ class SweepRun:
     ignored: int = 0
     failures: list[Failure] = field(default_factory=list)
     interrupted: bool = False
-    store_line: str = ""
     backend: str = ""
 
 
@@ -325,6 +324,5 @@ def run_sweep(
         ignored=batch.ignored,
         failures=batch.failures,
         interrupted=batch.interrupted,
-        store_line=batch.store_line(store),
         backend=batch.backend,
     )

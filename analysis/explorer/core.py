@@ -74,7 +74,7 @@ class Control:
         return self.spec.choices
 
 
-#: The controls, in the order of the measures' articles (their articles: ``Control.spec.citation``); their
+#: The controls, in the order of the measures' articles (each key's article: ``Control.spec.citation``); their
 #: words are ``explore.key.<key>`` in terms.
 CONTROLS = tuple(
     Control(key)
@@ -357,7 +357,8 @@ def run_variant(
 ) -> Comparison | None:
     """Run ``reps`` replications of the base and of the variant on seeds ``seed, seed + 1, ...`` (the
     same seeds for both: common random numbers) in worker processes, each kept in the result store as it
-    finishes; then compare them with ``analysis.compare.run_comparison``, which finds all of them stored.
+    finishes; then compare them with ``analysis.experiments.compare.run_comparison``, which finds them all
+    stored.
 
     Args:
         workers: worker processes of the pool (shared by every run of the server, sized by the first);
