@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from scipy import stats
 
@@ -253,6 +254,19 @@ def test_the_shipped_font_covers_the_terms_and_is_small():
     assert missing == set()
 
 
+def test_the_face_drawn_is_the_shipped_subset_with_truetype_outlines():
+    """PDFs embed the face as TrueType (pdf.fonttype 42): the converted face has the shipped one's
+    characters, names and advance widths, with glyf outlines instead of CFF."""
+    from fontTools.ttLib import TTFont
+
+    shipped, drawn = TTFont(str(fonts.font_path())), TTFont(str(fonts.truetype_path()))
+    assert "glyf" in drawn and "CFF " not in drawn and drawn.sfntVersion == "\x00\x01\x00\x00"
+    assert drawn.getBestCmap() == shipped.getBestCmap()
+    assert drawn["name"].getDebugName(1) == shipped["name"].getDebugName(1) == fonts.FAMILY
+    assert [m[0] for m in drawn["hmtx"].metrics.values()] == [m[0] for m in shipped["hmtx"].metrics.values()]
+    assert fonts.register() == fonts.FAMILY
+
+
 def test_use_fonts_rejects_an_unknown_language():
     with pytest.raises(ValueError, match="unknown language"):
         fonts.use_fonts("fr")
@@ -310,6 +324,28 @@ def test_charts_have_a_title_and_labelled_axes():
         assert fig.axes[0].get_ylabel() or fig.axes[0].get_yticklabels(), name
         w, h = fig.get_size_inches()
         assert (w, h) == charts.FIGSIZE
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("names", [("baseline",), ("baseline", "cap8", "cap4", "validity3")])
+def test_the_waiting_list_legend_fits_inside_the_figure(lang, names):
+    """One scenario gives the longest entries ("baseline: Households on the waiting list (left axis)",
+    the target with its date); several give many: either way the legend lies inside the figure."""
+    fig = charts.waiting_list_chart(
+        make_daily(names, seeds=(1, 2), n_days=400),
+        lang,
+        target_units=5000,
+        target_date="2025-12-31",
+        warmup_days=100,
+    )
+    canvas = FigureCanvasAgg(fig)  # a Figure made without pyplot has only the base canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (legend,) = fig.legends
+    box, page = legend.get_window_extent(renderer), fig.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1, (box, page)
+    # and below the axes, not over them
+    assert box.y1 <= min(ax.get_tightbbox(renderer).y0 for ax in fig.axes) + 1
 
 
 # ---------------------------------------------------------------- small cells (Art. 27)
@@ -439,18 +475,18 @@ def _expected_ci(diffs) -> tuple[float, float, float]:
 def test_briefing_pdf_pages_and_findings(folders, tmp_path, lang):
     out = tmp_path / "pack"
     pdf = briefing.build_briefing(folders["compare"], lang, out)
-    assert pdf == out / "briefing.pdf" and pdf.exists()
+    assert pdf == out / f"briefing.{lang}.pdf" and pdf.exists()
     raw = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page\b", raw))
     # title, findings, one table page for the one variant, eight charts
     assert pages == 11 == briefing.page_count(2, 8)
-    for name in ("briefing_table.csv", "comparison.md"):
+    for name in (f"briefing_table.{lang}.csv", f"comparison.{lang}.md"):
         assert (out / name).exists()
     assert len(list((out / "charts").glob(f"*.{lang}.png"))) == 8
 
     mean, low, high = _expected_ci(list(WAIT_SHIFT.values()))
     assert low > 0  # constructed to be significant
-    md = (out / "comparison.md").read_text(encoding="utf-8")
+    md = (out / f"comparison.{lang}.md").read_text(encoding="utf-8")
     if lang == "en":
         sentence = (
             f"changes by +{mean:.0f} days (95% CI +{low:.0f} to +{high:.0f}) from baseline: significant"
@@ -466,6 +502,64 @@ def test_briefing_pdf_pages_and_findings(folders, tmp_path, lang):
         assert f"changes by {m:.1f} percentage points (95% CI {lo:.1f} to {hi:.1f})" in md
     else:
         assert f"变化{m:.1f}个百分点（95%置信区间 {lo:.1f} 至 {hi:.1f}）" in md
+
+
+@pytest.fixture(scope="module")
+def two_briefings(folders, tmp_path_factory):
+    """The briefing of one compare folder in Chinese, then in English, into the same folder; with two
+    of its charts (waiting list, wait by group) rather than eight, and PNGs at 40 dpi, to be quick."""
+    out = tmp_path_factory.mktemp("two_briefings")
+    every_chart = briefing.compare_figures
+
+    def two_charts(*args, **kw):
+        figs = every_chart(*args, **kw)
+        return {name: figs[name] for name in ("waiting_list", "wait_by_group")}
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(briefing, "compare_figures", two_charts)
+        mp.setattr(charts.style, "DPI", 40)
+        pdfs = {lang: briefing.build_briefing(folders["compare"], lang, out) for lang in ("zh", "en")}
+    return out, pdfs
+
+
+def test_briefings_in_two_languages_keep_their_own_files(two_briefings):
+    """``briefing --lang en`` after ``--lang zh`` into one folder leaves the Chinese pack whole: every
+    file in words has its language in its name; the charts already had."""
+    out, pdfs = two_briefings
+    assert pdfs == {"zh": out / "briefing.zh.pdf", "en": out / "briefing.en.pdf"}
+    raw = {lang: re.sub(rb"/CreationDate \(.*?\)", b"", pdf.read_bytes()) for lang, pdf in pdfs.items()}
+    assert raw["zh"].startswith(b"%PDF") and raw["en"].startswith(b"%PDF") and raw["zh"] != raw["en"]
+    md = {lang: (out / f"comparison.{lang}.md").read_text(encoding="utf-8") for lang in pdfs}
+    assert md["zh"].startswith(f"# {TERMS['briefing.title'].zh}")
+    assert md["en"].startswith(f"# {TERMS['briefing.title'].en}")
+    labels = {lang: pd.read_csv(out / f"briefing_table.{lang}.csv")["label"] for lang in pdfs}
+    assert labels["zh"][0] != labels["en"][0]
+    for lang in pdfs:
+        assert {p.name for p in (out / "charts").glob(f"*.{lang}.*")} >= {
+            f"waiting_list.{lang}.png",
+            f"waiting_list.{lang}.svg",
+        }
+    # nothing left under the old, shared names
+    assert not any((out / name).exists() for name in ("briefing.pdf", "briefing_table.csv", "comparison.md"))
+
+
+def _pdf_fonts(raw: bytes) -> tuple[list[bytes], int, int]:
+    """The subtypes of a PDF's font dictionaries, its font descriptors, and the font files embedded
+    (matplotlib writes these dictionaries uncompressed)."""
+    subtypes = re.findall(rb"/Type\s*/Font\b(?!Descriptor)[^>]*?/Subtype\s*/(\w+)", raw)
+    descriptors = len(re.findall(rb"/Type\s*/FontDescriptor\b", raw))
+    files = len(re.findall(rb"/FontFile[23]?\s+\d+\s+0\s+R", raw))
+    return subtypes, descriptors, files
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_briefing_embeds_its_fonts_and_none_is_type3(two_briefings, lang):
+    """The PDF prints the same everywhere: every font embedded as a font program (TrueType or CFF), none
+    drawn as Type 3 procedures."""
+    _, pdfs = two_briefings
+    subtypes, descriptors, files = _pdf_fonts(pdfs[lang].read_bytes())
+    assert subtypes and b"Type3" not in subtypes, subtypes
+    assert descriptors > 0 and files == descriptors
 
 
 def test_findings_say_not_significant_when_the_interval_includes_zero():

@@ -2,14 +2,19 @@
 
     build_briefing("out/compare/baseline-vs-cap8", lang="zh", out_dir="out/briefing")
 
-writes into ``out_dir``:
+writes into ``out_dir`` (every file in words named with its language, so that a pack in the other
+language written into the same folder keeps its own files):
 
-- ``briefing.pdf``: 16:9 pages: the scenarios compared (name, description, reference) and the method;
+- ``briefing.zh.pdf``: 16:9 pages: the scenarios compared (name, description, reference) and the method;
   key findings written from the numbers; the comparison table (one page per variant); one chart a page;
-- ``briefing_table.csv``: the table's numbers (long: one row per figure and scenario), with labels;
-- ``comparison.md``: the findings and the table in Markdown;
-- ``charts/``: every chart of the comparison as PNG (300 dpi) and SVG
+  fonts embedded as TrueType (:mod:`analysis.reporting.fonts`);
+- ``briefing_table.zh.csv``: the table's numbers (long: one row per figure and scenario), with labels;
+- ``comparison.zh.md``: the findings and the table in Markdown;
+- ``charts/``: every chart of the comparison as ``<name>.zh.png`` (300 dpi) and ``<name>.zh.svg``
   (:func:`analysis.reporting.charts.draw_compare`).
+
+The compare folder's own files (``comparison.csv``, the Parquet tables, ``scenarios.json``) hold no words
+and are shared by both languages.
 
 Numbers come from the compare folder (``comparison.csv``: means, paired differences and their 95 %
 Student-t intervals); group waits of groups that housed fewer than ``analysis.min_cell`` households in
@@ -62,6 +67,11 @@ FINDING_FIGURES = (
     "occupancy_rate",
     "lapse_rate",
 )
+#: The pack's files in words, named with their language (``lang``: "en" or "zh"); charts are
+#: ``charts/<name>.<lang>.png`` and ``.svg`` (:func:`analysis.reporting.charts.save`).
+PDF_FILE = "briefing.{lang}.pdf"
+TABLE_FILE = "briefing_table.{lang}.csv"
+MARKDOWN_FILE = "comparison.{lang}.md"
 PAGE_IN = FIGSIZE  # 16:9 pages, the charts' own size
 LEFT_IN = 0.45
 
@@ -233,7 +243,7 @@ def _cells(row, lang: str, min_cell: int) -> tuple[str, str]:
 
 
 def table_csv(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The briefing table with a label column, for ``briefing_table.csv``."""
+    """The briefing table with a label column, for ``briefing_table.<lang>.csv``."""
     out = table.copy()
     out.insert(1, "label", [_label(f, lang) for f in out["figure"]])
     return out
@@ -247,7 +257,7 @@ def markdown(
     found: Sequence[str],
     min_cell: int,
 ) -> str:
-    """``comparison.md``: findings, then one table with a column per scenario and per difference."""
+    """``comparison.<lang>.md``: findings, then one table with a column per scenario and per difference."""
     base = names[0]
     head = [term("table.figure", lang)]
     for i, name in enumerate(names):
@@ -594,7 +604,8 @@ def page_count(n_scenarios: int, n_charts: int, findings_pages: int = 1) -> int:
 
 
 def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> Path:
-    """Write the briefing pack of a compare folder (see the module docstring); return the PDF's path.
+    """Write the briefing pack of a compare folder in ``lang`` (see the module docstring); return the
+    PDF's path, ``out_dir/briefing.<lang>.pdf``.
 
     Args:
         compare_dir: a compare output folder (``comparison.csv``, ``replications.parquet``,
@@ -617,8 +628,8 @@ def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> 
     found = findings(table, names, lang)
     note = term("briefing.method", lang).format(n=n, seeds=seeds)
 
-    table_csv(table, lang).to_csv(out / "briefing_table.csv", index=False)
-    (out / "comparison.md").write_text(
+    table_csv(table, lang).to_csv(out / TABLE_FILE.format(lang=lang), index=False)
+    (out / MARKDOWN_FILE.format(lang=lang)).write_text(
         markdown(table, names, lang, [note], found, min_cell), encoding="utf-8"
     )
 
@@ -627,8 +638,8 @@ def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> 
         save(fig, out / "charts", name, lang)
     bullets = findings_pages(found)
     pages = page_count(len(names), len(figs), len(bullets))
-    pdf_path = out / "briefing.pdf"
-    tmp = out / ".briefing.pdf.tmp"
+    pdf_path = out / PDF_FILE.format(lang=lang)
+    tmp = out / f".{pdf_path.name}.tmp"
     with PdfPages(tmp, metadata={"Title": term("briefing.title", lang), "Creator": "prh-sim"}) as pdf:
         pdf.savefig(title_page(data, lang, n, seeds, pages))
         page = 2

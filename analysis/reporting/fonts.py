@@ -20,11 +20,22 @@ it never collides with a full Noto Sans CJK installed on the machine (and as the
 versions). Both languages use it, so that English and Chinese charts look alike and English charts can
 still show Chinese scenario names or references.
 
+PDFs (the briefing) embed the face as a TrueType font program (``pdf.fonttype`` 42), so that they print
+the same everywhere: no Type 3 procedures, which some printers, viewers and PDF/A checks render poorly.
+Matplotlib's PDF backend writes every font of fonttype 42 as a TrueType font file (``CIDFontType2``,
+``FontFile2``), which CFF outlines are not (poppler: "Mismatch between font type and embedded font
+file"). So the face matplotlib is given is the shipped subset with its outlines converted to TrueType
+(:func:`to_truetype`: cubic to quadratic curves within 1 font unit, as fontTools' ``otf2ttf``), made on
+first use and kept in matplotlib's cache folder (:func:`truetype_path`), keyed by the shipped file's
+digest. PNGs and SVGs (text as paths) draw the same face.
+
     use_fonts("zh")        # rcParams for charts; call before drawing
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -41,23 +52,48 @@ BASE_SIZE = 12.5
 SMALL_SIZE = 11.5
 TITLE_SIZE = 17
 
+#: Largest distance, in font units (1/1000 em), between a cubic curve and its quadratic approximation.
+MAX_ERROR_UNITS = 1.0
+#: Bumped when :func:`to_truetype` changes, so that a cached conversion is made again.
+CONVERSION_VERSION = 1
+
 _registered: str | None = None
 
 
 def font_path() -> Path:
-    """The shipped font file."""
+    """The shipped font file (CFF outlines)."""
     return Path(str(resources.files("analysis.reporting") / "data" / FONT_FILE))
 
 
+def truetype_path() -> Path:
+    """The shipped face with TrueType outlines, the one matplotlib draws with: converted from
+    :func:`font_path` on first use into matplotlib's cache folder, and reused while the shipped file is
+    the same."""
+    source = font_path()
+    if not source.exists():
+        raise FileNotFoundError(f"{source}: the project's Chinese font is missing (reinstall the project)")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    dest = Path(matplotlib.get_cachedir()) / "prh-sim" / f"{source.stem}.{digest}.v{CONVERSION_VERSION}.ttf"
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # processes converting at once each write their own file; a rename is atomic, the last one wins
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        try:
+            to_truetype(source, tmp)
+            tmp.replace(dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return dest
+
+
 def register() -> str:
-    """Register the shipped face with matplotlib (once) and return its family name."""
+    """Register the face (TrueType outlines, :func:`truetype_path`) with matplotlib (once) and return its
+    family name."""
     global _registered
     if _registered is None:
-        path = font_path()
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: the project's Chinese font is missing (reinstall the project)")
-        font_manager.fontManager.addfont(str(path))
-        _registered = font_manager.FontProperties(fname=str(path)).get_name()
+        path = str(truetype_path())
+        font_manager.fontManager.addfont(path)
+        _registered = font_manager.FontProperties(fname=path).get_name()
     return _registered
 
 
@@ -94,10 +130,9 @@ def use_fonts(lang: str = "en") -> None:
             "text.color": "#222222",
             "legend.frameon": False,
             "svg.fonttype": "path",  # SVGs show the same glyphs on any machine
-            # Type 3: matplotlib's Type 42 embedding of a CFF-outline OpenType font is not quite valid
-            # PDF (poppler warns "Mismatch between font type and embedded font file"); Type 3 is, and
-            # keeps the text extractable.
-            "pdf.fonttype": 3,
+            # Type 42: the face embedded as a TrueType font program (a subset), its text extractable;
+            # the face has TrueType outlines for this (truetype_path)
+            "pdf.fonttype": 42,
             "savefig.facecolor": "white",
         }
     )
@@ -156,3 +191,57 @@ def build_subset(source: str | Path, dest: str | Path | None = None) -> Path:
     out = Path(dest) if dest else font_path()
     font.save(str(out))
     return out
+
+
+def to_truetype(source: str | Path, dest: str | Path) -> Path:
+    """Write the OpenType font ``source`` (CFF outlines) to ``dest`` with TrueType outlines: each glyph's
+    cubic curves approximated by quadratic ones within ``MAX_ERROR_UNITS`` (fontTools' ``cu2qu``, as its
+    ``otf2ttf`` snippet does); names, metrics, cmap and layout tables kept. About 2 MB, a few seconds."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    font = TTFont(str(source))
+    if font.sfntVersion != "OTTO" or "CFF " not in font:
+        raise ValueError(f"{source}: not an OpenType font with CFF outlines")
+    order = font.getGlyphOrder()
+    outlines = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        # CFF contours run counter-clockwise, TrueType's clockwise
+        outlines[name].draw(Cu2QuPen(pen, MAX_ERROR_UNITS, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    glyf.compile(font)
+    metrics = font["hmtx"].metrics
+    for name in order:  # left side bearing = the TrueType glyph's xMin
+        glyph = glyf[name]
+        metrics[name] = (metrics[name][0], glyph.xMin if glyph.numberOfContours else 0)
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    for attr in (
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
+        setattr(maxp, attr, 0)
+    post = font["post"]
+    post.formatType = 2.0  # keeps the glyph names (cid00001 ...)
+    post.extraNames = []
+    post.mapping = {}
+    post.glyphOrder = order
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font.save(str(dest))
+    return Path(dest)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from matplotlib import ticker
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 
 from ..fonts import SMALL_SIZE, TITLE_SIZE
@@ -89,19 +90,29 @@ def titles(fig: Figure, title: str, subtitle: str = "") -> None:
 
 
 def legend(fig: Figure, handles, labels, ncol: int | None = None, title: str | None = None) -> None:
-    """The figure's legend below the axes, in up to four columns (``ncol``); nothing without handles."""
+    """The figure's legend below the axes, in up to four columns (``ncol``), or in fewer columns (more
+    rows) where that many would be wider than the figure within its margins (long labels, as "baseline:
+    Households on the waiting list (left axis)"); nothing without handles."""
     if not handles:
         return
     ncol = ncol or min(len(handles), 4)
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncol=ncol,
-        title=title,
-        handlelength=1.8,
-        columnspacing=1.6,
-    )
+    # legends scale with the figure at any dpi, so one measure at the figure's own serves every file
+    renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
+    room = fig.bbox.width - 2 * MARGIN_IN * fig.dpi
+    while True:
+        leg = fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncol=ncol,
+            title=title,
+            handlelength=1.8,
+            columnspacing=1.6,
+        )
+        if ncol == 1 or leg.get_window_extent(renderer).width <= room:
+            return
+        leg.remove()
+        ncol -= 1
 
 
 def join_clauses(lang: str, *parts: str) -> str:
