@@ -19,6 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from scipy import stats
 
+from analysis import stats as project_stats
+from analysis.experiments import outputs
 from analysis.reporting import briefing, charts, fonts
 from analysis.reporting.terms import TERMS
 from sim import SUMMARY_FIGURES
@@ -127,8 +129,8 @@ def comparison_csv(reps: pd.DataFrame, names) -> pd.DataFrame:
     rows = []
     figures = [c for c in reps.columns if c not in ("scenario", "seed")]
     for f in figures:
-        level = charts.ci_table(reps, ["scenario"], f).set_index("scenario")
-        diffs = charts.paired_diff_table(reps, f, names[0]).set_index("scenario")
+        level = project_stats.ci_table(reps, ["scenario"], f).set_index("scenario")
+        diffs = project_stats.paired_diff_table(reps, f, names[0]).set_index("scenario")
         for name in names:
             d = diffs.loc[name] if name in diffs.index else None
             rows.append(
@@ -149,8 +151,8 @@ def comparison_csv(reps: pd.DataFrame, names) -> pd.DataFrame:
 def write_run(folder, name="baseline"):
     """A run folder; its ``scenarios.json`` sets a warm-up and cohort margin that fit three years."""
     folder.mkdir(parents=True)
-    info = charts.ScenarioInfo(name=name, warmup_days=100, cohort_margin_days=200)
-    (folder / charts.SCENARIOS_FILE).write_text(json.dumps({"scenarios": [info.__dict__]}), encoding="utf-8")
+    info = outputs.ScenarioInfo(name=name, warmup_days=100, cohort_margin_days=200)
+    (folder / outputs.SCENARIOS_FILE).write_text(json.dumps({"scenarios": [info.__dict__]}), encoding="utf-8")
     reps = make_replications((name,)).drop(columns="scenario")
     reps.to_csv(folder / "summary.csv", index=False)
     make_daily((name,)).drop(columns="scenario").to_parquet(folder / "daily.parquet", index=False)
@@ -285,11 +287,12 @@ def _all_charts(lang: str):
         charts.waiting_list_chart(daily, lang, target_units=5000, target_date="2025-12-31", warmup_days=365),
     )
     yield "occupancy", charts.occupancy_chart(daily, lang, warmup_days=365)
-    yield "wait_histogram", charts.wait_histogram_chart(charts.cohort_waits(hh, 100, N_DAYS - 200), lang)
+    waits = project_stats.cohort_waits(hh, 100, N_DAYS - 200)
+    yield "wait_histogram", charts.wait_histogram_chart(waits, lang)
     yield "wait_stats", charts.wait_stats_chart(reps, lang)
     yield "mean_wait", charts.mean_wait_chart(reps, lang)
     yield "lapse_rate", charts.lapse_rate_chart(reps, lang)
-    yield "exits_by_reason", charts.exits_by_reason_chart(charts.yearly_exits(hh, N_DAYS), lang)
+    yield "exits_by_reason", charts.exits_by_reason_chart(project_stats.yearly_exits(hh, N_DAYS), lang)
     yield "exits_per_year", charts.exits_per_year_chart(daily, lang)
     yield "exit_reasons", charts.exit_reasons_chart(reps, lang)
     yield "wait_by_group", charts.group_wait_chart(reps, lang, min_cell=MIN_CELL)
@@ -302,7 +305,7 @@ def test_every_chart_function_draws_a_file_in_both_languages(tmp_path, lang, fol
     for name, fig in _all_charts(lang):
         written += charts.save(fig, tmp_path, name, lang, dpi=40)
     reps = pd.read_parquet(folders["sweep"] / "replications.parquet")
-    keys = charts.sweep_keys(reps)
+    keys = outputs.sweep_keys(reps)
     written += charts.save(charts.sweep_line_chart(reps, keys[0], lang=lang), tmp_path, "line", lang, dpi=40)
     written += charts.save(
         charts.sweep_line_chart(reps, keys[0], lang=lang, by=keys[1]), tmp_path, "by", lang, dpi=40
@@ -355,14 +358,14 @@ def test_a_group_below_min_cell_is_suppressed_and_marked():
     reps = make_replications()
     # cap8 houses only 6 employer staff in one replication: below min_cell, so hidden
     reps.loc[(reps["scenario"] == "cap8") & (reps["seed"] == 3), "housed_employer"] = 6
-    table = charts.group_wait_table(reps, MIN_CELL)
+    table = project_stats.group_wait_table(reps, MIN_CELL)
     row = table[(table["scenario"] == "cap8") & (table["group"] == "employer")].iloc[0]
     assert bool(row["suppressed"]) and math.isnan(row["mean"]) and math.isnan(row["diff_mean"])
     shown = table[(table["scenario"] == "baseline") & (table["group"] == "employer")].iloc[0]
     assert not shown["suppressed"] and math.isfinite(shown["mean"])
     # exactly min_cell is shown
     reps.loc[(reps["scenario"] == "cap8") & (reps["seed"] == 3), "housed_employer"] = MIN_CELL
-    table = charts.group_wait_table(reps, MIN_CELL)
+    table = project_stats.group_wait_table(reps, MIN_CELL)
     assert not table[(table["scenario"] == "cap8") & (table["group"] == "employer")]["suppressed"].iloc[0]
 
     reps.loc[(reps["scenario"] == "cap8") & (reps["seed"] == 3), "housed_employer"] = 6
@@ -376,7 +379,7 @@ def test_a_group_below_min_cell_is_suppressed_and_marked():
 def test_the_briefing_table_suppresses_small_groups_too(tmp_path):
     reps = make_replications()
     reps.loc[reps["scenario"] == "baseline", "housed_priority"] = 3
-    data = charts.read_compare(write_compare(tmp_path / "c", reps=reps))
+    data = outputs.read_compare(write_compare(tmp_path / "c", reps=reps))
     table = briefing.briefing_table(data)
     rows = table[table["figure"] == "wait_mean_priority"]
     assert rows["suppressed"].tolist() == [True, False]
@@ -426,12 +429,12 @@ def test_scenario_colours_are_the_same_in_every_chart():
 
 
 def test_draw_any_recognises_run_compare_and_sweep_folders(folders, tmp_path):
-    assert charts.folder_kind(folders["run"]) == "run"
-    assert charts.folder_kind(folders["compare"]) == "compare"
-    assert charts.folder_kind(folders["sweep"]) == "sweep"
-    with pytest.raises(charts.NotAnOutputFolder, match="not a run, compare or sweep"):
-        charts.folder_kind(tmp_path)
-    with pytest.raises(charts.NotAnOutputFolder, match="no such folder"):
+    assert outputs.folder_kind(folders["run"]) == "run"
+    assert outputs.folder_kind(folders["compare"]) == "compare"
+    assert outputs.folder_kind(folders["sweep"]) == "sweep"
+    with pytest.raises(outputs.NotAnOutputFolder, match="not a run, compare or sweep"):
+        outputs.folder_kind(tmp_path)
+    with pytest.raises(outputs.NotAnOutputFolder, match="no such folder"):
         charts.draw_any(tmp_path / "absent")
 
 
@@ -593,7 +596,7 @@ def test_scenarios_json_records_what_charts_need(tmp_path):
     from sim import load_scenario
 
     params = [load_scenario("scenarios/baseline.toml"), load_scenario("scenarios/cap8.toml")]
-    charts.write_scenarios_json(tmp_path, params)
-    infos = charts.scenario_infos(tmp_path, ["baseline", "cap8"])
+    outputs.write_scenarios_json(tmp_path, params)
+    infos = outputs.scenario_infos(tmp_path, ["baseline", "cap8"])
     assert infos["cap8"].description == params[1].description
     assert infos["baseline"].target_units == 5000 and infos["baseline"].min_cell == MIN_CELL

@@ -15,36 +15,12 @@ as a band or a bar. Words come from ``analysis.reporting.terms``, numbers from
     paths = draw_run("out/baseline", lang="zh")        # every chart of a run folder, PNG + SVG
     paths = draw_any(folder, lang)                     # recognises the folder's kind
 
-This package re-exports the names other modules import from ``analysis.reporting.charts``, including the
-folder reading (``analysis.experiments.outputs``) and statistics (``analysis.stats``) the charts were
-once the home of; new code imports those from their homes.
+The tables the charts draw are computed in ``analysis.stats``; folders are read by
+``analysis.experiments.outputs``.
 """
 
 from __future__ import annotations
 
-from ...experiments.outputs import (
-    SCENARIOS_FILE,
-    CompareData,
-    NotAnOutputFolder,
-    ScenarioInfo,
-    folder_kind,
-    read_compare,
-    scenario_infos,
-    sweep_keys,
-    write_scenarios_json,
-)
-from ...stats import (
-    EXIT_GROUPS,
-    GROUP_TABLE_COLUMNS,
-    ci_table,
-    cohort_waits,
-    exit_group,
-    group_wait_table,
-    paired_diff_table,
-    significant,
-    sweep_heatmap_table,
-    yearly_exits,
-)
 from . import calibration, compare, folders, run, style, sweep
 from .compare import (
     exit_reasons_chart,
@@ -94,63 +70,44 @@ __all__ = [
     "DARK",
     "DPI",
     "EXIT_COLOURS",
-    "EXIT_GROUPS",
     "FIGSIZE",
     "GREY",
-    "GROUP_TABLE_COLUMNS",
     "MARKERS",
     "PALETTE",
     "REFERENCE_NAME",
-    "SCENARIOS_FILE",
     "SWEEP_FIGURES",
     "WAIT",
     "WAIT_STATS",
-    "CompareData",
-    "NotAnOutputFolder",
-    "ScenarioInfo",
     "calibration",
-    "ci_table",
-    "cohort_waits",
     "compare",
     "compare_figures",
     "draw_any",
     "draw_compare",
     "draw_run",
     "draw_sweep",
-    "exit_group",
     "exit_reasons_chart",
     "exits_by_reason_chart",
     "exits_per_year_chart",
     "figure_ci_chart",
-    "folder_kind",
     "folders",
     "group_wait_chart",
-    "group_wait_table",
     "key_label",
     "lapse_rate_chart",
     "legend",
     "mean_wait_chart",
     "new_figure",
     "occupancy_chart",
-    "paired_diff_table",
-    "read_compare",
     "run",
     "run_figures",
     "save",
     "scenario_colours",
-    "scenario_infos",
-    "significant",
     "style",
     "sweep",
     "sweep_figures",
     "sweep_heatmap_chart",
-    "sweep_heatmap_table",
-    "sweep_keys",
     "sweep_line_chart",
     "titles",
     "wait_histogram_chart",
     "wait_stats_chart",
     "waiting_list_chart",
-    "write_scenarios_json",
-    "yearly_exits",
 ]
