@@ -165,14 +165,22 @@ def replay_setup(params):
     return cohort_from_record(apps, params.start_date, cohort.end_day), cohort.end_day, cohort
 
 
-def run_replay(params_list, reps: int, seed: int, progress: bool = True):
-    """Replications of each scenario over the recorded period; returns the report frame."""
+def check_replay(params_list):
+    """The recorded cohort the scenarios replay, read and checked before anything runs: (recorded cohort
+    frame, end_day, ``sim.replay.Cohort``) of the first; every scenario must replay the same record."""
     recorded, end_day, cohort = replay_setup(params_list[0])
     for p in params_list[1:]:
         if replay_setup(p)[1] != end_day:
             raise ReplayError(
                 f"{p.source}: arrivals.replay: replays another record than {params_list[0].name}"
             )
+    return recorded, end_day, cohort
+
+
+def run_replay(params_list, reps: int, seed: int, progress: bool = True, setup=None):
+    """Replications of each scenario over the recorded period; returns the report frame. ``setup``:
+    what :func:`check_replay` returned for these scenarios, when the caller checked them first."""
+    recorded, end_day, cohort = check_replay(params_list) if setup is None else setup
     horizon = math.ceil(end_day) / YEAR_DAYS
     rec = group_figures(recorded)
     min_cell = int(params_list[0].value("analysis.min_cell"))

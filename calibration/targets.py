@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sim
+from analysis.experiments.runner import seeds_problem
 from analysis.experiments.sweep import display_path, find_base
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 from sim.calendar import YEAR_DAYS
@@ -110,6 +111,11 @@ class Targets:
 
 def _is_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _is_whole(x: object) -> bool:
+    """A whole number, written as one (``5``) or as a float (``5.0``)."""
+    return _is_number(x) and (isinstance(x, int) or x.is_integer())
 
 
 def _number(source: str, where: str, x: object) -> float:
@@ -286,13 +292,14 @@ def load_targets(path: str | Path, reps: int | None = None, seed: int | None = N
         )
     where = f"{source}: reps" if reps is None else "--reps"
     reps = doc.get("reps", DEFAULT_REPS) if reps is None else reps
-    if not _is_number(reps) or reps != int(reps) or reps < 2:
+    if not (_is_whole(reps) and reps >= 2):
         problem = "must be a whole number of at least 2 (an sd needs two replications)"
         raise ScenarioError(f"{where}: {problem}, got {describe_value(reps)}")
     where = f"{source}: seed" if seed is None else "--seed"
     seed = doc.get("seed", DEFAULT_SEED) if seed is None else seed
-    if not _is_number(seed) or seed != int(seed) or seed < 0:
-        raise ScenarioError(f"{where}: must be a whole number of at least 0, got {describe_value(seed)}")
+    problem = seeds_problem(int(seed) if _is_whole(seed) else seed, int(reps))
+    if problem:
+        raise ScenarioError(f"{where}: {problem}")
 
     base_path = find_base(doc["base"], path.parent, source)
     base = load_scenario(base_path)  # the base's own errors name it

@@ -37,6 +37,15 @@ SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 BASELINE_PATH = SCENARIOS_DIR / "baseline.toml"
 
 META_KEYS = ("name", "description", "reference", "base")
+#: The TOML files the project reads, and what a message says each holds: a scenario (this module), a
+#: sweep (``analysis/experiments/sweep.py``), targets (``calibration/targets.py``). ``file_kind`` tells
+#: them apart by their top-level keys.
+FILE_KINDS = {
+    "scenario": "a scenario file has sections of keys such as [lease]",
+    "sweep": "a sweep file has base and [grid]",
+    "targets": "a targets file has base, [[target]] and [[parameter]]",
+}
+SECTIONS = tuple(dict.fromkeys(key.split(".")[0] for key in KEYS))  # lease, queue, ...
 WRAPPER_FIELDS = ("value", "values", "unit", "reference", "description")
 SUM_TOLERANCE = 1e-6
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -393,11 +402,28 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def file_kind(doc: dict) -> str | None:
+    """The kind of file (``FILE_KINDS``) that ``doc`` is by its top-level keys: ``grid`` makes a sweep,
+    ``target`` or ``parameter`` targets, a section of the schema (``lease``) a scenario; None when no
+    kind or more than one fits (the reader's own checks then say what is wrong)."""
+    fits = [
+        kind
+        for kind, fit in (
+            ("scenario", any(name in SECTIONS for name in doc)),
+            ("sweep", "grid" in doc),
+            ("targets", "target" in doc or "parameter" in doc),
+        )
+        if fit
+    ]
+    return fits[0] if len(fits) == 1 else None
+
+
 def read_toml(path: Path, source: str, kind: str = "scenario") -> dict:
-    """Read a TOML file; any failure is a ``ScenarioError`` of one line naming the file (``source``)."""
+    """Read a TOML file expected to be of ``kind`` (``FILE_KINDS``); any failure, and a file of another
+    kind, is a ``ScenarioError`` of one line naming the file (``source``)."""
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            doc = tomllib.load(f)
     except FileNotFoundError:
         raise ScenarioError(f"{source}: no such {kind} file") from None
     except IsADirectoryError:
@@ -408,6 +434,10 @@ def read_toml(path: Path, source: str, kind: str = "scenario") -> dict:
         raise ScenarioError(f"{source}: invalid TOML: not UTF-8 text") from None
     except OSError as err:
         raise ScenarioError(f"{source}: cannot read: {err.strerror}") from None
+    found = file_kind(doc)
+    if found not in (None, kind):
+        raise ScenarioError(f"{source}: a {found} file, not a {kind} file ({FILE_KINDS[kind]})")
+    return doc
 
 
 @functools.cache
@@ -428,11 +458,25 @@ def _baseline_references() -> dict[str, str]:
     return references
 
 
-def _suggest(key: str) -> str:
+def _suggest(key: str, meta: bool = True) -> str:
+    """`` (did you mean lease.max_total_years?)`` for an unknown key; ``meta``: the file's own fields
+    (``META_KEYS``) may be meant too, as in a scenario file but not in an override."""
     leaf = key.rsplit(".", 1)[-1]
     same_leaf = [k for k in KEYS if k.rsplit(".", 1)[-1] == leaf]
-    close = same_leaf or difflib.get_close_matches(key, list(KEYS) + list(META_KEYS), n=1)
+    close = same_leaf or difflib.get_close_matches(key, list(KEYS) + list(META_KEYS if meta else ()), n=1)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _not_a_key(key: str) -> str:
+    """Why ``key`` cannot be overridden: a section (its keys are named), a field of the scenario file
+    (``META_KEYS``), or an unknown key (with the nearest key)."""
+    keys = [k for k in KEYS if k.startswith(key + ".")]
+    if keys:
+        shown = ", ".join(keys) if len(keys) <= 5 else f"{', '.join(keys[:4])}, ... ({len(keys)} keys)"
+        return f"a section, not a key (its keys: {shown})"
+    if key in META_KEYS:
+        return "a field of the scenario file, not a key: it cannot be set this way"
+    return f"unknown key{_suggest(key, meta=False)}"
 
 
 def _read_entries(doc: dict, source: str) -> dict:
@@ -701,7 +745,7 @@ class Params:
         entries = {}
         for key, raw in overrides.items():
             if key not in KEYS:
-                raise ScenarioError(f"{source}: {key}: unknown key{_suggest(key)}")
+                raise ScenarioError(f"{source}: {key}: {_not_a_key(key)}")
             try:
                 entries[key] = _entry(KEYS[key], raw)
             except _Bad as bad:

@@ -16,7 +16,7 @@ import tomllib
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import SMALL, main
+from helpers import ROOT, SMALL, main
 
 import sim
 from analysis.experiments.runner import ResultStore
@@ -295,6 +295,51 @@ def test_the_shipped_synthetic_targets_load():
     assert "arrivals.applications_per_year" in moved and len(moved) >= 2
     for p in t.parameters:  # the truth lies inside every range searched
         assert p.low <= truth.value(p.key) <= p.high
+
+
+LARGEST_SEED = 2**63 - 1  # seeds are kept as int64 in every table of replications
+
+
+def test_a_seed_beyond_the_largest_is_refused_before_anything_runs(tmp_path, capsys):
+    (tmp_path / "small.toml").write_text(SMALL, encoding="utf-8")
+    path = tmp_path / "t.toml"
+    out = ["--out", str(tmp_path / "out"), "--store", str(tmp_path / "store")]
+    cases = [  # (seed line of the file, --seed option, message)
+        (
+            "seed = 99999999999999999999\n",
+            [],
+            f"{path}: seed: must be a whole number from 0 to {LARGEST_SEED}, got 99999999999999999999",
+        ),
+        (
+            f"reps = 4\nseed = {LARGEST_SEED - 2}\n",
+            [],
+            f"{path}: seed: must be at most {LARGEST_SEED - 3} with 4 replications (seeds up to "
+            f"{LARGEST_SEED}), got {LARGEST_SEED - 2}",
+        ),
+        ("", ["--seed", str(2**64)], f"--seed: must be a whole number from 0 to {LARGEST_SEED}, got {2**64}"),
+    ]
+    for seed_line, option, message in cases:
+        path.write_text('base = "small.toml"\n' + seed_line + GOOD_TARGET + GOOD_PARAMETER, encoding="utf-8")
+        with pytest.raises(sim.ScenarioError) as info:  # refused by the reader, before anything runs
+            load_targets(path, seed=int(option[1]) if option else None)
+        assert str(info.value) == message
+        status, stdout, err = main(capsys, "calibrate", str(path), *option, *out)
+        assert (status, stdout, err) == (2, "", f"error: {message}\n")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "path, kind",
+    [("scenarios/baseline.toml", "a scenario file"), ("studies/sweeps/cap.toml", "a sweep file")],
+)
+def test_a_scenario_or_sweep_file_is_not_a_targets_file(capsys, monkeypatch, tmp_path, path, kind):
+    monkeypatch.chdir(ROOT)
+    message = f"{path}: {kind}, not a targets file (a targets file has base, [[target]] and [[parameter]])"
+    with pytest.raises(sim.ScenarioError) as info:
+        load_targets(path)
+    assert str(info.value) == message
+    status, out, err = main(capsys, "calibrate", path, "--out", str(tmp_path / "out"))
+    assert (status, out, err) == (2, "", f"error: {message}\n")
 
 
 def test_reps_below_two_is_refused(tmp_path, capsys):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import BASELINE, ROOT, SMALL
+from helpers import BASELINE, ROOT, SMALL, main
 from scipy import stats
 
 from analysis.cli.parser import DEFAULT_ARGS, build_parser
@@ -95,6 +95,81 @@ def test_bad_set(small, arg, monkeypatch):
 def test_argparse_errors_are_usage_errors(small):
     proc = cli("run", str(small), "--reps", "0")
     assert proc.returncode == 2 and "usage:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+LARGEST_SEED = 2**63 - 1  # seeds are kept as int64 in every table of replications
+HUGE = "99999999999999999999"  # numpy's SeedSequence takes it; the int64 seed columns do not
+
+
+@pytest.fixture
+def seed_args(small, tmp_path) -> dict[str, list[str]]:
+    """Each command that takes ``--seed`` with its other arguments; everything goes to ``tmp_path/out``
+    and ``tmp_path/store``, so a command that ran would leave ``tmp_path/out`` behind."""
+    variant = tmp_path / "cap4.toml"
+    variant.write_text(f'base = "{small.as_posix()}"\nname = "cap4"\n[lease]\nmax_total_years = 4\n')
+    out, store = ["--out", str(tmp_path / "out")], ["--workers", "1", "--store", str(tmp_path / "store")]
+    return {
+        "run": ["run", str(small), "--no-charts", *out],
+        "compare": ["compare", str(small), str(variant), *out, *store],
+        "briefing": ["briefing", str(small), str(variant), *out, *store],
+        "replay": ["replay", str(ROOT / "calibration" / "synthetic" / "replay_truth.toml"), *out],
+        "bench": ["bench", "--sweep", "--workers", "1", "--scenario", str(small)],
+    }
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "briefing", "replay", "bench"])
+def test_a_seed_beyond_the_largest_is_refused_before_anything_runs(seed_args, command, tmp_path, capsys):
+    args = seed_args[command]
+    status, out, err = main(capsys, *args, "--seed", HUGE, "--reps", "1")
+    assert (status, out, err) == (
+        2,
+        "",
+        f"error: --seed: must be a whole number from 0 to {LARGEST_SEED}, got {HUGE}\n",
+    )
+    status, out, err = main(capsys, *args, "--seed", "-1", "--reps", "1")
+    assert (status, err) == (2, f"error: --seed: must be a whole number from 0 to {LARGEST_SEED}, got -1\n")
+    # the last replication's seed, seed + reps - 1, must be within the limit too
+    status, out, err = main(capsys, *args, "--seed", str(LARGEST_SEED - 1), "--reps", "3")
+    assert (status, err) == (
+        2,
+        f"error: --seed: must be at most {LARGEST_SEED - 2} with 3 replications (seeds up to "
+        f"{LARGEST_SEED}), got {LARGEST_SEED - 1}\n",
+    )
+    assert not (tmp_path / "out").exists() and not (tmp_path / "store").exists()
+
+
+def test_compare_with_precision_keeps_its_most_replications_within_the_largest_seed(seed_args, capsys):
+    args = [*seed_args["compare"], "--precision", "0.05", "--max-reps", "50"]
+    status, out, err = main(capsys, *args, "--seed", str(LARGEST_SEED - 10))
+    assert (status, err) == (
+        2,
+        f"error: --seed: must be at most {LARGEST_SEED - 49} with 50 replications (seeds up to "
+        f"{LARGEST_SEED}), got {LARGEST_SEED - 10}\n",
+    )
+
+
+def test_the_largest_seed_runs_and_is_written(small, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["run", str(small), "--reps", "1", "--no-charts", "--out", str(out)]
+    status, _, err = main(capsys, *args, "--seed", str(LARGEST_SEED))
+    assert status == 0, err
+    assert list(pd.read_csv(out / "summary.csv")["seed"]) == [LARGEST_SEED]
+
+
+def test_a_sweep_or_targets_file_given_as_a_scenario_says_what_it_is(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    status, out, err = main(capsys, "run", "studies/sweeps/cap.toml")
+    assert (status, out) == (2, "")
+    assert err == (
+        "error: studies/sweeps/cap.toml: a sweep file, not a scenario file "
+        "(a scenario file has sections of keys such as [lease])\n"
+    )
+    status, out, err = main(capsys, "compare", "baseline", "calibration/synthetic/targets.toml")
+    assert (status, out) == (2, "")
+    assert err == (
+        "error: calibration/synthetic/targets.toml: a targets file, not a scenario file "
+        "(a scenario file has sections of keys such as [lease])\n"
+    )
 
 
 # ---------------------------------------------------------------- a small run: files, seeds, CIs
@@ -316,6 +391,6 @@ def test_briefing_writes_the_pack(small, tmp_path):
         "zh",
     )
     assert proc.returncode == 0, proc.stderr
-    assert (out / "briefing.pdf").stat().st_size > 10_000
-    assert (out / "comparison.md").exists() and (out / "comparison.csv").exists()
+    assert (out / "briefing.zh.pdf").stat().st_size > 10_000
+    assert (out / "comparison.zh.md").exists() and (out / "comparison.csv").exists()
     assert list((out / "charts").glob("*.zh.png"))

@@ -18,7 +18,13 @@ from helpers import ROOT, SMALL, main
 from scipy import stats
 
 from analysis import cli
-from analysis.experiments.compare import COMPARISON_COLUMNS, next_round, relative_half_widths
+from analysis.cli import commands
+from analysis.experiments.compare import (
+    COMPARISON_COLUMNS,
+    next_round,
+    relative_half_widths,
+    unique_names,
+)
 from analysis.reporting.terms import label
 from analysis.stats import paired_difference
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
@@ -255,10 +261,54 @@ def test_bad_compare_input(folder, capsys, monkeypatch):
         ["--precision", "2"],
         ["--precision", "0"],
         ["--reps", "5", "--precision", "0.1"],
-        ["--seed", "-1"],
     ):
         with pytest.raises(SystemExit) as info:
             cli.main(["compare", "small.toml", "cap8.toml", *args, *store])
         assert info.value.code == 2
         err = capsys.readouterr().err
         assert "usage:" in err and "Traceback" not in err
+    status, out, err = main(capsys, "compare", "small.toml", "cap8.toml", "--seed", "-1", *store)
+    assert (status, out, err) == (
+        2,
+        "",
+        f"error: --seed: must be a whole number from 0 to {2**63 - 1}, got -1\n",
+    )
+
+
+def test_the_same_scenario_twice_is_refused(folder, capsys, monkeypatch):
+    """By the same name or path, or by a name and a path to the same file; nothing runs or is created."""
+    monkeypatch.chdir(folder)
+    where = ["--reps", "1", "--workers", "1", "--store", str(folder / "twice_store")]
+    where += ["--out", str(folder / "twice_out")]
+    for names in (
+        ["small.toml", "small.toml"],
+        ["small", str(folder / "small.toml")],
+        ["small", "cap8", "small"],
+    ):
+        status, out, err = main(capsys, "compare", *names, *where)
+        assert (status, out, err) == (2, "", "error: compare: scenarios: small is given twice\n"), names
+    monkeypatch.chdir(ROOT)
+    status, out, err = main(capsys, "compare", "baseline", "scenarios/baseline.toml", *where)
+    assert (status, out, err) == (2, "", "error: compare: scenarios: baseline is given twice\n")
+    status, out, err = main(capsys, "briefing", "baseline", "baseline", *where)
+    assert (status, out, err) == (2, "", "error: briefing: scenarios: baseline is given twice\n")
+    assert not (folder / "twice_out").exists() and not (folder / "twice_store").exists()
+
+
+def test_two_files_of_the_same_name_are_still_compared(folder, capsys, monkeypatch):
+    """Two different files that share a name are two scenarios, shown as small and small#2."""
+    other = folder / "other"
+    other.mkdir(exist_ok=True)
+    (other / "small.toml").write_text(SMALL, encoding="utf-8")
+
+    class Ran(Exception):
+        pass
+
+    def run_comparison(params_list, **kwargs):
+        raise Ran(unique_names(params_list))
+
+    monkeypatch.setattr(commands, "run_comparison", run_comparison)
+    where = ["--store", str(folder / "same_name_store"), "--out", str(folder / "same_name_out")]
+    with pytest.raises(Ran) as info:
+        cli.main(["compare", str(folder / "small.toml"), str(other / "small.toml"), *where])
+    assert info.value.args == (["small", "small#2"],)

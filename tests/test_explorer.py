@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import socket
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ import pytest
 from helpers import ROOT, main
 
 import sim
+from analysis.experiments.outputs import write_comparison
 from analysis.explorer import core
 from analysis.reporting.terms import TERMS
 
@@ -217,7 +219,7 @@ def test_a_run_compares_on_common_seeds_keeps_every_replication_and_draws_the_ch
     images = core.chart_images(cmp, small, "zh")
     assert set(images) == set(core.CHARTS)
     assert all(png.startswith(b"\x89PNG") for png in images.values())
-    folder = core.write_comparison(cmp, small, variant, tmp_path / "out")
+    folder = write_comparison(cmp, [small, variant], tmp_path / "out")
     assert {p.name for p in folder.iterdir()} >= {"comparison.csv", "replications.parquet", "daily.parquet"}
     pdf = core.make_briefing(folder, small, variant, "en")
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -241,6 +243,43 @@ def test_explore_refuses_bad_input_in_one_line(capsys, tmp_path):
     (tmp_path / "broken.toml").write_text('base = "baseline"\n[lease]\nmax_total_years = -2\n')
     status, _, err = main(capsys, "explore", "--scenarios-dir", str(tmp_path), "--base", "broken")
     assert status == 2 and "lease.max_total_years: must not be negative, got -2" in err
+
+
+def test_explore_refuses_a_port_a_host_or_a_seed_before_serving(capsys, tmp_path, monkeypatch):
+    def serve(*args, **kwargs):
+        raise AssertionError("the explorer was started")
+
+    monkeypatch.setattr(core, "serve", serve)
+    where = ["--out", str(tmp_path / "out"), "--store", str(tmp_path / "store")]
+    for port in ("99999", "0"):
+        status, out, err = main(capsys, "explore", "--port", port, *where)
+        assert (status, out, err) == (
+            2,
+            "",
+            f"error: --port: must be a whole number from 1 to 65535, got {port}\n",
+        )
+    with pytest.raises(socket.gaierror) as resolver:  # the machine's own words for it
+        socket.getaddrinfo("999.1.1.1", 8765, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    status, out, err = main(capsys, "explore", "--host", "999.1.1.1", *where)
+    assert (status, out) == (2, "")
+    assert err == f"error: --host: 999.1.1.1: cannot be resolved to an address ({resolver.value.strerror})\n"
+    with socket.socket() as taken:  # a port in use is the port's fault, not the host's
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        status, out, err = main(capsys, "explore", "--host", "127.0.0.1", "--port", port, *where)
+    assert (status, out, err) == (
+        2,
+        "",
+        f"error: --port: {port}: cannot listen on 127.0.0.1: Address already in use\n",
+    )
+    status, out, err = main(capsys, "explore", "--seed", str(2**63), *where)
+    assert (status, out, err) == (
+        2,
+        "",
+        f"error: --seed: must be a whole number from 0 to {2**63 - 1}, got {2**63}\n",
+    )
+    assert not (tmp_path / "out").exists() and not (tmp_path / "store").exists()
 
 
 # ---------------------------------------------------------------- the page's runs (no browser)
@@ -304,3 +343,5 @@ def test_a_run_is_refused_at_the_click_when_a_value_is_refused(baseline):
     for typed, n, first in (({"lease.max_total_years": "-1"}, 2, 1), ({}, 0, 1), ({}, 2, -1), ({}, None, 1)):
         changes, message = refusal(baseline, typed, n, first)
         assert changes == {} and message
+    # the last replication's seed must be within the largest seed, as on the command line
+    assert refusal(baseline, {}, 3, 2**63 - 2) == ({}, f"First seed: 0–{2**63 - 3} ({2**63 - 2})")

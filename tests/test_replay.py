@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT, main
+from helpers import BASELINE, ROOT, main
 from scipy import stats
 
 from calibration.replay import (
@@ -131,9 +131,21 @@ def test_a_bad_record_is_refused_with_its_line(tmp_path):
         simulate(scenario(tmp_path, "missing.csv"), seed=1)
 
 
-def test_the_replay_report_needs_a_replaying_scenario(capsys):
-    status, _, err = main(capsys, "replay", str(ROOT / "scenarios" / "baseline.toml"), "--reps", "2")
+def test_the_replay_report_needs_a_replaying_scenario(capsys, tmp_path):
+    out = tmp_path / "out"
+    status, _, err = main(capsys, "replay", str(BASELINE), "--reps", "2", "--out", str(out))
     assert status == 2 and "arrivals.replay: is empty" in err
+    assert not out.exists()  # the output folder is made only once the inputs are read
+
+
+def test_the_same_scenario_twice_is_refused(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(SYNTH)
+    out = tmp_path / "out"
+    status, stdout, err = main(
+        capsys, "replay", str(REPLAY), "replay_truth", "--reps", "2", "--out", str(out)
+    )
+    assert (status, stdout, err) == (2, "", "error: replay: scenarios: replay_truth is given twice\n")
+    assert not out.exists()
 
 
 @pytest.mark.slow

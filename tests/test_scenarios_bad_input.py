@@ -8,8 +8,10 @@ import math
 import tomllib
 
 import pytest
+from helpers import ROOT
 
 from sim.parameters import BASELINE_PATH, Params, ScenarioError, load_scenario, parse_set
+from sim.schema import KEYS
 
 VARIANT = 'name = "x"\nbase = "baseline"\n'
 
@@ -205,6 +207,25 @@ def test_error_in_a_base_names_the_base_file(here):
     assert refused("b.toml") == "a.toml: review.working_days: must not be negative, got -3"
 
 
+SCENARIO_KIND = "(a scenario file has sections of keys such as [lease])"
+
+
+def test_a_sweep_or_targets_file_is_not_a_scenario(monkeypatch):
+    monkeypatch.chdir(ROOT)  # messages name the shipped files as a user types them
+    assert refused("studies/sweeps/cap.toml") == (
+        f"studies/sweeps/cap.toml: a sweep file, not a scenario file {SCENARIO_KIND}"
+    )
+    assert refused("calibration/synthetic/targets.toml") == (
+        f"calibration/synthetic/targets.toml: a targets file, not a scenario file {SCENARIO_KIND}"
+    )
+
+
+def test_a_base_that_is_a_sweep_file_is_named(here):
+    write(here, "s.toml", 'base = "baseline"\n[grid]\n"lease.max_total_years" = [4, 8]\n')
+    write(here, "x.toml", VARIANT.replace("baseline", "s.toml"))
+    assert refused("x.toml") == f"s.toml: a sweep file, not a scenario file {SCENARIO_KIND}"
+
+
 # ---------------------------------------------------------------- --set
 
 
@@ -218,6 +239,38 @@ def test_set_unknown_key():
     with pytest.raises(ScenarioError) as info:
         load_scenario("baseline").with_overrides(dict([parse_set("lease.max_totl_years=8")]))
     assert str(info.value) == "--set: lease.max_totl_years: unknown key (did you mean lease.max_total_years?)"
+
+
+def test_set_a_section_names_its_keys():
+    baseline = load_scenario("baseline")
+    with pytest.raises(ScenarioError) as info:
+        baseline.with_overrides(dict([parse_set("lease=8")]))
+    assert str(info.value) == (
+        "--set: lease: a section, not a key (its keys: lease.term_years, lease.max_total_years, "
+        "lease.renewal_notice_months, lease.renewal_apply_share, lease.renewal_pass_share)"
+    )
+    with pytest.raises(ScenarioError) as info:  # a long section: its first keys and how many
+        baseline.with_overrides(dict([parse_set("arrivals=8")]))
+    first = [k for k in KEYS if k.startswith("arrivals.")]
+    assert str(info.value) == (
+        f"--set: arrivals: a section, not a key (its keys: {', '.join(first[:4])}, ... ({len(first)} keys))"
+    )
+
+
+@pytest.mark.parametrize("field", ["base", "name", "description", "reference"])
+def test_set_a_field_of_the_file_is_refused_as_such(field):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("baseline").with_overrides(dict([parse_set(f"{field}=cap8")]))
+    assert (
+        str(info.value)
+        == f"--set: {field}: a field of the scenario file, not a key: it cannot be set this way"
+    )
+
+
+def test_set_never_suggests_a_field_of_the_file():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("baseline").with_overrides(dict([parse_set("bse=1")]))
+    assert str(info.value) == "--set: bse: unknown key"
 
 
 def test_set_inf_where_not_allowed():

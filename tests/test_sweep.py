@@ -32,6 +32,7 @@ seed = 3
 "queue.validity_years" = {{start = 0.5, stop = 1, step = 0.5}}
 """
 OUTPUTS = ("replications.parquet", "cells.csv", "daily.parquet")
+LARGEST_SEED = 2**63 - 1  # seeds are kept as int64 in every table of replications
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -128,6 +129,15 @@ BAD = {
     "bad reps": ('base = "small.toml"\nreps = 0\n[grid]\n"lease.max_total_years" = [4]\n', "reps: must be"),
     "fractional reps": ('base = "small.toml"\nreps = 2.5\n[grid]\n"lease.max_total_years" = [4]\n', "reps: "),
     "bad seed": ('base = "small.toml"\nseed = -1\n[grid]\n"lease.max_total_years" = [4]\n', "seed: must be"),
+    "seed too large": (
+        'base = "small.toml"\nseed = 99999999999999999999\n[grid]\n"lease.max_total_years" = [4]\n',
+        f"seed: must be a whole number from 0 to {LARGEST_SEED}, got 99999999999999999999",
+    ),
+    "last seed too large": (
+        f'base = "small.toml"\nreps = 3\nseed = {LARGEST_SEED - 1}\n[grid]\n"lease.max_total_years" = [4]\n',
+        f"seed: must be at most {LARGEST_SEED - 2} with 3 replications (seeds up to {LARGEST_SEED}), "
+        f"got {LARGEST_SEED - 1}",
+    ),
     "empty grid": ('base = "small.toml"\n[grid]\n', "grid: empty"),
     "no grid": ('base = "small.toml"\n', "grid: missing"),
     "empty list": (
@@ -186,6 +196,40 @@ def test_bad_sweep_is_one_line(folder, capsys, monkeypatch, case):
     assert (status, out) == (2, "")
     assert err.splitlines() == [f"error: {message}"]
     assert not (folder / "never").exists()  # refused before anything ran or was created
+
+
+def test_seed_option_beyond_the_largest_is_refused(folder, capsys):
+    path = write_sweep(
+        folder, "one_cell.toml", text='base = "small.toml"\n[grid]\n"lease.max_total_years" = [4]\n'
+    )
+    where = ["--out", str(folder / "never"), "--store", str(folder / "st"), "--workers", "1"]
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(path, reps=1, seed=10**20)
+    assert str(info.value) == f"--seed: must be a whole number from 0 to {LARGEST_SEED}, got {10**20}"
+    status, out, err = main(capsys, "sweep", str(path), "--reps", "1", "--seed", str(10**20), *where)
+    assert (status, out, err) == (2, "", f"error: {info.value}\n")
+    status, out, err = main(capsys, "sweep", str(path), "--reps", "2", "--seed", str(LARGEST_SEED), *where)
+    assert (status, out) == (2, "")
+    assert err == (
+        f"error: --seed: must be at most {LARGEST_SEED - 1} with 2 replications "
+        f"(seeds up to {LARGEST_SEED}), got {LARGEST_SEED}\n"
+    )
+    assert not (folder / "never").exists()
+
+
+@pytest.mark.parametrize(
+    "path, kind",
+    [("scenarios/cap8.toml", "a scenario file"), ("calibration/synthetic/targets.toml", "a targets file")],
+)
+def test_a_scenario_or_targets_file_is_not_a_sweep(capsys, monkeypatch, tmp_path, path, kind):
+    monkeypatch.chdir(ROOT)
+    message = f"{path}: {kind}, not a sweep file (a sweep file has base and [grid])"
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(path)
+    assert str(info.value) == message
+    status, out, err = main(capsys, "sweep", path, "--out", str(tmp_path / "out"), "--store", str(tmp_path))
+    assert (status, out, err) == (2, "", f"error: {message}\n")
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow

@@ -10,8 +10,10 @@ Exit status: 0 done; 1 an invariant failed (``--audit``) or some replications fa
 from __future__ import annotations
 
 import difflib
+import errno
 import math
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +21,14 @@ from pathlib import Path
 
 from analysis.experiments import bench as benchmark
 from analysis.experiments.compare import run_comparison
-from analysis.experiments.outputs import NotAnOutputFolder, write_frame, write_outputs, write_scenarios_json
+from analysis.experiments.outputs import (
+    NotAnOutputFolder,
+    write_comparison,
+    write_outputs,
+    write_sweep,
+)
 from analysis.experiments.replications import run_replications
-from analysis.experiments.runner import ResultStore, default_workers, resolve_scheduler
+from analysis.experiments.runner import ResultStore, default_workers, resolve_scheduler, seeds_problem
 from analysis.experiments.sweep import DEFAULT_FIGURES, load_sweep, run_sweep
 from analysis.reporting import console
 from analysis.reporting.briefing import build_briefing
@@ -29,6 +36,7 @@ from analysis.reporting.charts import draw_any, draw_run
 from analysis.reporting.tables import format_cells, format_comparison, format_table
 from analysis.stats import summary_table
 from sim import SUMMARY_FIGURES, audit, load_scenario, parse_set
+from sim.parameters import scenario_path
 
 from .parser import SCALES
 
@@ -54,18 +62,10 @@ def sigint_held_off(out_dir: Path | str) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _write_frames(frames: dict, out_dir: Path) -> None:
-    """Write ``{file name: DataFrame}`` into ``out_dir``."""
+def _write_results(results, out_dir: Path, params) -> None:
+    """Write the replications' tables and the manifest into ``out_dir`` (``experiments/outputs.py``)."""
     with sigint_held_off(out_dir):
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name, df in frames.items():
-            write_frame(df, out_dir / name)
-
-
-def _write_results(results, out_dir: Path) -> None:
-    """Write the replications' tables into ``out_dir`` (``analysis/experiments/outputs.py``)."""
-    with sigint_held_off(out_dir):
-        write_outputs(results, out_dir)
+        write_outputs(results, out_dir, params)
 
 
 def _load(scenario: str, sets: list[str] = ()):
@@ -75,6 +75,27 @@ def _load(scenario: str, sets: list[str] = ()):
     if overrides:
         params = params.with_overrides(overrides, source="--set")
     return params
+
+
+def _load_distinct(names: list[str], command: str) -> list:
+    """The scenarios of ``compare``, ``briefing`` or ``replay``, each file once: the same file given
+    twice (by name or path) is refused; two files that share a name are two scenarios, shown as
+    ``name`` and ``name#2`` (``analysis.experiments.compare.unique_names``)."""
+    params_list = [_load(name) for name in names]
+    seen = set()
+    for name, params in zip(names, params_list, strict=True):
+        path = scenario_path(name)
+        if path in seen:
+            raise UserError(f"{command}: scenarios: {params.name} is given twice")
+        seen.add(path)
+    return params_list
+
+
+def _check_seeds(seed: int, reps: int) -> None:
+    """Refuse seeds beyond the largest (``seed + reps - 1`` included) before anything runs."""
+    problem = seeds_problem(seed, reps)
+    if problem:
+        raise UserError(f"--seed: {problem}")
 
 
 def _make_dir(out_dir: Path, what: str = "output folder") -> None:
@@ -130,6 +151,7 @@ def _finish(batch_like, store, out_dir, wrote: bool, total: int) -> int:
 
 def run(args) -> int:
     """Replications of one scenario: the summary with 95 % CIs, the outputs, the charts, the audit."""
+    _check_seeds(args.seed, args.reps)
     params = _load(args.scenario, args.sets)
     out_dir = Path(args.out) if args.out else Path("out") / params.name
     _make_dir(out_dir)
@@ -138,7 +160,7 @@ def run(args) -> int:
     def summary_and_outputs() -> None:
         print(console.run_heading(params.name, [r.seed for r in done], args.lang))
         print(format_table(summary_table(done), args.lang))
-        _write_results(done, out_dir)
+        _write_results(done, out_dir, params)
 
     try:
         run_replications(params, args.reps, args.seed, on_result=done.append)
@@ -153,14 +175,13 @@ def run(args) -> int:
     except Exception:
         seed = args.seed + len(done)
         if done:
-            _write_results(done, out_dir)
+            _write_results(done, out_dir, params)
             print(f"replication seed {seed} failed: kept {len(done)}, written to {out_dir}", file=sys.stderr)
         else:
             print(f"replication seed {seed} failed: nothing written", file=sys.stderr)
         raise
 
     summary_and_outputs()
-    write_scenarios_json(out_dir, [params])
     print(f"outputs: {out_dir}")
     if not args.no_charts:
         print(console.charts_line(draw_run(out_dir, args.lang, params=params), out_dir))
@@ -175,15 +196,16 @@ def compare(args) -> int:
     """Scenarios on common seeds: means, and paired differences from the first, with 95 % CIs."""
     if len(args.scenarios) < 2:
         raise UserError(
-            "compare: scenarios: give at least two scenarios to compare (the first is the reference)"
+            f"{args.command}: scenarios: give at least two scenarios to compare (the first is the reference)"
         )
-    params_list = [_load(name) for name in args.scenarios]
+    reps = None if args.precision else (args.reps or 10)
+    _check_seeds(args.seed, reps or args.max_reps)
+    params_list = _load_distinct(args.scenarios, args.command)
     names = [p.name for p in params_list]
     out_dir = Path(args.out) if args.out else Path("out") / "compare" / "-vs-".join(names)
     _make_dir(out_dir)
     store = _store(args)
     scheduler = _scheduler(args)
-    reps = None if args.precision else (args.reps or 10)
     cmp = run_comparison(
         params_list,
         seed=args.seed,
@@ -206,13 +228,8 @@ def compare(args) -> int:
     precision = console.precision_line(cmp, args.max_reps)
     if precision is not None:
         print(precision)
-    frames = {
-        "comparison.csv": cmp.table,
-        "replications.parquet": cmp.replications,
-        "daily.parquet": cmp.daily,
-    }
-    _write_frames(frames, out_dir)
-    write_scenarios_json(out_dir, params_list, cmp.names)
+    with sigint_held_off(out_dir):
+        write_comparison(cmp, params_list, out_dir)
     print(console.store_line(cmp, store.root, total))
     print(f"outputs: {out_dir}")
     return _finish(cmp, store, out_dir, True, total)
@@ -241,12 +258,8 @@ def sweep(args) -> int:
     print()
     print(format_cells(swept.cells, plan.keys, figures, args.lang))
     print()
-    frames = {
-        "replications.parquet": swept.replications,
-        "cells.csv": swept.cells,
-        "daily.parquet": swept.daily,
-    }
-    _write_frames(frames, out_dir)
+    with sigint_held_off(out_dir):
+        write_sweep(swept, out_dir)
     print(console.store_line(swept, store.root, total))
     print(f"outputs: {out_dir}")
     return _finish(swept, store, out_dir, True, total)
@@ -266,7 +279,7 @@ def briefing(args) -> int:
     """The comparison of ``compare``, then the briefing pack drawn from its folder
     (``analysis/reporting/briefing.py``)."""
     if not args.out:
-        names = [_load(name).name for name in args.scenarios]
+        names = [p.name for p in _load_distinct(args.scenarios, args.command)]
         args.out = str(Path("out") / "briefing" / "-vs-".join(names))
     status = compare(args)
     if not (Path(args.out) / "comparison.csv").exists():
@@ -356,15 +369,17 @@ def fit_inputs(args) -> int:
 
 def replay(args) -> int:
     """Replay recorded applications and compare with what was recorded (``calibration/replay.py``)."""
-    from calibration.replay import ReplayError, format_report, run_replay, write_report
+    from calibration.replay import ReplayError, check_replay, format_report, run_replay, write_report
 
-    params_list = [_load(name) for name in args.scenarios]
-    out_dir = Path(args.out) if args.out else Path("out") / "replay" / params_list[0].name
-    _make_dir(out_dir)
+    _check_seeds(args.seed, args.reps)
+    params_list = _load_distinct(args.scenarios, args.command)
     try:
-        report, suppressed, end_day = run_replay(params_list, args.reps, args.seed)
+        setup = check_replay(params_list)
     except ReplayError as err:
         raise UserError(str(err)) from None
+    out_dir = Path(args.out) if args.out else Path("out") / "replay" / params_list[0].name
+    _make_dir(out_dir)  # only once the inputs are read: a refused command leaves no folder behind
+    report, suppressed, end_day = run_replay(params_list, args.reps, args.seed, setup=setup)
     print(console.replay_heading(args.reps, args.seed, end_day))
     print(format_report(report, args.lang))
     if suppressed:
@@ -382,6 +397,7 @@ def bench(args) -> int:
     """Time one replication against the yardsticks of ``analysis/experiments/bench.py``, or a sweep."""
     # the plain queue is a district-size one: it is the yardstick of the baseline only (README, Speed)
     yardstick = args.scenario is None and args.scale == "district"
+    _check_seeds(args.seed, args.reps if args.sweep else 1)
     args.scenario = args.scenario or str(SCALES[args.scale])
     if args.sweep:
         return _bench_sweep(args)
@@ -422,8 +438,8 @@ def _bench_sweep(args) -> int:
 
 def explore(args) -> int:
     """The policy explorer (``analysis/explorer/``), served until Ctrl-C."""
-    import socket
-
+    _check_listen(args.host, args.port)
+    _check_seeds(args.seed, args.reps)
     from analysis.explorer.core import Options, list_scenarios, serve  # Solara loads only for this
 
     folder = Path(args.scenarios_dir)
@@ -435,11 +451,6 @@ def explore(args) -> int:
     load_scenario(bases[args.base])  # a broken base is refused here, with the loader's message
     _make_dir(Path(args.out))
     _store(args)
-    with socket.socket() as probe:
-        try:
-            probe.bind((args.host, args.port))
-        except OSError as err:
-            raise UserError(f"--port: {args.port}: cannot listen on {args.host}: {err.strerror}") from None
     options = Options(
         scenarios_dir=str(folder),
         base=args.base,
@@ -452,3 +463,25 @@ def explore(args) -> int:
     )
     serve(options, args.host, args.port, announce=lambda line: print(line, flush=True))
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse an address the explorer cannot listen on before the server starts, naming the option at
+    fault: a port outside 1-65535, a host that resolves to no address or is not one of this machine's
+    (``--host``), a port in use or reserved (``--port``). The probe binds as uvicorn does."""
+    if not 1 <= port <= 65535:
+        raise UserError(f"--port: must be a whole number from 1 to 65535, got {port}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as err:
+        raise UserError(f"--host: {host}: cannot be resolved to an address ({err.strerror})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as err:
+            if err.errno == errno.EADDRNOTAVAIL:
+                raise UserError(f"--host: {host}: not an address of this machine ({err.strerror})") from None
+            raise UserError(f"--port: {port}: cannot listen on {host}: {err.strerror}") from None

@@ -18,25 +18,27 @@ SCALES = {"district": BASELINE, "city": SCENARIOS_DIR / "shanghai.toml"}  # benc
 DEFAULT_ARGS = ["run", str(BASELINE), "--reps", "10", "--seed", "1", "--out", "out/baseline"]
 
 
-def positive_int(text: str) -> int:
-    """A count: replications, workers, a port."""
+def whole_number(text: str) -> int:
+    """A whole number whose range the command checks (``--port``), so that a value out of range is one
+    line ``error: ...`` rather than a usage message."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def seed(text: str) -> int:
-    """The seed of the first replication: a whole number, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    """The seed of the first replication: a whole number. Its range (0 to ``MAX_SEED``, the last
+    replication's seed included) is checked with the replications, by the command or the sweep or
+    targets file's reader (``analysis.experiments.runner.seeds_problem``)."""
+    return whole_number(text)
+
+
+def positive_int(text: str) -> int:
+    """A count: replications, workers."""
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
@@ -264,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     explore = sub.add_parser("explore", help="start the policy explorer, a local web page (Solara)")
-    explore.add_argument("--port", type=positive_int, default=8765, help="port to listen on (default 8765)")
+    explore.add_argument("--port", type=whole_number, default=8765, help="port to listen on (default 8765)")
     explore.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     explore.add_argument(
         "--scenarios-dir",

@@ -63,12 +63,14 @@ def _with_seed(frames: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def write_outputs(results: list[SimulationResult], out_dir) -> list[Path]:
+def write_outputs(results: list[SimulationResult], out_dir, params=None) -> list[Path]:
     """Write the replications to ``out_dir`` (created if need be); return the files written.
 
     Files: ``households.parquet``, ``daily.parquet``, ``offers.parquet`` (the replications' tables one
     under the other, a ``seed`` column first), ``summary.csv`` (one row per replication: ``seed`` then
-    every figure) and ``summary_ci.csv`` (:func:`summary_table`). Each file is replaced atomically.
+    every figure) and ``summary_ci.csv`` (:func:`summary_table`); with ``params`` (the scenario that ran),
+    the manifest ``scenarios.json`` too, so that a folder never holds tables without it, even when the
+    run was cut short. Each file is replaced atomically.
     """
     if not results:
         raise ValueError("no replications to write")
@@ -84,7 +86,33 @@ def write_outputs(results: list[SimulationResult], out_dir) -> list[Path]:
     for path, df in ((out / "summary.csv", summary), (out / "summary_ci.csv", summary_table(summary))):
         atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
         written.append(path)
+    if params is not None:
+        written.append(write_scenarios_json(out, [params]))
     return written
+
+
+def write_comparison(cmp, params_list, out_dir) -> Path:
+    """The folder of a comparison (``run.py compare``, the explorer's runs): ``comparison.csv``,
+    ``replications.parquet``, ``daily.parquet`` and the manifest, each written atomically; what
+    ``run.py charts`` and the briefing read. ``cmp`` is an ``analysis.experiments.compare.Comparison``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_frame(cmp.table, out / "comparison.csv")
+    write_frame(cmp.replications, out / "replications.parquet")
+    write_frame(cmp.daily, out / "daily.parquet")
+    write_scenarios_json(out, params_list, cmp.names)
+    return out
+
+
+def write_sweep(swept, out_dir) -> Path:
+    """The folder of a sweep (``run.py sweep``): ``replications.parquet``, ``cells.csv`` and
+    ``daily.parquet``, each written atomically. ``swept`` is an ``analysis.experiments.sweep.SweepRun``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_frame(swept.replications, out / "replications.parquet")
+    write_frame(swept.cells, out / "cells.csv")
+    write_frame(swept.daily, out / "daily.parquet")
+    return out
 
 
 # ---------------------------------------------------------------- the manifest: scenarios.json
@@ -129,7 +157,8 @@ def write_scenarios_json(out_dir, params_list, names: Sequence[str] | None = Non
     names = list(names) if names else [p.name for p in params_list]
     infos = [ScenarioInfo.from_params(p, n).__dict__ for p, n in zip(params_list, names, strict=True)]
     path = Path(out_dir) / SCENARIOS_FILE
-    path.write_text(json.dumps({"scenarios": infos}, ensure_ascii=False, indent=2), encoding="utf-8")
+    text = json.dumps({"scenarios": infos}, ensure_ascii=False, indent=2)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return path
 
 

@@ -1,8 +1,8 @@
 """Replications of one scenario, run in this process with a progress bar.
 
-    results = run_replications(params, reps=10, seed=1)    # seeds 1 .. 10
-    table = analysis.stats.summary_table(results)          # figure, mean, ci_low, ci_high, sd, n
-    analysis.experiments.outputs.write_outputs(results, "out/baseline")
+results = run_replications(params, reps=10, seed=1)    # seeds 1 .. 10
+table = analysis.stats.summary_table(results)          # figure, mean, ci_low, ci_high, sd, n
+analysis.experiments.outputs.write_outputs(results, "out/baseline")
 """
 
 from __future__ import annotations
@@ -50,4 +50,3 @@ def run_replications(
             bar.set_postfix_str(f"seed {result.seed}: {result.wall_seconds:.1f} s", refresh=False)
             bar.update()
     return results
-

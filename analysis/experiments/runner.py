@@ -36,15 +36,34 @@ import pandas as pd
 from tqdm import tqdm
 
 import sim
+from sim.parameters import describe_value
 
 from .store import ResultStore, engine_id, result_key, scenario_hash
 
 SCHEDULER_ENV = "PRH_SCHEDULER"
 DIED = "the worker process died while running it (killed, or out of memory?)"
+#: The largest seed of a replication: every table of replications (``outputs.py``, ``compare.py``,
+#: ``sweep.py``) keeps the seed as an int64. numpy's ``SeedSequence`` and the store would take any whole
+#: number of 0 or more.
+MAX_SEED = 2**63 - 1
 
 
 class RunnerError(Exception):
     """A user error in how to run (e.g. a scheduler that cannot be reached). str(err) is one line."""
+
+
+def seeds_problem(seed: object, reps: int = 1) -> str | None:
+    """What is wrong with the seeds ``seed, seed + 1, ..., seed + reps - 1`` of ``reps`` replications
+    (``MAX_SEED``), or None; the caller names the option or the file and key."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        shown = seed if isinstance(seed, int) and not isinstance(seed, bool) else describe_value(seed)
+        return f"must be a whole number from 0 to {MAX_SEED}, got {shown}"
+    if seed + reps - 1 > MAX_SEED:
+        return (
+            f"must be at most {MAX_SEED - reps + 1} with {reps} replications (seeds up to {MAX_SEED}), "
+            f"got {seed}"
+        )
+    return None
 
 
 @dataclass(frozen=True)

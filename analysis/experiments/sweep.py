@@ -36,7 +36,7 @@ from sim.parameters import SCENARIOS_DIR, describe_value, read_toml, scenario_pa
 
 from ..stats import summary_table
 from .compare import figure_order
-from .runner import Failure, ResultStore, Task, run_tasks
+from .runner import Failure, ResultStore, Task, run_tasks, seeds_problem
 
 SWEEP_KEYS = ("base", "reps", "seed", "grid", "description", "reference", "name")
 RANGE_KEYS = ("start", "stop", "step")
@@ -181,11 +181,11 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
         raise ScenarioError(
             f"{source}: reps: must be a whole number of at least 1, got {describe_value(reps)}"
         )
+    where = f"{source}: seed" if seed is None else "--seed"
     seed = doc.get("seed", 1) if seed is None else seed
-    if not _whole(seed) or seed < 0:
-        raise ScenarioError(
-            f"{source}: seed: must be a whole number of at least 0, got {describe_value(seed)}"
-        )
+    problem = seeds_problem(seed, reps)
+    if problem:
+        raise ScenarioError(f"{where}: {problem}")
 
     if "grid" not in doc:
         raise ScenarioError(f"{source}: grid: missing (a table of swept keys and their values)")

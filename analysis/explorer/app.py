@@ -24,6 +24,8 @@ import solara.lab
 
 from sim import Params, ScenarioError, load_scenario
 
+from ..experiments.outputs import write_comparison
+from ..experiments.runner import MAX_SEED, seeds_problem
 from ..reporting.fonts import FAMILY, FONT_FILE
 from ..reporting.terms import term
 from . import core
@@ -87,8 +89,8 @@ def refusal(base: Params, typed: dict, n: object, first: object) -> tuple[dict, 
         return {}, _t("explore.fix_errors")
     if not (isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_REPS):
         return {}, f"{_t('explore.reps')}: 1–{MAX_REPS} ({n})"
-    if not (isinstance(first, int) and not isinstance(first, bool) and first >= 0):
-        return {}, f"{_t('explore.seed')}: ≥ 0 ({first})"
+    if seeds_problem(first, n):  # the last replication's seed too
+        return {}, f"{_t('explore.seed')}: 0–{MAX_SEED - n + 1} ({first})"
     return changes, ""
 
 
@@ -129,7 +131,7 @@ def execute_run(
     if cmp is None or not is_current():  # stopped (Stop says so) or superseded by a newer run
         return None
     compare_dir = core.run_folder(options.out, cmp.names, changes, n, first)
-    core.write_comparison(cmp, base, variant, compare_dir)
+    write_comparison(cmp, [base, variant], compare_dir)
     done = RunResult(base_key, base, variant, dict(changes), n, first, cmp, compare_dir)
     done.images[language] = core.chart_images(cmp, base, language)
     if not is_current():  # stopped while its folder was written: nothing of it is shown or kept
@@ -287,7 +289,7 @@ def Page():
                 else:
                     solara.Text(_t("explore.no_changes"))
                 bad_reps = not (isinstance(reps.value, int) and 1 <= reps.value <= MAX_REPS)
-                bad_seed = not (isinstance(seed.value, int) and seed.value >= 0)
+                bad_seed = seeds_problem(seed.value) is not None
 
                 def start():  # read again at the click: the button's state may be older than the texts
                     now, refused = refusal(base, texts.value, reps.value, seed.value)

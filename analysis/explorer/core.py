@@ -38,7 +38,7 @@ from sim.parameters import SCENARIOS_DIR, base_reference, delta_toml
 from sim.schema import CHOICE, KEYS, Key
 
 from ..experiments.compare import Comparison, run_comparison
-from ..experiments.outputs import ScenarioInfo, atomic_write, write_frame, write_scenarios_json
+from ..experiments.outputs import ScenarioInfo, atomic_write
 from ..experiments.runner import ResultStore, Task, _init_worker, run_tasks
 from ..reporting.charts import (
     group_wait_chart,
@@ -428,18 +428,6 @@ def run_folder(
             return folder
         except FileExistsError:
             n += 1
-
-
-def write_comparison(cmp: Comparison, base: Params, variant: Params, out_dir: Path) -> Path:
-    """The compare folder of ``run.py compare`` (comparison.csv, replications.parquet, daily.parquet,
-    scenarios.json), written atomically: what "Briefing" and ``run.py charts`` read."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_frame(cmp.table, out_dir / "comparison.csv")
-    write_frame(cmp.replications, out_dir / "replications.parquet")
-    write_frame(cmp.daily, out_dir / "daily.parquet")
-    write_scenarios_json(out_dir, [base, variant], cmp.names)
-    return out_dir
 
 
 # ---------------------------------------------------------------- charts and briefing
