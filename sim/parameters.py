@@ -36,7 +36,11 @@ from .schema import CHOICE, DATE, KEYS, SCHEMA, SHARE, TOML_FORM, Key
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 BASELINE_PATH = SCENARIOS_DIR / "baseline.toml"
 
-META_KEYS = ("name", "description", "reference", "base")
+META_KEYS = ("name", "description", "reference", "base", *("title", "title_zh", "description_zh"))
+#: The scenario's own words shown in charts and briefings, in each language (``title`` and
+#: ``description`` English, ``title_zh`` and ``description_zh`` Chinese); like ``description``, a
+#: variant inherits none of them from its base.
+TEXT_FIELDS = ("title", "title_zh", "description_zh")
 #: The TOML files the project reads, and what a message says each holds: a scenario (this module), a
 #: sweep (``analysis/experiments/sweep.py``), targets (``calibration/targets.py``). ``file_kind`` tells
 #: them apart by their top-level keys.
@@ -151,10 +155,10 @@ def _num(
         raise _Bad(
             f"must be positive, got {_fmt(x)}" if not low else f"must be above {_fmt(low)}, got {_fmt(x)}", at
         )
-    if high is not None and x > high:
-        raise _Bad(f"must be at most {_fmt(high)}, got {_fmt(x)}", at)
     if math.isinf(x) and not inf_ok:
         raise _Bad("must be finite", at)
+    if high is not None and x > high:  # a plausibility bound of the schema (``sim/schema.py``)
+        raise _Bad(f"must be at most {_fmt(high)}, got {_fmt(x)}", at)
     if whole and not math.isinf(x):
         if x != int(x):
             raise _Bad(f"must be a whole number, got {_fmt(x)}", at)
@@ -213,8 +217,8 @@ def _family_size(v: dict, spec: Key) -> dict:
 
 def _employer_block(v: dict, spec: Key) -> dict:
     _exact(v, spec.entries)
-    mean = _num(v["mean_staff"], "mean_staff", low=1)
-    most = _num(v["max_staff"], "max_staff", whole=True)
+    mean = _num(v["mean_staff"], "mean_staff", low=1, high=schema.MAX_BLOCK_STAFF)
+    most = _num(v["max_staff"], "max_staff", whole=True, high=schema.MAX_BLOCK_STAFF)
     if most < mean:
         raise _Bad(f"must be at least mean_staff ({_fmt(mean)}), got {_fmt(most)}", "max_staff")
     return {
@@ -277,7 +281,7 @@ def _projects(v: list, spec: Key) -> list:
         out.append(
             {
                 "date": _date(project["date"], f"{at}.date"),
-                "units": _num(project["units"], f"{at}.units", whole=True),
+                "units": _num(project["units"], f"{at}.units", whole=True, high=schema.MAX_UNITS),
                 "operator": project["operator"],
             }
         )
@@ -580,6 +584,7 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Params:
         description=doc.get("description", ""),
         reference=doc.get("reference", ""),
         source=source,
+        **{field: doc.get(field, "") for field in TEXT_FIELDS},
     )
 
 
@@ -654,6 +659,8 @@ class Params:
     Attributes:
         name, description, reference: the scenario's own meta fields ('' when absent; name defaults
             to the file's stem).
+        title, title_zh, description_zh: its title in English and Chinese and its description in
+            Chinese (``TEXT_FIELDS``; '' when absent).
         source: the file the scenario was loaded from, plus any override sources (for messages).
         start_date: ``calendar.start_date``; simulated day 0.
     """
@@ -669,9 +676,14 @@ class Params:
         reference: str,
         source: str,
         blame: str | None = None,
+        title: str = "",
+        title_zh: str = "",
+        description_zh: str = "",
     ):
         self._plain, self._dated, self._meta = plain, dated, meta
         self.name, self.description, self.reference, self.source = name, description, reference, source
+        # the scenario's words for charts and briefings (TEXT_FIELDS); '' when the file states none
+        self.title, self.title_zh, self.description_zh = title, title_zh, description_zh
         self.start_date = datetime.date.fromisoformat(plain["calendar.start_date"])
         self._days = {
             key: [max(0, (datetime.date.fromisoformat(when) - self.start_date).days) for when, _ in entries]
@@ -761,6 +773,7 @@ class Params:
             reference=self.reference,
             source=f"{self.source} + {source}",
             blame=source,
+            **{field: getattr(self, field) for field in TEXT_FIELDS},
         )
 
     def to_dict(self) -> dict:

@@ -23,6 +23,20 @@ UNIT_TYPES = ("one_bed", "two_bed", "multi_bed", "shared_room")
 #: Applicant kinds (Art. 4): single, family, an employer's staff.
 KINDS = ("single", "family", "employer")
 
+# Plausibility bounds of the counts that drive a run's memory (``sim/capacity.py``): ten times the whole
+# city (``scenarios/shanghai.toml``: 200,000 units, 68,000 filings a year, 24,000 waiting), so that a
+# typing slip (``target_units=10000000``, ``1e30``) is refused at once rather than run out of memory.
+#: units of the stock, at the start or by the target, and of one project: ten times the city's 200,000
+MAX_UNITS = 2_000_000
+#: filings a year: ten times the city's 68,000, rounded up
+MAX_FILINGS_PER_YEAR = 1_000_000
+#: households waiting on the start date: ten times the city's 24,000, rounded up to a year of the most filings
+MAX_WAITING = 1_000_000
+#: staff households in one employer's filing (Art. 4(3)); the baseline's largest block is 30
+MAX_BLOCK_STAFF = 10_000
+#: years simulated: a century (the baseline plans 10); the daily table and the filings grow with it
+MAX_HORIZON_YEARS = 100
+
 # Types of value. The first four are plain values; the others are tables or lists of a fixed shape.
 NUMBER = "number"
 SHARE = "share"  # a number within [0, 1]
@@ -67,10 +81,13 @@ SHAPES = {
     DATE_LIST: "each an ISO date",
     UNIT_TYPE_LIST: "each a unit type",
     MONTHLY_FACTORS: "12 numbers ≥ 0 averaging 1",
-    PROJECT_LIST: "each {date, units ≥ 0 whole, operator of supply.operator_shares}",
+    PROJECT_LIST: f"each {{date, units in [0, {MAX_UNITS}] whole, operator of supply.operator_shares}}",
     SHARE_TABLE: "shares in [0, 1] summing to 1",
     FAMILY_SIZES: "persons (2 or more) = share; shares summing to 1",
-    EMPLOYER_BLOCK: "mean_staff ≥ 1, max_staff ≥ mean_staff whole, family_share in [0, 1]",
+    EMPLOYER_BLOCK: (
+        f"mean_staff in [1, {MAX_BLOCK_STAFF}], max_staff in [mean_staff, {MAX_BLOCK_STAFF}] whole, "
+        "family_share in [0, 1]"
+    ),
     CONTRACT_LENGTHS: "years ≥ 0; shares of the same length summing to 1",
     RANGE: "0 ≤ low ≤ high",
     UNIT_MIX: "unit type = {share, living_area_m2 > 0}; shares summing to 1",
@@ -113,6 +130,8 @@ class Key:
             raise ValueError(f"{self.name}: unknown type {self.type!r}")
         if (self.type == SHARE) != ((self.low, self.high) == (0, 1)):
             raise ValueError(f"{self.name}: a share, and only a share, is bounded by [0, 1]")
+        if self.inf_ok and self.high is not None:
+            raise ValueError(f"{self.name}: inf is no limit, and a bounded number has one")
         if (self.low is not None or self.high is not None or self.inf_ok or self.whole) and TOML_FORM[
             self.type
         ] != "number":
@@ -129,7 +148,7 @@ class Key:
         if self.type in SHAPES:
             return SHAPES[self.type]
         if self.low is not None and self.high is not None:
-            return f"[{_show(self.low)}, {_show(self.high)}]"
+            return f"{'(' if self.low_open else '['}{_show(self.low)}, {_show(self.high)}]"
         parts = []
         if self.low is not None:
             parts.append(f"{'>' if self.low_open else '≥'} {_show(self.low)}")
@@ -150,11 +169,11 @@ _01 = {"low": 0, "high": 1}  # a share's bounds
 SCHEMA: tuple[Key, ...] = (
     # calendar: read once, at day 0
     Key("calendar.start_date", DATE, "date", "Art. 30(3)", dated=False),
-    Key("calendar.horizon_years", NUMBER, "year", "ASSUMED", **_POS, dated=False),
+    Key("calendar.horizon_years", NUMBER, "year", "ASSUMED", **_POS, high=MAX_HORIZON_YEARS, dated=False),
     Key("calendar.holidays", DATE_LIST, "date", "国务院办公厅关于节假日安排的通知", dated=False),
     Key("calendar.makeup_workdays", DATE_LIST, "date", "国务院办公厅关于节假日安排的通知", dated=False),
     # arrivals (Art. 4, 9)
-    Key("arrivals.applications_per_year", NUMBER, "filing/year", "ASSUMED", **_NN),
+    Key("arrivals.applications_per_year", NUMBER, "filing/year", "ASSUMED", **_NN, high=MAX_FILINGS_PER_YEAR),
     Key("arrivals.kind_shares", SHARE_TABLE, "share of filings", "ASSUMED", entries=KINDS),
     Key("arrivals.family_size", FAMILY_SIZES, "share of family households by persons", "ASSUMED"),
     Key(
@@ -230,7 +249,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("queue.withdraw_hazard_per_year", NUMBER, "per year", "ASSUMED", **_NN),
     Key("queue.change_hazard_per_year", NUMBER, "per year", "ASSUMED", **_NN),
     Key("queue.carry_over_priority", FLAG, "flag", "Art. 19"),
-    Key("queue.initial_waiting", NUMBER, "household", "ASSUMED", **_NN, whole=True),
+    Key("queue.initial_waiting", NUMBER, "household", "ASSUMED", **_NN, high=MAX_WAITING, whole=True),
     # allocation (Art. 3, 7, 9, 15-18)
     Key("allocation.mode", CHOICE, "continuous|batch", "Art. 15", choices=("continuous", "batch")),
     Key("allocation.batch_interval_days", NUMBER, "day", "ASSUMED", **_POS),
@@ -290,9 +309,9 @@ SCHEMA: tuple[Key, ...] = (
     Key("transition.capped_market_stay_share", SHARE, "share of capped tenants", "ASSUMED", **_01),
     Key("transition.capped_market_stay_months", NUMBER, "month", "ASSUMED", **_NN),
     # supply (Art. 2, 7, 8; the 14th five-year plan)
-    Key("supply.initial_units", NUMBER, "unit", "ASSUMED", **_NN, whole=True),
+    Key("supply.initial_units", NUMBER, "unit", "ASSUMED", **_NN, high=MAX_UNITS, whole=True),
     Key("supply.initial_occupancy", SHARE, "share", "ASSUMED", **_01),
-    Key("supply.target_units", NUMBER, "unit", "十四五 land-use plan", **_NN, whole=True),
+    Key("supply.target_units", NUMBER, "unit", "十四五 land-use plan", **_NN, high=MAX_UNITS, whole=True),
     Key("supply.target_date", DATE, "date", "十四五 plan"),
     Key("supply.project_interval_days", NUMBER, "day", "ASSUMED", **_POS),
     Key(

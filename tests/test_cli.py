@@ -394,3 +394,110 @@ def test_briefing_writes_the_pack(small, tmp_path):
     assert (out / "briefing.zh.pdf").stat().st_size > 10_000
     assert (out / "comparison.zh.md").exists() and (out / "comparison.csv").exists()
     assert list((out / "charts").glob("*.zh.png"))
+
+
+# ---------------------------------------------------------------- too big for the machine, or a slip
+
+
+def test_a_count_beyond_its_bound_is_refused_at_once_naming_the_bound(small, tmp_path, capsys):
+    for value, shown in (("10000000", "10000000"), ("1e30", "1e+30")):
+        started = time.perf_counter()
+        args = ("run", str(small), "--set", f"supply.target_units={value}", "--out", str(tmp_path / "out"))
+        status, out, err = main(capsys, *args)
+        assert (status, out) == (2, "")
+        assert err == f"error: --set: supply.target_units: must be at most 2000000, got {shown}\n"
+        assert time.perf_counter() - started < 5
+    assert not (tmp_path / "out").exists()
+
+
+def test_reps_beyond_the_most_is_a_usage_error(small, capsys):
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["run", str(small), "--reps", "10001"])
+    assert info.value.code == 2
+    assert "argument --reps: must be at most 10000, got 10001" in capsys.readouterr().err
+    assert build_parser().parse_args(["run", str(small), "--reps", "10000"]).reps == 10000
+
+
+@pytest.fixture
+def little_memory(monkeypatch):
+    """A machine with 200 MiB available: less than a replication of the small scenario needs (0.3 GiB)."""
+    import sim.capacity
+
+    monkeypatch.setattr(sim.capacity, "available_bytes", lambda: 200 * 2**20)
+
+
+def test_a_scenario_too_big_for_the_memory_available_is_refused_before_it_starts(
+    small, tmp_path, little_memory, capsys, monkeypatch
+):
+    monkeypatch.chdir(small.parent)
+    status, out, err = main(capsys, "run", small.name, "--out", str(tmp_path / "out"))
+    assert (status, out) == (2, "")
+    assert err == (
+        "error: small.toml: needs about 0.3 GiB (400 units, 300 filings a year over 2 years), "
+        "more than the 0.2 GiB available\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["run", "compare", "briefing", "replay", "bench", "bench --sweep", "sweep", "calibrate", "explore"],
+)
+def test_every_command_that_simulates_checks_the_memory_first(
+    seed_args, command, tmp_path, little_memory, capsys
+):
+    out, store = ["--out", str(tmp_path / "out")], ["--workers", "2", "--store", str(tmp_path / "store")]
+    args = {
+        **seed_args,
+        "bench": ["bench", "--scenario", seed_args["run"][1]],
+        "bench --sweep": ["bench", "--sweep", "--workers", "2", "--scenario", seed_args["run"][1]],
+        "sweep": ["sweep", str(ROOT / "studies" / "sweeps" / "cap.toml"), *out, *store],
+        "calibrate": ["calibrate", str(ROOT / "calibration" / "synthetic" / "targets.toml"), *out, *store],
+        "explore": ["explore", "--port", "18765", "--workers", "2", *out, "--store", str(tmp_path / "store")],
+    }[command]
+    status, stdout, err = main(capsys, *args)
+    assert (status, stdout) == (2, "")
+    assert len(err.splitlines()) == 1 and err.startswith("error: ")
+    assert (
+        " GiB (" in err and "filings a year over" in err and err.endswith("more than the 0.2 GiB available\n")
+    )
+    two_at_once = command in ("bench --sweep", "sweep", "calibrate", "explore")  # --workers 2, not 1
+    assert ("2 replications at once" in err) == two_at_once
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_refuses_an_output_folder_it_cannot_write_into_before_simulating(
+    small, tmp_path, capsys, monkeypatch
+):
+    import analysis.cli.commands as commands
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated")
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(commands, "run_replications", no_simulation)
+    monkeypatch.setattr(commands.tempfile, "NamedTemporaryFile", read_only)
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    status, out, err = main(capsys, "run", str(small), "--out", str(folder))
+    assert (status, out) == (2, "")
+    assert err == f"error: {folder}: cannot write into the output folder: Permission denied\n"
+
+
+def test_run_refuses_an_output_folder_under_a_file(small, tmp_path, capsys):
+    (tmp_path / "some_file").write_text("", encoding="utf-8")
+    status, out, err = main(capsys, "run", str(small), "--out", str(tmp_path / "some_file" / "out"))
+    assert (status, out) == (2, "")
+    assert (
+        err == f"error: {tmp_path / 'some_file' / 'out'}: cannot create the output folder: Not a directory\n"
+    )
+
+
+def test_the_write_probe_leaves_nothing_behind(small, tmp_path, capsys, monkeypatch):
+    import analysis.cli.commands as commands
+
+    folder = tmp_path / "out"
+    commands._make_dir(folder)
+    assert folder.is_dir() and list(folder.iterdir()) == []

@@ -166,6 +166,31 @@ MALFORMED = {
         "x.toml: allocation.batch_interval_days: must be positive, got 0",
     ),
     "meta key not a string": ("description = 3\n", "x.toml: description: expected a string, got number 3"),
+    "units beyond ten times the city": (
+        "[supply]\ntarget_units = 1e30\n",
+        "x.toml: supply.target_units: must be at most 2000000, got 1e+30",
+    ),
+    "a dated filing rate beyond its bound": (
+        "[arrivals]\napplications_per_year = {values = {2021-10-22 = 1700, 2024-01-01 = 2000000}}\n",
+        "x.toml: arrivals.applications_per_year: must be at most 1000000, got 2000000 "
+        "(value from 2024-01-01)",
+    ),
+    "a project beyond the plausible stock": (
+        '[supply]\nprojects = [{date = 2023-01-01, units = 10000000, operator = "jingan"}]\n',
+        "x.toml: supply.projects[0].units: must be at most 2000000, got 10000000",
+    ),
+    "an employer block beyond its bound": (
+        "[arrivals]\nemployer_block = {mean_staff = 6, max_staff = 100000, family_share = 0.25}\n",
+        "x.toml: arrivals.employer_block.max_staff: must be at most 10000, got 100000",
+    ),
+    "an initial waiting list beyond its bound": (
+        "[queue]\ninitial_waiting = 1000001\n",
+        "x.toml: queue.initial_waiting: must be at most 1000000, got 1000001",
+    ),
+    "a horizon beyond a century": (
+        "[calendar]\nhorizon_years = 1000\n",
+        "x.toml: calendar.horizon_years: must be at most 100, got 1000",
+    ),
 }
 
 

@@ -167,3 +167,63 @@ def test_the_markdown_table_has_one_row_per_key_with_its_columns():
 def test_docs_scenario_keys_is_the_rendered_table():
     """Regenerate it as its first lines say."""
     assert (ROOT / "docs" / "scenario-keys.md").read_text(encoding="utf-8") == document()
+
+
+# ---------------------------------------------------------------- plausibility bounds (sim/schema.py)
+
+BOUNDED = [k for k in SCHEMA if k.type == NUMBER and k.high is not None]
+SHIPPED = sorted(ROOT.joinpath("scenarios").rglob("*.toml"))
+
+
+def test_the_counts_that_drive_memory_are_bounded_ten_times_the_city_over():
+    assert {k.name: k.high for k in BOUNDED} == {
+        "calendar.horizon_years": 100,
+        "arrivals.applications_per_year": 1_000_000,
+        "queue.initial_waiting": 1_000_000,
+        "supply.initial_units": 2_000_000,
+        "supply.target_units": 2_000_000,
+    }
+    city = load_scenario("shanghai")
+    for key in ("arrivals.applications_per_year", "queue.initial_waiting", "supply.target_units"):
+        assert KEYS[key].high >= 10 * city.value(key)
+
+
+@pytest.mark.parametrize("key", BOUNDED, ids=lambda k: k.name)
+def test_a_number_beyond_its_upper_bound_is_refused_naming_the_bound(baseline, key):
+    high = int(key.high)
+    assert accepted(baseline, key.name, high) == high
+    for beyond, shown in ((high + 1, str(high + 1)), (1e30, "1e+30")):
+        assert (
+            refused(baseline, key.name, beyond) == f"--set: {key.name}: must be at most {high}, got {shown}"
+        )
+    assert refused(baseline, key.name, math.inf) == f"--set: {key.name}: must be finite"
+
+
+def test_a_project_or_an_employer_block_beyond_its_bound_is_refused_naming_the_bound(baseline):
+    project = {"date": "2023-01-01", "units": 2_000_001, "operator": "jingan"}
+    assert refused(baseline, "supply.projects", [project]) == (
+        "--set: supply.projects[0].units: must be at most 2000000, got 2000001"
+    )
+    assert accepted(baseline, "supply.projects", [{**project, "units": 2_000_000}])[0]["units"] == 2_000_000
+    block = {"mean_staff": 6, "max_staff": 30, "family_share": 0.25}
+    assert refused(baseline, "arrivals.employer_block", {**block, "max_staff": 10_001}) == (
+        "--set: arrivals.employer_block.max_staff: must be at most 10000, got 10001"
+    )
+    assert refused(baseline, "arrivals.employer_block", {**block, "mean_staff": 1e30, "max_staff": 1e30}) == (
+        "--set: arrivals.employer_block.mean_staff: must be at most 10000, got 1e+30"
+    )
+    assert accepted(baseline, "arrivals.employer_block", {**block, "mean_staff": 10_000, "max_staff": 10_000})
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.relative_to(ROOT / "scenarios").as_posix())
+def test_every_shipped_scenario_loads_within_the_bounds(path):
+    load_scenario(path)
+
+
+def test_the_memory_estimate_meets_the_two_measured_runs():
+    """``python run.py bench`` measured 311.7 MiB (district) and 2,530.9 MiB (city) peak resident memory."""
+    from sim.capacity import estimate
+
+    for name, measured in (("baseline", 311.7), ("shanghai", 2530.9)):
+        mib = estimate(load_scenario(name)).bytes / 2**20
+        assert measured <= mib <= 1.02 * measured

@@ -15,6 +15,7 @@ import math
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,7 @@ from analysis.reporting.charts import draw_any, draw_run
 from analysis.reporting.tables import format_cells, format_comparison, format_table
 from analysis.stats import summary_table
 from sim import SUMMARY_FIGURES, audit, load_scenario, parse_set
+from sim.capacity import memory_problem
 from sim.parameters import scenario_path
 
 from .parser import SCALES
@@ -98,11 +100,34 @@ def _check_seeds(seed: int, reps: int) -> None:
         raise UserError(f"--seed: {problem}")
 
 
+def _check_memory(params_list, workers: int = 1) -> None:
+    """Refuse, before anything runs, a scenario whose replications (``workers`` of them at once) need
+    more memory than this machine has available (``sim/capacity.py``); none run here (0 workers) when a
+    Dask scheduler runs them."""
+    for params in params_list if workers else ():
+        problem = memory_problem(params, workers)
+        if problem:
+            raise UserError(problem)
+
+
+def _local_workers(args, tasks: int) -> int:
+    """How many replications run at once on this machine: none with a Dask scheduler (its workers hold
+    them), else ``--workers`` (default all cores), at most one per task (``runner.run_tasks``)."""
+    if resolve_scheduler(getattr(args, "scheduler", None)):
+        return 0
+    return max(1, min(args.workers or default_workers(), tasks))
+
+
 def _make_dir(out_dir: Path, what: str = "output folder") -> None:
     try:  # fail before simulating, not after
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UserError(f"{out_dir}: cannot create the {what}: {err.strerror or err}") from None
+    try:  # an existing folder may still refuse files (read-only): probe with a file made and removed
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".write-probe-"):
+            pass
+    except OSError as err:
+        raise UserError(f"{out_dir}: cannot write into the {what}: {err.strerror or err}") from None
 
 
 def _store(args) -> ResultStore:
@@ -153,6 +178,7 @@ def run(args) -> int:
     """Replications of one scenario: the summary with 95 % CIs, the outputs, the charts, the audit."""
     _check_seeds(args.seed, args.reps)
     params = _load(args.scenario, args.sets)
+    _check_memory([params])  # replications run one after another, in this process
     out_dir = Path(args.out) if args.out else Path("out") / params.name
     _make_dir(out_dir)
     done = []
@@ -201,6 +227,7 @@ def compare(args) -> int:
     reps = None if args.precision else (args.reps or 10)
     _check_seeds(args.seed, reps or args.max_reps)
     params_list = _load_distinct(args.scenarios, args.command)
+    _check_memory(params_list, _local_workers(args, len(params_list) * (reps or args.max_reps)))
     names = [p.name for p in params_list]
     out_dir = Path(args.out) if args.out else Path("out") / "compare" / "-vs-".join(names)
     _make_dir(out_dir)
@@ -244,6 +271,7 @@ def sweep(args) -> int:
             close = difflib.get_close_matches(figure, SUMMARY_FIGURES, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UserError(f"--figure: {figure}: unknown figure{hint}")
+    _check_memory([params for _, params in plan.cells], _local_workers(args, len(plan.cells) * plan.reps))
     out_dir = Path(args.out) if args.out else Path("out") / "sweeps" / Path(args.sweep).stem
     _make_dir(out_dir)
     store = _store(args)
@@ -281,7 +309,7 @@ def briefing(args) -> int:
     if not args.out:
         names = [p.name for p in _load_distinct(args.scenarios, args.command)]
         args.out = str(Path("out") / "briefing" / "-vs-".join(names))
-    status = compare(args)
+    status = compare(args)  # which refuses, before it makes the folder, what cannot run
     if not (Path(args.out) / "comparison.csv").exists():
         return status
     params_list = [_load(name) for name in args.scenarios]
@@ -302,6 +330,7 @@ def calibrate(args) -> int:
     if not (args.budget > 0 and math.isfinite(args.budget)):
         raise UserError(f"--budget: must be a positive number of minutes, got {args.budget:g}")
     targets = load_targets(args.targets, reps=args.reps, seed=args.seed)
+    _check_memory([targets.base], _local_workers(args, targets.reps))
     out_dir = Path(args.out) if args.out else Path("out") / "calibration" / Path(args.targets).stem
     _make_dir(out_dir)
     store = _store(args)
@@ -377,6 +406,7 @@ def replay(args) -> int:
         setup = check_replay(params_list)
     except ReplayError as err:
         raise UserError(str(err)) from None
+    _check_memory(params_list)  # replications run one after another, in this process
     out_dir = Path(args.out) if args.out else Path("out") / "replay" / params_list[0].name
     _make_dir(out_dir)  # only once the inputs are read: a refused command leaves no folder behind
     report, suppressed, end_day = run_replay(params_list, args.reps, args.seed, setup=setup)
@@ -402,6 +432,7 @@ def bench(args) -> int:
     if args.sweep:
         return _bench_sweep(args)
     params = _load(args.scenario)
+    _check_memory([params])
     print(console.machine_line(benchmark.machine()))
     r = benchmark.time_engine(params, args.seed)
     print(console.engine_line(params.name, args.seed, r))
@@ -420,6 +451,7 @@ def _bench_sweep(args) -> int:
     """``bench --sweep``: replications per second with 1 and with ``--workers`` workers; 1 when the two
     runs disagree."""
     params = _load(args.scenario)
+    _check_memory([params], min(args.workers, args.reps))
     print(console.machine_line(benchmark.machine()))
     print(console.sweep_bench_heading(params.name, args.reps, args.seed))
     tasks = benchmark.sweep_tasks(params, args.seed, args.reps)
@@ -448,7 +480,8 @@ def explore(args) -> int:
     bases = list_scenarios(folder)
     if args.base not in bases:
         raise UserError(f"--base: {args.base}: no such scenario in {folder} or scenarios/")
-    load_scenario(bases[args.base])  # a broken base is refused here, with the loader's message
+    base = load_scenario(bases[args.base])  # a broken base is refused here, with the loader's message
+    _check_memory([base], min(args.workers or default_workers(), args.reps))
     _make_dir(Path(args.out))
     _store(args)
     options = Options(

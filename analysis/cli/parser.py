@@ -42,6 +42,19 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: the most replications a command runs of one scenario: a 95 % interval is already tight at a few
+#: hundred, and a typing slip (``--reps 1000000``) would otherwise run for days
+MAX_REPS = 10_000
+
+
+def reps_count(text: str) -> int:
+    """A number of replications: 1 to ``MAX_REPS``."""
+    value = positive_int(text)
+    if value > MAX_REPS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_REPS}, got {value}")
+    return value
+
+
 def share(text: str) -> float:
     """A share strictly between 0 and 1 (``--precision 0.05``: 5 %)."""
     try:
@@ -101,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run replications of a scenario and print the summary with 95%% CIs")
     run.add_argument("scenario", help="scenario file or name (e.g. scenarios/baseline.toml, baseline)")
-    run.add_argument("--reps", type=positive_int, default=10, help="replications (default 10)")
+    run.add_argument("--reps", type=reps_count, default=10, help="replications (default 10)")
     run.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     run.add_argument(
         "--set",
@@ -127,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios; the first is the reference"
     )
     how_many = compare.add_mutually_exclusive_group()
-    how_many.add_argument("--reps", type=positive_int, help="replications of each scenario (default 10)")
+    how_many.add_argument("--reps", type=reps_count, help="replications of each scenario (default 10)")
     how_many.add_argument(
         "--precision",
         type=share,
@@ -136,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         "move-in) has a 95%% CI half-width within P of its mean, e.g. 0.05",
     )
     compare.add_argument(
-        "--max-reps", type=positive_int, default=200, help="most replications with --precision (default 200)"
+        "--max-reps", type=reps_count, default=200, help="most replications with --precision (default 200)"
     )
     compare.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     compare.add_argument("--out", help="output folder (default out/compare/<first>-vs-<second>...)")
@@ -144,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = sub.add_parser("sweep", help="run a grid of rule values x replications from a sweep file")
     sweep.add_argument("sweep", metavar="SWEEP.toml", help="sweep file, e.g. studies/sweeps/cap.toml")
-    sweep.add_argument("--reps", type=positive_int, help="replications per cell (default: the file's reps)")
+    sweep.add_argument("--reps", type=reps_count, help="replications per cell (default: the file's reps)")
     sweep.add_argument("--seed", type=seed, help="seed of the first replication (default: the file's seed)")
     sweep.add_argument("--out", help="output folder (default out/sweeps/<sweep file name>)")
     sweep.add_argument(
@@ -173,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios; the first is the reference"
     )
     briefing.add_argument(
-        "--reps", type=positive_int, default=10, help="replications of each scenario (default 10)"
+        "--reps", type=reps_count, default=10, help="replications of each scenario (default 10)"
     )
     briefing.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     briefing.add_argument("--out", help="output folder (default out/briefing/<first>-vs-<second>...)")
@@ -195,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="wall time for the search (default 20); the best point reached is reported",
     )
     calibrate.add_argument(
-        "--reps", type=positive_int, help="replications per point (default: the file's reps, else 5)"
+        "--reps", type=reps_count, help="replications per point (default: the file's reps, else 5)"
     )
     calibrate.add_argument(
         "--seed", type=seed, help="seed of the first replication (default: the file's, else 1)"
@@ -238,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SCENARIO",
         help="replaying scenario(s); the first is the reference of the paired differences",
     )
-    replay.add_argument("--reps", type=positive_int, default=10, help="replications (default 10)")
+    replay.add_argument("--reps", type=reps_count, default=10, help="replications (default 10)")
     replay.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     replay.add_argument("--out", help="output folder (default out/replay/<first scenario>)")
     replay.add_argument(
@@ -260,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead: replications per second of a sweep of --reps replications "
         "with 1 and with --workers workers",
     )
-    bench.add_argument("--reps", type=positive_int, default=20, help="replications of --sweep (default 20)")
+    bench.add_argument("--reps", type=reps_count, default=20, help="replications of --sweep (default 20)")
     bench.add_argument(
         "--workers", type=positive_int, default=2, help="parallel workers of --sweep (default 2)"
     )
@@ -275,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default scenarios/)",
     )
     explore.add_argument("--base", default="baseline", help="base scenario shown first (default baseline)")
-    explore.add_argument("--reps", type=positive_int, default=10, help="replications of a run (default 10)")
+    explore.add_argument("--reps", type=reps_count, default=10, help="replications of a run (default 10)")
     explore.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     explore.add_argument(
         "--workers", type=positive_int, help=f"worker processes (default all cores: {default_workers()})"
