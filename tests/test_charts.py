@@ -600,3 +600,262 @@ def test_scenarios_json_records_what_charts_need(tmp_path):
     infos = outputs.scenario_infos(tmp_path, ["baseline", "cap8"])
     assert infos["cap8"].description == params[1].description
     assert infos["baseline"].target_units == 5000 and infos["baseline"].min_cell == MIN_CELL
+
+
+# ---------------------------------------------------------------- what a difference means (findings)
+
+
+def test_a_finding_says_the_direction_and_the_size_relative_to_the_base():
+    row = {
+        "figure": "wait_apply_to_movein_mean",
+        "scenario": "v",
+        "diff_mean": 30.0,
+        "diff_ci_low": 25.0,
+        "diff_ci_high": 35.0,
+    }
+    en = briefing.finding_sentence(row, "baseline", "en", base_mean=240.0)
+    assert "longer by 12.5% of baseline's mean" in en and "changes by +30 days" in en
+    zh = briefing.finding_sentence(row, "baseline", "zh", base_mean=240.0)
+    assert "延长幅度相当于baseline均值的12.5%" in zh
+    lower = {**row, "figure": "waiting_mean", "diff_mean": -60.0, "diff_ci_low": -70.0, "diff_ci_high": -50.0}
+    assert "lower by 10.0% of baseline's mean" in briefing.finding_sentence(lower, "baseline", "en", 600.0)
+    assert "下降幅度相当于baseline均值的10.0%" in briefing.finding_sentence(lower, "baseline", "zh", 600.0)
+
+
+def test_the_mean_wait_finding_names_the_group_that_loses_most(tmp_path):
+    data = outputs.read_compare(_compare_with(tmp_path / "c", ("baseline", "cap8")))
+    table = briefing.briefing_table(data)
+    found = briefing.findings(table, data.names, "en")
+    mean_wait = next(s for s in found if "the mean wait, application to move-in changes" in s)
+    assert "Family applicants lose most (+5.0 days)" in mean_wait  # make_replications: family +5 days
+    zh = briefing.findings(table, data.names, "zh")
+    assert any("家庭申请人受损最大（+5.0天）" in s for s in zh)
+
+
+def _compare_with(folder, names, reps=None):
+    return write_compare(folder, names, reps)
+
+
+def _mechanism_rows(exits, moves, waiting):
+    """Briefing-table rows of the variant ``v``: (diff, low, high) of exits at the cap, move-ins and
+    the waiting list."""
+    by = {}
+    for figure, (d, lo, hi) in zip(briefing.MECHANISM_FIGURES, (exits, moves, waiting), strict=True):
+        by[(figure, "v")] = {
+            "figure": figure,
+            "scenario": "v",
+            "diff_mean": d,
+            "diff_ci_low": lo,
+            "diff_ci_high": hi,
+        }
+    return by
+
+
+def test_the_mechanism_sentence_appears_only_when_cap_exits_and_move_ins_differ_significantly():
+    both = _mechanism_rows((-40.0, -50.0, -30.0), (-35.0, -45.0, -25.0), (120.0, 90.0, 150.0))
+    en = briefing.mechanism_sentence(both, "v", "Cap of 8 years", "en")
+    assert en == (
+        "What the records show: under Cap of 8 years, fewer tenants leave at the total-tenure cap "
+        "(-40 households), so fewer units fall vacant and fewer households move in (-35 households), "
+        "and the waiting list grows (+120 households)."
+    )
+    zh = briefing.mechanism_sentence(both, "v", "保障总年限延长至8年", "zh")
+    assert "因保障总年限届满而退出的租户减少（-40户）" in zh and "轮候户数随之增加（+120户）" in zh
+    # the waiting list's CI includes zero: the mechanism is told without it
+    flat = _mechanism_rows((-40.0, -50.0, -30.0), (-35.0, -45.0, -25.0), (10.0, -20.0, 40.0))
+    assert "waiting list" not in briefing.mechanism_sentence(flat, "v", "v", "en")
+    # either interval includes zero: nothing is said
+    for rows in (
+        _mechanism_rows((-4.0, -10.0, 2.0), (-35.0, -45.0, -25.0), (120.0, 90.0, 150.0)),
+        _mechanism_rows((-40.0, -50.0, -30.0), (-3.0, -9.0, 3.0), (120.0, 90.0, 150.0)),
+    ):
+        assert briefing.mechanism_sentence(rows, "v", "v", "en") is None
+        assert briefing.mechanism_sentence(rows, "v", "v", "zh") is None
+
+
+def test_findings_carry_the_mechanism_when_the_records_support_it(tmp_path):
+    reps = make_replications()
+    cap8 = reps["scenario"] == "cap8"
+    reps.loc[cap8, "exits_cap"] = reps.loc[~cap8, "exits_cap"].to_numpy() - [38, 40, 42, 40]
+    reps.loc[cap8, "move_ins"] = reps.loc[~cap8, "move_ins"].to_numpy() - [33, 35, 37, 35]
+    data = outputs.read_compare(_compare_with(tmp_path / "a", ("baseline", "cap8"), reps))
+    table = briefing.briefing_table(data, (*briefing.TABLE_FIGURES, "move_ins"))
+    assert any(
+        s.startswith("What the records show: under cap8") for s in briefing.findings(table, data.names, "en")
+    )
+    plain = briefing.briefing_table(outputs.read_compare(_compare_with(tmp_path / "b", ("baseline", "cap8"))))
+    assert not any("records show" in s for s in briefing.findings(plain, ["baseline", "cap8"], "en"))
+
+
+def _pages(pdf) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes()))
+
+
+def _findings_pages(md: str) -> int:
+    """Pages the findings of a pack's Markdown take in its PDF."""
+    part = md.split("\n## ")[1]
+    return len(briefing.findings_pages([line[2:] for line in part.splitlines() if line.startswith("- ")]))
+
+
+def _two_charts(names=("waiting_list", "lapse_rate")):
+    every_chart = briefing.compare_figures
+
+    def some(*args, **kw):
+        figs = every_chart(*args, **kw)
+        return {name: figs[name] for name in names}
+
+    return some
+
+
+def test_a_chart_that_is_zero_everywhere_is_dropped_and_listed(tmp_path, monkeypatch):
+    reps = make_replications()
+    reps["lapse_rate"] = 0.0
+    folder = write_compare(tmp_path / "c", reps=reps)
+    assert briefing.empty_charts(outputs.read_compare(folder), ["mean_wait", "lapse_rate"]) == ["lapse_rate"]
+    monkeypatch.setattr(briefing, "compare_figures", _two_charts())
+    for lang in ("en", "zh"):
+        pdf = briefing.build_briefing(folder, lang, tmp_path / "pack")
+        md = (tmp_path / "pack" / f"comparison.{lang}.md").read_text(encoding="utf-8")
+        assert _pages(pdf) == briefing.page_count(2, 1, _findings_pages(md))  # the waiting list only
+        title = TERMS["chart.lapse.title"].en if lang == "en" else TERMS["chart.lapse.title"].zh
+        line = TERMS["briefing.not_shown"].en if lang == "en" else TERMS["briefing.not_shown"].zh
+        assert f"- {line.format(charts=title)}" in md
+        assert not (tmp_path / "pack" / "charts" / f"lapse_rate.{lang}.png").exists()
+
+
+# ---------------------------------------------------------------- inputs not yet calibrated
+
+
+def _fitted(tmp_path):
+    """A fitted scenario: every ASSUMED key of the baseline given a reference that starts CALIBRATED."""
+    from sim import load_scenario
+    from sim.parameters import BASELINE_PATH, delta_toml
+
+    base = load_scenario("baseline")
+    keys = [k for k, _ in outputs.assumed_inputs(base)]
+    changes = {
+        k: {
+            "value": base.value(k),
+            "unit": base.meta(k)["unit"],
+            "reference": "CALIBRATED on synthetic aggregates",
+        }
+        for k in keys
+    }
+    path = tmp_path / "fitted.toml"
+    path.write_text(delta_toml(str(BASELINE_PATH), "fitted", "fitted", "", changes), encoding="utf-8")
+    return base, load_scenario(path), keys
+
+
+def test_the_manifest_records_the_inputs_not_yet_calibrated(tmp_path):
+    base, fitted, keys = _fitted(tmp_path)
+    assert len(keys) > 10 and "exits.other_housing_per_year" in keys
+    assert "lease.max_total_years" not in keys  # a rule value cites its article
+    assert outputs.assumed_inputs(fitted) == ()
+    outputs.write_scenarios_json(tmp_path, [base, fitted])
+    infos = outputs.scenario_infos(tmp_path, ["baseline", "fitted"])
+    assert [k for k, _ in infos["baseline"].assumed] == keys and infos["fitted"].assumed == ()
+    assert infos["baseline"].assumed[0][1].startswith("ASSUMED")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_briefing_of_the_baseline_has_the_caveat_page_and_cover_line(tmp_path, monkeypatch, lang):
+    from sim import load_scenario
+
+    base, cap8 = load_scenario("baseline"), load_scenario("cap8")
+    folder = write_compare(tmp_path / "c")
+    outputs.write_scenarios_json(folder, [base, cap8])
+    monkeypatch.setattr(briefing, "compare_figures", _two_charts(("waiting_list",)))
+    pdf = briefing.build_briefing(folder, lang, tmp_path / "pack")
+    caveat = briefing.uncalibrated(outputs.read_compare(folder))
+    n = len(outputs.assumed_inputs(base))
+    assert len(caveat) == n and all(only == "" for _, _, only in caveat)
+    pages = briefing.caveat_pages(caveat, lang)
+    assert sum(len(p) for p in pages) == n and len(pages) >= 1
+    md = (tmp_path / "pack" / f"comparison.{lang}.md").read_text(encoding="utf-8")
+    assert _pages(pdf) == briefing.page_count(2, 1, _findings_pages(md), len(pages))
+    cover = TERMS["briefing.caveat.cover"].en if lang == "en" else TERMS["briefing.caveat.cover"].zh
+    assert cover.format(n=n) in md
+    assert "exits.other_housing_per_year" in md and "obtained other housing" in md
+    if lang == "en":
+        assert f"{n} inputs are assumptions, not yet calibrated: quote differences, not levels." in md
+
+
+def test_a_briefing_of_a_calibrated_scenario_has_no_caveat(tmp_path, monkeypatch):
+    _, fitted, _ = _fitted(tmp_path)
+    folder = write_compare(tmp_path / "c", names=("fitted", "fitted_cap8"))
+    outputs.write_scenarios_json(
+        folder, [fitted, fitted.with_overrides({"lease.max_total_years": 8})], ["fitted", "fitted_cap8"]
+    )
+    assert briefing.uncalibrated(outputs.read_compare(folder)) == []
+    monkeypatch.setattr(briefing, "compare_figures", _two_charts(("waiting_list",)))
+    for lang in ("en", "zh"):
+        pdf = briefing.build_briefing(folder, lang, tmp_path / "pack")
+        md = (tmp_path / "pack" / f"comparison.{lang}.md").read_text(encoding="utf-8")
+        assert _pages(pdf) == briefing.page_count(2, 1, _findings_pages(md))
+        cover = TERMS["briefing.caveat.cover"].en if lang == "en" else TERMS["briefing.caveat.cover"].zh
+        assert cover.split("{n}")[1][:8] not in md
+        assert TERMS["briefing.caveat.title"].en not in md and TERMS["briefing.caveat.title"].zh not in md
+
+
+# ---------------------------------------------------------------- scenario titles in both languages
+
+
+def test_every_shipped_scenario_has_a_title_and_description_in_both_languages():
+    from pathlib import Path
+
+    from fontTools.ttLib import TTFont
+
+    from analysis.reporting.titles import scenario_description, scenario_title
+    from sim import load_scenario
+
+    cmap = TTFont(str(fonts.font_path())).getBestCmap()
+    files = sorted(Path("scenarios").glob("**/*.toml"))
+    assert len(files) >= 12
+    for path in files:
+        params = load_scenario(path)
+        zh = scenario_title(params, "zh")
+        assert params.title and params.title_zh and params.description_zh, path
+        assert zh == params.title_zh != scenario_title(params, "en") == params.title
+        assert scenario_description(params, "zh") == params.description_zh
+        assert not {ch for ch in zh + params.description_zh if ord(ch) not in cmap}, path
+
+
+def test_a_title_falls_back_to_the_name_and_is_not_inherited(tmp_path):
+    from analysis.reporting.titles import scenario_title, scenario_titles
+    from sim import load_scenario
+
+    variant = tmp_path / "longer.toml"
+    variant.write_text(
+        f'base = "{(outputs.Path("scenarios") / "cap8.toml").resolve().as_posix()}"\n'
+        'description = "x"\n[lease]\nmax_total_years = 9\n',
+        encoding="utf-8",
+    )
+    params = load_scenario(variant)
+    assert (params.title, params.title_zh, params.description_zh) == ("", "", "")
+    assert scenario_title(params, "zh") == scenario_title(params, "en") == "longer"
+    info = outputs.ScenarioInfo(name="a", title="Same", title_zh="同")
+    other = outputs.ScenarioInfo(name="b", title="Same")
+    assert scenario_titles({"a": info, "b": other}, ["a", "b"], "en") == {"a": "Same (a)", "b": "Same (b)"}
+    assert scenario_titles({"a": info, "b": other}, ["a", "b", "c"], "zh") == {"a": "同", "b": "b", "c": "c"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_charts_tables_and_the_briefing_show_scenario_titles(tmp_path, monkeypatch, lang):
+    from sim import load_scenario
+
+    params = [load_scenario("baseline"), load_scenario("cap8")]
+    folder = write_compare(tmp_path / "c")
+    outputs.write_scenarios_json(folder, params)
+    shown = [p.title_zh if lang == "zh" else p.title for p in params]
+    figs = charts.compare_figures(folder, lang)
+    legend = [t.get_text() for leg in figs["exit_reasons"].legends for t in leg.get_texts()]
+    assert legend == shown
+    ticks = [t.get_text() for t in figs["mean_wait"].axes[0].get_yticklabels()]
+    assert ticks == shown
+    colours = _legend_colours(figs["exit_reasons"])
+    assert colours[shown[0]] == to_hex(charts.PALETTE[0])  # the baseline keeps its colour
+    monkeypatch.setattr(briefing, "compare_figures", _two_charts(("waiting_list",)))
+    briefing.build_briefing(folder, lang, tmp_path / "pack")
+    md = (tmp_path / "pack" / f"comparison.{lang}.md").read_text(encoding="utf-8")
+    assert f"{shown[1]}: " in md and f"{shown[0]}: " in md
+    assert any(line.startswith("- ") and shown[1] in line for line in md.splitlines())

@@ -4,7 +4,9 @@ compares the variant with its base on common seeds, keeping every replication in
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import shutil
 import socket
 import tomllib
@@ -63,6 +65,37 @@ def test_a_refused_value_gets_the_command_lines_message(capsys, baseline, key, t
     assert status == 2
     assert err.strip() == f"error: {message}"
     assert message.startswith(f"--set: {key}: ")
+
+
+def test_a_cap_of_zero_is_refused_though_the_loader_accepts_it(tmp_path, baseline):
+    assert baseline.with_overrides({"lease.max_total_years": 0}).value("lease.max_total_years") == 0
+    value, message = core.check_text(baseline, "lease.max_total_years", "0")
+    assert value is None
+    assert message == (
+        "lease.max_total_years: must be positive, got 0 "
+        "(a cap of 0 years would house nobody; Art. 17 of the measures gives at most 6 years)"
+    )
+    assert core.check_text(baseline, "lease.max_total_years", "0.5") == (0.5, "")
+    changes, errors = core.changed_values(baseline, {"lease.max_total_years": "0"})
+    assert changes == {} and errors == {"lease.max_total_years": message}
+    with pytest.raises(core.ExplorerError, match=r"^lease.max_total_years: must be positive, got 0 "):
+        core.save_variant(
+            baseline, core.scenario_file("baseline"), {"lease.max_total_years": 0}, tmp_path, "c0"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("key", ["review.working_days", "supply.target_units", "lease.max_total_years"])
+@pytest.mark.parametrize("text", ["1e400", "-1e400", "9" * 400], ids=["1e400", "-1e400", "9x400"])
+def test_a_number_that_overflows_to_infinity_is_refused_with_its_key(baseline, key, text):
+    value, message = core.check_text(baseline, key, text)
+    assert value is None
+    assert message.startswith(f"{key}: {text} is too large to be a number (it reads as infinity)")
+
+
+def test_inf_itself_is_still_no_limit_where_the_key_allows_it(baseline):
+    assert core.check_text(baseline, "lease.max_total_years", "inf") == (math.inf, "")
+    assert "must be finite" in core.check_text(baseline, "review.working_days", "inf")[1]
 
 
 def test_an_accepted_value_is_normalised_by_the_loader(baseline):
@@ -151,15 +184,37 @@ def test_saving_refuses_bad_names_existing_files_and_the_base_itself(tmp_path, b
     base_file = core.scenario_file("baseline")
     with pytest.raises(core.ExplorerError, match=r'name: "no good" is not a scenario name'):
         core.save_variant(baseline, base_file, {}, tmp_path, "no good")
-    core.save_variant(baseline, base_file, {}, tmp_path, "taken")
+    core.save_variant(baseline, base_file, {"lease.max_total_years": 7}, tmp_path, "taken")
     with pytest.raises(core.ExplorerError, match=r"taken.toml: already exists"):
         core.save_variant(baseline, base_file, {"lease.max_total_years": 8}, tmp_path, "taken")
     with pytest.raises(core.ExplorerError, match="is the base scenario itself"):
-        core.save_variant(baseline, base_file, {}, base_file.parent, "baseline", overwrite=True)
+        core.save_variant(
+            baseline, base_file, {"lease.max_total_years": 8}, base_file.parent, "baseline", overwrite=True
+        )
     with pytest.raises(sim.ScenarioError, match=r"--set: lease.max_total_years: must not be negative"):
         core.save_variant(baseline, base_file, {"lease.max_total_years": -1}, tmp_path, "bad_value")
     assert not (tmp_path / "bad_value.toml").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.toml"]  # no temporary file left
+
+
+def test_a_save_name_longer_than_the_limit_is_refused_with_its_own_message(tmp_path, baseline):
+    longest = "a" * core.MAX_NAME
+    assert core.MAX_NAME == 64 and core.check_name(longest) == longest
+    with pytest.raises(core.ExplorerError) as refused:
+        core.check_name("a" * 300)
+    assert str(refused.value) == "name: at most 64 characters, got 300"
+    with pytest.raises(core.ExplorerError, match=r"^name: at most 64 characters, got 65$"):
+        core.save_variant(
+            baseline, core.scenario_file("baseline"), {"lease.max_total_years": 8}, tmp_path, "b" * 65
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_variant_that_changes_nothing_is_not_saved(tmp_path, baseline):
+    with pytest.raises(core.ExplorerError) as refused:
+        core.save_variant(baseline, core.scenario_file("baseline"), {}, tmp_path, "same")
+    assert str(refused.value) == "nothing to save: the variant changes no value of its base"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_saving_never_replaces_a_file_written_after_the_check(tmp_path, baseline, monkeypatch):
@@ -187,6 +242,27 @@ def test_the_scenarios_offered_are_the_folders_then_the_projects(tmp_path):
 
 
 # ---------------------------------------------------------------- a run
+
+
+def test_a_run_is_labelled_by_the_rules_that_ran_not_by_a_save_name(baseline):
+    changes = {"lease.max_total_years": 8}
+    assert core.run_label(baseline, changes) == "baseline + lease.max_total_years=8"
+    assert core.build_variant(baseline, changes).name == "baseline + lease.max_total_years=8"
+    two = {"lease.max_total_years": 8, "queue.validity_years": math.inf}
+    assert core.run_label(baseline, two) == "baseline + lease.max_total_years=8, queue.validity_years=inf"
+    assert core.run_label(baseline, {}) == "baseline + no change"
+    # a saved file is still named by its save name
+    assert core.build_variant(baseline, changes, "cap8_try").name == "cap8_try"
+
+
+def test_a_runs_folder_name_is_a_safe_file_name_whatever_the_label(tmp_path, baseline):
+    changes = {k: 1 for k in core.CONTROL_KEYS if core.Control(k).kind == "text"}
+    label = core.run_label(baseline, changes)
+    assert len(label) > 255  # longer than a file name may be
+    folder = core.run_folder(tmp_path, ["baseline", label], changes, 2, 1)
+    assert folder.is_dir() and len(folder.name) <= 120
+    assert re.fullmatch(r"[A-Za-z0-9_.=-]+", folder.name), folder.name
+    assert folder.name.startswith("baseline-vs-baseline-lease.max_total_years=1")
 
 
 @pytest.mark.slow
@@ -292,19 +368,23 @@ def page(tmp_path, monkeypatch):
     from analysis.explorer import app as explorer
 
     small = sim.load_scenario(SMALL)
-    cmp = SimpleNamespace(
-        names=["small", "v"],
-        table=pd.DataFrame({"figure": ["x"], "scenario": ["v"], "diff_mean": [0.0]}),
-        replications=pd.DataFrame({"scenario": ["small", "v"], "seed": [1, 1], "x": [1.0, 2.0]}),
-        daily=pd.DataFrame({"scenario": ["small", "v"], "seed": [1, 1], "day": [0, 0]}),
-    )
-    monkeypatch.setattr(core, "run_variant", lambda *a, **k: cmp)
+
+    def run_variant(base, variant, *args, **kwargs):  # the comparison of the two, under their names
+        b, v = base.name, variant.name
+        return SimpleNamespace(
+            names=[b, v],
+            table=pd.DataFrame({"figure": ["x"], "scenario": [v], "diff_mean": [0.0]}),
+            replications=pd.DataFrame({"scenario": [b, v], "seed": [1, 1], "x": [1.0, 2.0]}),
+            daily=pd.DataFrame({"scenario": [b, v], "seed": [1, 1], "day": [0, 0]}),
+        )
+
+    monkeypatch.setattr(core, "run_variant", run_variant)
     monkeypatch.setattr(core, "chart_images", lambda *a, **k: {})
     explorer.result.set(None)
     options = core.Options(out=str(tmp_path / "out"), store=str(tmp_path / "store"), workers=0)
 
-    def run(changes, is_current=lambda: True):
-        variant = core.build_variant(small, changes, "v")
+    def run(changes, is_current=lambda: True, name="v"):
+        variant = core.build_variant(small, changes, name)
         return explorer.execute_run("small", small, variant, changes, 1, 1, "en", is_current, options=options)
 
     yield SimpleNamespace(explorer=explorer, run=run, out=tmp_path / "out")
@@ -344,4 +424,103 @@ def test_a_run_is_refused_at_the_click_when_a_value_is_refused(baseline):
         changes, message = refusal(baseline, typed, n, first)
         assert changes == {} and message
     # the last replication's seed must be within the largest seed, as on the command line
-    assert refusal(baseline, {}, 3, 2**63 - 2) == ({}, f"First seed: 0–{2**63 - 3} ({2**63 - 2})")
+    assert refusal(baseline, {}, 3, 2**63 - 2) == (
+        {},
+        f"Run is off: the first seed must be a whole number from 0 to {2**63 - 3}, got {2**63 - 2}",
+    )
+
+
+def test_a_runs_manifest_names_the_rules_that_ran(page):
+    done = page.run({"lease.max_total_years": 1}, name=None)
+    manifest = json.loads((done.compare_dir / "scenarios.json").read_text(encoding="utf-8"))
+    assert [s["name"] for s in manifest["scenarios"]] == ["small", "small + lease.max_total_years=1"]
+    assert done.cmp.names[1] == "small + lease.max_total_years=1"  # the charts' legend
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The page, rendered without a browser, in English with the baseline; Run records what it would run."""
+    import ipyvuetify
+    import solara
+
+    from analysis.explorer import app as explorer
+
+    runs = []
+
+    class Task:
+        pending = error = exception = False
+        progress = 0.0
+
+        def __call__(self, *args):
+            runs.append(args)
+
+    monkeypatch.setattr(explorer, "run_task", Task())
+    state = (
+        explorer.lang,
+        explorer.base_name,
+        explorer.texts,
+        explorer.reps,
+        explorer.seed,
+        explorer.save_name,
+    )
+    saved = [r.value for r in state]
+    explorer.lang.set("en")
+    explorer.base_name.set("baseline")
+    explorer.texts.set({})
+    explorer.reps.set(2)
+    explorer.seed.set(1)
+    explorer.run_message.set(("", ""))
+    box, rc = solara.render(explorer.Page(), handle_error=False)
+
+    def run_button():
+        return rc.find(ipyvuetify.Btn, class_="prh-run").widget
+
+    def why():
+        return [w.children[0] for w in rc.find(ipyvuetify.Alert).widgets if "prh-why" in w.class_.split()]
+
+    yield SimpleNamespace(explorer=explorer, rc=rc, runs=runs, run_button=run_button, why=why)
+    rc.close()
+    for reactive, value in zip(state, saved, strict=True):
+        reactive.set(value)
+
+
+def test_the_page_runs_the_rules_under_their_own_label_whatever_the_save_box_says(rendered):
+    app = rendered.explorer
+    app.texts.set({"lease.max_total_years": "8"})
+    app.save_name.set("cap8_try")
+    rendered.run_button().click()
+    (args,) = rendered.runs
+    variant = args[2]
+    assert variant.name == "baseline + lease.max_total_years=8"
+    assert variant.value("lease.max_total_years") == 8
+
+
+@pytest.mark.parametrize(
+    "n, first, lang, why",
+    [
+        (0, 1, "en", "Run is off: replications must be a whole number from 1 to 1000, got 0"),
+        (10**6, 1, "en", "Run is off: replications must be a whole number from 1 to 1000, got 1000000"),
+        (2, -1, "en", f"Run is off: the first seed must be a whole number from 0 to {2**63 - 2}, got -1"),
+        (0, 1, "zh", "无法运行：重复次数须为1至1000的整数，现为0"),
+        (2, -1, "zh", f"无法运行：首个随机种子须为0至{2**63 - 2}的整数，现为-1"),
+    ],
+)
+def test_the_page_says_why_run_is_off_in_the_users_language(rendered, n, first, lang, why):
+    app = rendered.explorer
+    assert not rendered.run_button().disabled and rendered.why() == []
+    app.lang.set(lang)
+    app.reps.set(n)
+    app.seed.set(first)
+    assert rendered.run_button().disabled
+    assert rendered.why() == [why]
+    assert app.refusal(app.load_scenario("baseline"), {}, n, first) == ({}, why)
+
+
+def test_the_page_has_a_title_in_the_users_language(rendered):
+    from solara.components.title import TitleWidget
+
+    assert [w.title for w in rendered.rc.find(TitleWidget).widgets] == [
+        "Jing'an public rental housing: policy explorer"
+    ]
+    rendered.explorer.lang.set("zh")
+    assert [w.title for w in rendered.rc.find(TitleWidget).widgets] == ["静安区公共租赁住房规则探索"]

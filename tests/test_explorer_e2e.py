@@ -213,7 +213,7 @@ def test_explorer_in_a_browser(tmp_path):
     assert doc["base"] == "small"
     assert doc["lease"] == {"max_total_years": 1}
     assert set(doc) == {"base", "name", "description", "reference", "lease"}
-    # each run wrote its own compare folder (the two runs' variants have the same default name)
+    # each run wrote its own compare folder, named by the rules that ran
     runs = sorted(p for p in (tmp_path / "out").iterdir() if (p / "comparison.csv").is_file())
     assert len(runs) == 2, runs
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim import SimulationResult
+from sim.schema import KEYS
 
 from ..stats import scenario_names, summary_frame, summary_table
 
@@ -128,12 +129,22 @@ class ScenarioInfo:
     name: str
     description: str = ""
     reference: str = ""
+    title: str = ""
+    title_zh: str = ""
+    description_zh: str = ""
     start_date: str = "2021-10-22"
     target_units: float = 5000
     target_date: str | None = "2025-12-31"
     min_cell: int = 10
     warmup_days: float = 365
     cohort_margin_days: float = 900
+    #: The inputs not yet calibrated: ``(key, reference)`` of every key whose reference starts with
+    #: ``ASSUMED`` (:func:`assumed_inputs`); None when not recorded (a scenario known by name alone).
+    assumed: tuple[tuple[str, str], ...] | None = None
+
+    def __post_init__(self):
+        if self.assumed is not None:  # read back from JSON as lists
+            object.__setattr__(self, "assumed", tuple((str(k), str(r)) for k, r in self.assumed))
 
     @classmethod
     def from_params(cls, params, name: str | None = None) -> ScenarioInfo:
@@ -142,6 +153,10 @@ class ScenarioInfo:
             name=name or params.name,
             description=params.description,
             reference=params.reference,
+            title=getattr(params, "title", ""),
+            title_zh=getattr(params, "title_zh", ""),
+            description_zh=getattr(params, "description_zh", ""),
+            assumed=assumed_inputs(params),
             start_date=str(params.value("calendar.start_date")),
             target_units=float(params.value("supply.target_units")),
             target_date=str(params.value("supply.target_date")),
@@ -151,9 +166,26 @@ class ScenarioInfo:
         )
 
 
+#: How the reference of a behavioural input not yet calibrated begins (``scenarios/baseline.toml``); a
+#: fitted scenario (``calibration/``) replaces it with ``CALIBRATED on ...`` or ``estimated from ...``.
+ASSUMED_PREFIX = "ASSUMED"
+
+
+def assumed_inputs(params) -> tuple[tuple[str, str], ...]:
+    """``(key, reference)`` of every key of ``params`` whose resolved reference (the scenario's own, its
+    bases', else the schema's citation) starts with ``ASSUMED``, in key order."""
+    out = []
+    for key in params.keys():
+        reference = params.meta(key).get("reference", "") or (KEYS[key].citation if key in KEYS else "")
+        if reference.lstrip().startswith(ASSUMED_PREFIX):
+            out.append((key, reference.strip()))
+    return tuple(out)
+
+
 def write_scenarios_json(out_dir, params_list, names: Sequence[str] | None = None) -> Path:
     """Record the scenarios of an output folder (``scenarios.json``), so that charts and briefings drawn
-    later from the folder alone know their descriptions, references, supply target and ``min_cell``."""
+    later from the folder alone know their titles, descriptions, references, supply target,
+    ``min_cell`` and inputs not yet calibrated (``assumed``)."""
     names = list(names) if names else [p.name for p in params_list]
     infos = [ScenarioInfo.from_params(p, n).__dict__ for p, n in zip(params_list, names, strict=True)]
     path = Path(out_dir) / SCENARIOS_FILE
@@ -179,8 +211,10 @@ def scenario_infos(folder, names: Sequence[str], params=None) -> dict[str, Scena
     path = Path(folder) / SCENARIOS_FILE
     if path.exists():
         try:
+            fields = set(ScenarioInfo.__dataclass_fields__)
             for entry in json.loads(path.read_text(encoding="utf-8"))["scenarios"]:
-                stored[entry["name"]] = ScenarioInfo(**entry)
+                # fields this version does not know (a newer manifest) are left out
+                stored[entry["name"]] = ScenarioInfo(**{k: v for k, v in entry.items() if k in fields})
         except (ValueError, KeyError, TypeError):
             stored = {}
     return {name: stored.get(name) or ScenarioInfo(name=name) for name in names}

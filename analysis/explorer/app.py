@@ -8,7 +8,9 @@ articles, each with the base's value beside it; "Run" simulates the replications
 (progress shown, the page stays live) and draws the briefing's charts for the variant against the base;
 "Save as scenario" writes the variant as a delta file; "Briefing" writes the briefing PDF. A value the
 scenario loader refuses is marked at its control with the loader's message, and nothing already run is
-lost. Chinese and English labels come from ``analysis.reporting.terms``. The logic lives in
+lost; when Run is off, the page says why. A run is shown and recorded under the rules that ran
+(``baseline + lease.max_total_years=8``), whatever the save box says. Chinese and English labels come
+from ``analysis.reporting.terms`` and the explorer's own ``words``. The logic lives in
 ``analysis.explorer.core``; this module only lays out the page; ``core.serve`` serves it.
 """
 
@@ -29,6 +31,7 @@ from ..experiments.runner import MAX_SEED, seeds_problem
 from ..reporting.fonts import FAMILY, FONT_FILE
 from ..reporting.terms import term
 from . import core
+from .words import word
 
 
 @dataclass
@@ -73,7 +76,7 @@ briefing_path = solara.reactive(None)
 
 
 def _t(key: str, **kw) -> str:
-    text = term(key, lang.value)
+    text = word(key, lang.value) or term(key, lang.value)
     return text.format(**kw) if kw else text
 
 
@@ -83,18 +86,19 @@ def _seeds(first: int, n: int) -> str:
 
 def refusal(base: Params, typed: dict, n: object, first: object) -> tuple[dict, str]:
     """What a run would change, read from the controls' texts as they are now: ``(changes, "")``, or
-    ``({}, message)`` when a control holds a refused value or the replications or seed are bad."""
+    ``({}, message)`` when a control holds a refused value or the replications or seed are bad (the
+    message says why Run is off, in the page's language)."""
     changes, errors = core.changed_values(base, {k: typed[k] for k in core.CONTROL_KEYS if k in typed})
     if errors:
         return {}, _t("explore.fix_errors")
     if not (isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_REPS):
-        return {}, f"{_t('explore.reps')}: 1–{MAX_REPS} ({n})"
+        return {}, _t("explore.why.reps", high=MAX_REPS, got="—" if n is None else n)
     if seeds_problem(first, n):  # the last replication's seed too
-        return {}, f"{_t('explore.seed')}: 0–{MAX_SEED - n + 1} ({first})"
+        return {}, _t("explore.why.seed", high=MAX_SEED - n + 1, got="—" if first is None else first)
     return changes, ""
 
 
-MAX_REPS = 1000
+MAX_REPS = core.MAX_REPS
 
 
 def execute_run(
@@ -288,8 +292,7 @@ def Page():
                     solara.Text(_t("explore.changes", n=len(changes), keys=", ".join(changes)))
                 else:
                     solara.Text(_t("explore.no_changes"))
-                bad_reps = not (isinstance(reps.value, int) and 1 <= reps.value <= MAX_REPS)
-                bad_seed = seeds_problem(seed.value) is not None
+                _, why_off = refusal(base, texts.value, reps.value, seed.value)
 
                 def start():  # read again at the click: the button's state may be older than the texts
                     now, refused = refusal(base, texts.value, reps.value, seed.value)
@@ -297,7 +300,7 @@ def Page():
                         run_message.set(("error", refused))
                         return
                     run_message.set(("", ""))
-                    variant = core.build_variant(base, now, _variant_name(base_name.value))
+                    variant = core.build_variant(base, now)  # named by its rules, not by the save box
                     run_task(base_name.value, base, variant, now, reps.value, seed.value, lang.value)
 
                 def stop():
@@ -309,11 +312,13 @@ def Page():
                         _t("explore.run"),
                         on_click=start,
                         color="primary",
-                        disabled=bool(errors) or running or bad_reps or bad_seed,
+                        disabled=bool(why_off) or running,
                         classes=["prh-run"],
                     )
                     if running:
                         solara.Button(_t("explore.stop"), on_click=stop, outlined=True)
+                if why_off and not errors:  # a refused value is already said above, and at its control
+                    solara.Warning(why_off, dense=True, classes=["prh-why"])
                 if running:
                     solara.ProgressLinear(run_task.progress or 0.0)
                     solara.Text(run_progress_text.value, classes=["prh-progress"])
@@ -332,13 +337,6 @@ def Page():
                     if res is not None and not running and res.signature != now:
                         solara.Warning(_t("explore.stale"))
                 Charts()
-
-
-def _variant_name(base: str) -> str:
-    try:
-        return core.check_name(save_name.value)
-    except core.ExplorerError:
-        return f"{base}_explored"
 
 
 @solara.component

@@ -3,15 +3,18 @@ the runs on common seeds, the charts and the briefing. ``analysis.explorer`` dra
 
     base = sim.load_scenario("baseline")
     value, error = check_text(base, "lease.max_total_years", "8")      # (8, "") or (None, CLI's message)
-    variant = build_variant(base, {"lease.max_total_years": 8}, name="cap8_try")
+    variant = build_variant(base, {"lease.max_total_years": 8})  # named "baseline + lease.max_total_years=8"
     path = save_variant(base, base_path, {"lease.max_total_years": 8}, "scenarios", "cap8_try")
     cmp = run_variant(base, variant, reps=10, seed=1, store_root="out/.store", workers=2)
     images = chart_images(cmp, base, "zh")                              # {chart name: PNG bytes}
 
 Every value goes through the scenario loader (``sim.parse_set`` then ``Params.with_overrides`` with the
 source ``--set``), so a value the page refuses gets the very message ``run.py run ... --set KEY=VALUE``
-prints. A saved variant is a delta like ``scenarios/cap8.toml`` (``base`` plus the changed keys only),
-which ``load_scenario`` reads back to the same values.
+prints. The page refuses a little more than the loader, each with a message naming the key: a typed number
+too large to be one (TOML reads ``1e400`` as infinity) and the values of ``POSITIVE``. A run is labelled by
+the rules that ran (:func:`run_label`); the save box names only the saved file. A saved variant is a
+delta like ``scenarios/cap8.toml`` (``base`` plus the changed keys only), which ``load_scenario`` reads
+back to the same values.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -94,6 +98,15 @@ CONTROLS = tuple(
 )
 CONTROL_KEYS = tuple(c.key for c in CONTROLS)
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*")
+MAX_NAME = 64  # characters of a saved scenario's name: its file name stays safe on every file system
+MAX_REPS = 1000  # replications of one run from the page
+#: Keys whose value the page wants positive though the loader takes 0 (the schema's bound is ``low=0``),
+#: with the reason.
+POSITIVE = {
+    "lease.max_total_years": (
+        "a cap of 0 years would house nobody; Art. 17 of the measures gives at most 6 years"
+    ),
+}
 CHARTS = ("waiting_list", "wait_stats", "mean_wait", "wait_by_group")
 CHART_DPI = 96
 
@@ -151,19 +164,46 @@ def base_text(base: Params, key: str) -> str:
 
 
 def check_text(base: Params, key: str, text: str) -> tuple[object, str]:
-    """Read and check one control's text exactly as ``--set KEY=TEXT`` would be.
+    """Read and check one control's text as ``--set KEY=TEXT`` would be, then as the page does
+    (:func:`value_problem`).
 
     Returns:
-        ``(value, "")`` with the value as the loader normalised it, or ``(None, message)`` with the
-        command line's one-line message (without its ``error: `` prefix).
+        ``(value, "")`` with the value as the loader normalised it, or ``(None, message)``: the command
+        line's one-line message (without its ``error: `` prefix), else the page's own.
     """
     text = (text or "").strip()
     try:
         key, raw = parse_set(f"{key}={text}")
+        if _overflows(text, raw):  # before the loader, whose "must be finite" would not say why
+            return None, (
+                f"{key}: {text} is too large to be a number (it reads as infinity)"
+                + ("; write inf for no limit" if getattr(KEYS.get(key), "inf_ok", False) else "")
+            )
         checked = base.with_overrides({key: raw}, source=SOURCE)
     except ScenarioError as err:
         return None, " ".join(str(err).split())
-    return checked.value(key), ""
+    value = checked.value(key)
+    problem = value_problem(key, value)
+    return (None, problem) if problem else (value, "")
+
+
+def _overflows(text: str, raw: object) -> bool:
+    """Whether ``text`` is a number written out that reads as infinity (``1e400``), not ``inf`` itself, or a
+    whole number beyond any float (400 digits: TOML reads it as a Python int)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return False
+    try:
+        number = float(raw)
+    except OverflowError:
+        return True
+    return math.isinf(number) and text.lower().lstrip("+-").replace("_", "") != "inf"
+
+
+def value_problem(key: str, value: object) -> str:
+    """What the page refuses in a value the loader accepts (``POSITIVE``), or ""."""
+    if key in POSITIVE and isinstance(value, int | float) and not value > 0:
+        return f"{key}: must be positive, got {format_value(value)} ({POSITIVE[key]})"
+    return ""
 
 
 def changed_values(base: Params, texts: Mapping[str, str]) -> tuple[dict[str, object], dict[str, str]]:
@@ -186,12 +226,20 @@ def changed_values(base: Params, texts: Mapping[str, str]) -> tuple[dict[str, ob
     return changes, errors
 
 
-def build_variant(base: Params, changes: Mapping[str, object], name: str) -> Params:
-    """The base with ``changes`` applied (checked by the loader), named ``name``."""
+def build_variant(base: Params, changes: Mapping[str, object], name: str | None = None) -> Params:
+    """The base with ``changes`` applied (checked by the loader), named ``name`` (a saved file's name), or
+    by default by the rules themselves (:func:`run_label`): what a run is shown and recorded as."""
     variant = base.with_overrides(dict(changes), source=SOURCE) if changes else base.with_overrides({})
-    variant.name = name
+    variant.name = run_label(base, changes) if name is None else name
     variant.description = describe_changes(base, changes)
     return variant
+
+
+def run_label(base: Params, changes: Mapping[str, object]) -> str:
+    """The name of a run's variant, from the rules that ran: ``baseline + lease.max_total_years=8, ...``
+    (the base's name and each changed key with its value), or ``baseline + no change``."""
+    what = ", ".join(f"{key}={format_value(v)}" for key, v in changes.items()) or "no change"
+    return f"{base.name} + {what}"
 
 
 def describe_changes(base: Params, changes: Mapping[str, object]) -> str:
@@ -222,8 +270,10 @@ def scenario_file(name_or_path: str | Path) -> Path:
 
 
 def check_name(name: str) -> str:
-    """A scenario name that is also a file name: letters, digits, ``_`` and ``-``."""
+    """A scenario name that is also a file name: letters, digits, ``_`` and ``-``, at most ``MAX_NAME``."""
     name = (name or "").strip()
+    if len(name) > MAX_NAME:
+        raise ExplorerError(f"name: at most {MAX_NAME} characters, got {len(name)}")
     if not NAME_PATTERN.fullmatch(name):
         raise ExplorerError(
             f'name: "{name}" is not a scenario name '
@@ -247,10 +297,17 @@ def save_variant(
     The file is read back with ``load_scenario`` before this returns: it must give the variant's values.
 
     Raises:
-        ExplorerError: bad name, or the file exists and ``overwrite`` is false.
+        ExplorerError: bad name, no change from the base, a value the page refuses
+            (:func:`value_problem`), or the file exists and ``overwrite`` is false.
         ScenarioError: a value the loader refuses.
     """
     name = check_name(name)
+    if not changes:
+        raise ExplorerError("nothing to save: the variant changes no value of its base")
+    variant = build_variant(base, changes, name)  # the loader's checks first, as at the controls
+    for key, value in changes.items():
+        if problem := value_problem(key, value):
+            raise ExplorerError(problem)
     save_dir = Path(save_dir)
     save_dir.mkdir(parents=True, exist_ok=True)
     path = save_dir / f"{name}.toml"
@@ -259,7 +316,6 @@ def save_variant(
         raise exists
     if path.resolve() == Path(base_path).resolve():
         raise ExplorerError(f"{path}: is the base scenario itself (choose another name)")
-    variant = build_variant(base, changes, name)
     text = delta_toml(
         base_reference(base_path, save_dir),
         name,
@@ -412,14 +468,15 @@ def run_folder(
     out_root: Path | str, names: list[str], changes: Mapping[str, object], reps: int, seed: int
 ) -> Path:
     """A new, empty folder for one run's comparison and briefing, made here and by no one else:
-    ``<out_root>/<base>-vs-<variant>-<hash of the changes, reps and seeds>-<n>``, ``n`` counting the runs
-    of the same inputs. Each run has its own, so that runs (of this page or of other pages) never write
-    into each other's folder."""
+    ``<out_root>/<base>-vs-<variant>-<hash of the names, changes, reps and seeds>-<n>``, ``n`` counting the
+    runs of the same inputs. Each run has its own, so that runs (of this page or of other pages) never write
+    into each other's folder. The names are cut to a file name's safe characters and length (a run's label,
+    :func:`run_label`, has spaces and may be long); the hash keeps folders of different runs apart."""
     what = [list(names), sorted((k, format_value(v)) for k, v in changes.items()), reps, seed]
     digest = hashlib.sha256(json.dumps(what).encode()).hexdigest()[:8]
     root = Path(out_root)
     root.mkdir(parents=True, exist_ok=True)
-    stem = f"{names[0]}-vs-{names[1]}-{digest}"
+    stem = f"{_safe(names[0], 30)}-vs-{_safe(names[1], 60)}-{digest}"
     n = len(list(root.glob(f"{stem}-*"))) + 1
     while True:
         folder = root / f"{stem}-{n}"
@@ -428,6 +485,12 @@ def run_folder(
             return folder
         except FileExistsError:
             n += 1
+
+
+def _safe(name: str, most: int) -> str:
+    """``name`` as part of a file name: runs of other characters than letters, digits, ``_.=-`` become
+    one ``-``; at most ``most`` characters."""
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "-", name).strip("-.")[:most] or "scenario"
 
 
 # ---------------------------------------------------------------- charts and briefing

@@ -35,7 +35,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim.records import GROUPS
+from sim.records import GROUPS, SUMMARY_FIGURES
 
 from ..experiments.outputs import CompareData, read_compare
 from ..stats import group_wait_table, significant
@@ -43,6 +43,7 @@ from .charts import FIGSIZE, compare_figures, save, scenario_colours
 from .fonts import SMALL_SIZE, TITLE_SIZE, use_fonts
 from .numbers import format_number
 from .terms import TERMS, label, term
+from .titles import scenario_description, scenario_titles
 
 #: Figures of the briefing table, in order: waits, waiting list, occupancy, lapses, then group waits.
 TABLE_FIGURES = (
@@ -67,6 +68,34 @@ FINDING_FIGURES = (
     "occupancy_rate",
     "lapse_rate",
 )
+#: Figures the mechanism sentence reads (exits at the cap, move-ins, the waiting list).
+MECHANISM_FIGURES = ("exits_cap", "move_ins", "waiting_mean")
+#: What each chart of a compare folder draws: ("replications" or "daily", its columns). A chart whose
+#: columns are zero in every scenario and replication has nothing to show and is left out of the pack.
+CHART_FIGURES = {
+    "mean_wait": ("replications", ("wait_apply_to_movein_mean",)),
+    "wait_stats": (
+        "replications",
+        ("wait_apply_to_movein_mean", "wait_apply_to_movein_median", "wait_apply_to_movein_p90"),
+    ),
+    "wait_by_group": ("replications", tuple(f"wait_mean_{g}" for g in GROUPS)),
+    "waiting_list": ("daily", ("waiting",)),
+    "occupancy": ("daily", ("units_occupied",)),
+    "lapse_rate": ("replications", ("lapse_rate",)),
+    "exits_per_year": ("daily", ("exits",)),
+    "exit_reasons": ("replications", tuple(f for f in SUMMARY_FIGURES if f.startswith("exits_"))),
+}
+#: Each chart's name in words: the title it is drawn with.
+CHART_TITLES = {
+    "mean_wait": "chart.mean_wait.title",
+    "wait_stats": "chart.wait_stats.title",
+    "wait_by_group": "chart.groups.title",
+    "waiting_list": "chart.waiting_list.title",
+    "occupancy": "chart.occupancy.title",
+    "lapse_rate": "chart.lapse.title",
+    "exits_per_year": "chart.exits_total.title",
+    "exit_reasons": "chart.exit_reasons.title",
+}
 #: The pack's files in words, named with their language (``lang``: "en" or "zh"); charts are
 #: ``charts/<name>.<lang>.png`` and ``.svg`` (:func:`analysis.reporting.charts.save`).
 PDF_FILE = "briefing.{lang}.pdf"
@@ -104,11 +133,22 @@ def _figure_words(figure: str, lang: str) -> str:
     return "the " + name[0].lower() + name[1:]
 
 
-def finding_sentence(row, base: str, lang: str) -> str:
-    """One sentence on a variant's difference from the reference, with its 95 % CI and verdict.
+def _direction(figure: str, diff: float, lang: str) -> str:
+    """ "longer"/"shorter" of a wait, "higher"/"lower" of anything else."""
+    if _unit(figure) == "days":
+        return term("briefing.longer" if diff > 0 else "briefing.shorter", lang)
+    return term("briefing.higher" if diff > 0 else "briefing.lower", lang)
+
+
+def finding_sentence(row, base: str, lang: str, base_mean: float | None = None, more: str = "") -> str:
+    """One sentence on a variant's difference from the reference, with its 95 % CI and verdict, its
+    direction and, with ``base_mean``, its size relative to the reference's mean.
 
     Args:
         row: a mapping with ``figure, scenario, diff_mean, diff_ci_low, diff_ci_high``.
+        base: the reference's name as shown (its title).
+        base_mean: the reference's mean of the figure (None or 0: no relative size).
+        more: a clause added before the full stop (who gains or loses most).
     """
     figure, unit = row["figure"], _unit(row["figure"])
     low, high, diff = row["diff_ci_low"], row["diff_ci_high"], row["diff_mean"]
@@ -120,7 +160,14 @@ def finding_sentence(row, base: str, lang: str) -> str:
     for digits in (None, 1, 2, 3):  # noqa: B007 (the value found is used below)
         if format_number(low, unit, True, digits) != format_number(high, unit, True, digits):
             break
+    direction = _direction(figure, diff, lang)
+    if base_mean is not None and math.isfinite(base_mean) and base_mean != 0 and diff != 0:
+        rel = format_number(abs(diff) / abs(base_mean), "share") + "%"
+        what = term("briefing.relative", lang).format(direction=direction, rel=rel, base=base)
+    else:
+        what = term("briefing.direction", lang).format(direction=direction) if diff != 0 else ""
     return term("briefing.finding", lang).format(
+        more=what + more,
         scenario=row["scenario"],
         figure=words,
         base=base,
@@ -142,21 +189,97 @@ def level_sentence(row, lang: str) -> str:
     )
 
 
-def findings(table: pd.DataFrame, names: Sequence[str], lang: str) -> list[str]:
+def _diff_words(row, unit: str | None, lang: str) -> str:
+    return _with_unit_word(format_number(row["diff_mean"], unit, sign=True), unit, lang, diff=True)
+
+
+def _most_affected(by: dict, name: str, lang: str) -> str:
+    """``; Family applicants lose most (+35 days)``: the group whose mean wait changes most under
+    ``name`` (suppressed groups left out), '' when there is none."""
+    rows = [by.get((f"wait_mean_{g}", name)) for g in GROUPS]
+    rows = [r for r in rows if r is not None and not r["suppressed"] and math.isfinite(r["diff_mean"])]
+    rows = [r for r in rows if r["diff_mean"] != 0]
+    if not rows:
+        return ""
+    row = max(rows, key=lambda r: abs(r["diff_mean"]))
+    group = term(f"group.{row['figure'].removeprefix('wait_mean_')}", lang)
+    key = "briefing.loses_most" if row["diff_mean"] > 0 else "briefing.gains_most"
+    return term(key, lang).format(group=group, diff=_diff_words(row, "days", lang))
+
+
+def mechanism_sentence(by: dict, name: str, shown: str, lang: str) -> str | None:
+    """What the records show of why: the change in exits at the cap and in move-ins (vacancies let)
+    under ``name``, with the waiting list's direction; None unless the paired CIs of both exits at the
+    cap and move-ins exclude zero (the waiting list is named only when its CI excludes zero too).
+
+    Args:
+        by: the briefing table's rows by ``(figure, scenario)``.
+        shown: the scenario's name as shown (its title).
+    """
+    exits, moves, waiting = (by.get((f, name)) for f in MECHANISM_FIGURES)
+    if exits is None or moves is None:
+        return None
+    if not (significant(exits["diff_ci_low"], exits["diff_ci_high"])):
+        return None
+    if not (significant(moves["diff_ci_low"], moves["diff_ci_high"])):
+        return None
+    more_or_fewer = lambda d: term("briefing.more" if d > 0 else "briefing.fewer", lang)  # noqa: E731
+    tail = ""
+    if waiting is not None and significant(waiting["diff_ci_low"], waiting["diff_ci_high"]):
+        tail = term("briefing.mechanism_waiting", lang).format(
+            direction=term("briefing.grows" if waiting["diff_mean"] > 0 else "briefing.shrinks", lang),
+            diff=_diff_words(waiting, "households", lang),
+        )
+    same = (exits["diff_mean"] > 0) == (moves["diff_mean"] > 0)
+    return term("briefing.mechanism" if same else "briefing.mechanism_mixed", lang).format(
+        scenario=shown,
+        exits=more_or_fewer(exits["diff_mean"]),
+        d_exits=_diff_words(exits, "households", lang),
+        vacancies=more_or_fewer(exits["diff_mean"]),
+        moves=more_or_fewer(moves["diff_mean"]),
+        d_moves=_diff_words(moves, "households", lang),
+        waiting=tail,
+    )
+
+
+def findings(
+    table: pd.DataFrame, names: Sequence[str], lang: str, titles: dict[str, str] | None = None
+) -> list[str]:
     """Key findings from the briefing table (:func:`briefing_table`): the reference's median wait,
-    then for each variant its change in waits, waiting list, occupancy and lapses, and who gains and
-    who loses among the groups of applicants (suppressed groups left out)."""
-    base = names[0]
+    then for each variant its change in waits, waiting list, occupancy and lapses (each with its
+    direction and its size relative to the reference's mean; the mean wait with the group that gains or
+    loses most), what the records show of the mechanism (:func:`mechanism_sentence`), and who gains and
+    who loses among the groups of applicants (suppressed groups left out).
+
+    Args:
+        titles: each scenario's name as shown (:func:`analysis.reporting.titles.scenario_titles`);
+            default the names.
+    """
+    titles = {n: n for n in names} | dict(titles or {})
+    base = titles[names[0]]
     out = []
     by = {(r["figure"], r["scenario"]): r for r in table.to_dict("records")}
-    first = by.get((FINDING_FIGURES[0], base))
+    first = by.get((FINDING_FIGURES[0], names[0]))
     if first is not None and math.isfinite(first["mean"]):
-        out.append(level_sentence(first, lang))
+        out.append(level_sentence({**first, "scenario": base}, lang))
     for name in names[1:]:
         for figure in FINDING_FIGURES:
             row = by.get((figure, name))
             if row is not None and math.isfinite(row["diff_mean"]):
-                out.append(finding_sentence(row, base, lang))
+                ref = by.get((figure, names[0]))
+                more = _most_affected(by, name, lang) if figure == "wait_apply_to_movein_mean" else ""
+                out.append(
+                    finding_sentence(
+                        {**row, "scenario": titles[name]},
+                        base,
+                        lang,
+                        base_mean=ref["mean"] if ref is not None else None,
+                        more=more,
+                    )
+                )
+        why = mechanism_sentence(by, name, titles[name], lang)
+        if why:
+            out.append(why)
         parts = []
         for g in GROUPS:
             row = by.get((f"wait_mean_{g}", name))
@@ -171,7 +294,7 @@ def findings(table: pd.DataFrame, names: Sequence[str], lang: str) -> list[str]:
             parts.append(f"{who} {d}（{ci}，{mark}）" if lang == "zh" else f"{who} {d} ({ci}, {mark})")
         if parts:
             head = term("briefing.groups", lang)
-            lead = f"{name}：" if lang == "zh" else f"under {name}, "
+            lead = f"{titles[name]}：" if lang == "zh" else f"under {titles[name]}, "
             out.append(head + lead + ("；".join(parts) + "。" if lang == "zh" else "; ".join(parts) + "."))
     return out
 
@@ -256,17 +379,26 @@ def markdown(
     notes: Sequence[str],
     found: Sequence[str],
     min_cell: int,
+    titles: dict[str, str] | None = None,
+    caveat: Sequence[tuple[str, str, str]] = (),
 ) -> str:
-    """``comparison.<lang>.md``: findings, then one table with a column per scenario and per difference."""
-    base = names[0]
+    """``comparison.<lang>.md``: the caveat line (inputs not yet calibrated), findings, then one table
+    with a column per scenario and per difference, then the inputs not yet calibrated
+    (:func:`uncalibrated`)."""
+    titles = {n: n for n in names} | dict(titles or {})
+    base = titles[names[0]]
     head = [term("table.figure", lang)]
     for i, name in enumerate(names):
-        head.append(f"{name}: {term('table.mean', lang)} [{term('table.ci95', lang)}]")
+        head.append(f"{titles[name]}: {term('table.mean', lang)} [{term('table.ci95', lang)}]")
         if i:
             head.append(
-                f"{term('table.difference', lang).format(base=base)} ({name}) [{term('table.ci95', lang)}]"
+                f"{term('table.difference', lang).format(base=base)} ({titles[name]}) "
+                f"[{term('table.ci95', lang)}]"
             )
-    lines = [f"# {term('briefing.title', lang)}", "", f"## {term('briefing.findings', lang)}", ""]
+    lines = [f"# {term('briefing.title', lang)}", ""]
+    if caveat:
+        lines += [f"**{term('briefing.caveat.cover', lang).format(n=len(caveat))}**", ""]
+    lines += [f"## {term('briefing.findings', lang)}", ""]
     lines += [f"- {s}" for s in found]
     lines += ["", f"## {term('briefing.table', lang)}", ""]
     lines.append("| " + " | ".join(head) + " |")
@@ -282,6 +414,9 @@ def markdown(
                 cells.append(diff)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     lines += [""] + [f"{n}" for n in notes] + [""]
+    if caveat:
+        lines += [f"## {term('briefing.caveat.title', lang)}", "", term("briefing.caveat.intro", lang), ""]
+        lines += [f"- {text}" for text in caveat_lines(caveat, lang)] + [""]
     return "\n".join(lines)
 
 
@@ -374,7 +509,18 @@ def _lines(fig: Figure, lines: Sequence[tuple[str, dict]], top_in: float, left_i
     return y - top_in
 
 
-def title_page(data: CompareData, lang: str, n: int, seeds: str, pages: int) -> Figure:
+def title_page(
+    data: CompareData,
+    lang: str,
+    n: int,
+    seeds: str,
+    pages: int,
+    titles: dict[str, str] | None = None,
+    n_assumed: int = 0,
+) -> Figure:
+    """The cover: title, date, the scenarios (title, description, reference in ``lang``), the method;
+    with ``n_assumed`` inputs not yet calibrated, a line saying to quote differences, not levels."""
+    titles = {n_: n_ for n_ in data.names} | dict(titles or {})
     fig = Figure(figsize=PAGE_IN)
     w, h = PAGE_IN
     colours = scenario_colours(data.names)
@@ -391,20 +537,33 @@ def title_page(data: CompareData, lang: str, n: int, seeds: str, pages: int) -> 
         ],
         y + 0.05,
     )
+    if n_assumed:
+        caveat = term("briefing.caveat.cover", lang).format(n=n_assumed)
+        y += (
+            _lines(
+                fig,
+                [
+                    (line, {"fontsize": SMALL_SIZE, "color": "#B22222"})
+                    for line in wrap(caveat, w - 2 * LEFT_IN, SMALL_SIZE)
+                ],
+                y + 0.08,
+            )
+            + 0.08
+        )
     y += 0.25
     y += _lines(fig, [(term("briefing.scenarios", lang), {"fontsize": 15, "color": "#111111"})], y)
     text_w = w - LEFT_IN - 0.8
     for i, name in enumerate(data.names):
         info = data.infos[name]
         first = (
-            name
+            titles[name]
             + (
                 f"（{term('chart.reference', lang)}）"
                 if lang == "zh"
                 else f" ({term('chart.reference', lang)})"
             )
             if i == 0
-            else name
+            else titles[name]
         )
         fig.patches.append(
             Rectangle(
@@ -417,7 +576,8 @@ def title_page(data: CompareData, lang: str, n: int, seeds: str, pages: int) -> 
             )
         )
         lines = [(first, {"fontsize": 13, "color": colours[name], "indent": 0.3, "gap": 0.05})]
-        for key, text in (("briefing.description", info.description), ("briefing.reference", info.reference)):
+        described = scenario_description(info, lang)
+        for key, text in (("briefing.description", described), ("briefing.reference", info.reference)):
             if not text:
                 continue
             sep = "：" if lang == "zh" else ": "
@@ -487,12 +647,22 @@ def findings_page(bullets: Sequence[Sequence[str]], lang: str, page: int, pages:
 
 
 def table_page(
-    table: pd.DataFrame, base: str, variant: str, lang: str, page: int, pages: int, note: str, min_cell: int
+    table: pd.DataFrame,
+    base: str,
+    variant: str,
+    lang: str,
+    page: int,
+    pages: int,
+    note: str,
+    min_cell: int,
+    titles: dict[str, str] | None = None,
 ) -> Figure:
     """The comparison table for one variant: figure, reference mean [CI], variant mean [CI], difference
-    [CI] with * when significant (in black; not significant in grey)."""
+    [CI] with * when significant (in black; not significant in grey). ``base`` and ``variant`` are
+    names; ``titles`` how they are shown (default the names)."""
+    titles = {base: base, variant: variant} | dict(titles or {})
     sep = "：" if lang == "zh" else ": "
-    fig = _page(f"{term('briefing.table', lang)}{sep}{base} / {variant}", page, pages, lang)
+    fig = _page(f"{term('briefing.table', lang)}{sep}{titles[base]} / {titles[variant]}", page, pages, lang)
     w, h = PAGE_IN
     colours = scenario_colours(list(dict.fromkeys(table["scenario"])))
     by = {(r["figure"], r["scenario"]): r for r in table.to_dict("records")}
@@ -507,10 +677,11 @@ def table_page(
     mean_ci = f"{term('table.mean', lang)} [{term('table.ci95', lang)}]"
     head = [
         (term("table.figure", lang), ""),
-        (base, mean_ci),
-        (variant, mean_ci),
-        (term("table.difference", lang).format(base=base), f"[{term('table.ci95', lang)}]"),
+        (titles[base], mean_ci),
+        (titles[variant], mean_ci),
+        (term("table.difference", lang).format(base=titles[base]), f"[{term('table.ci95', lang)}]"),
     ]
+    head_colours = {titles[base]: colours.get(base), titles[variant]: colours.get(variant)}
     size = SMALL_SIZE - 0.5
     right = w - 0.3
     gap = 0.3
@@ -527,7 +698,9 @@ def table_page(
     y = BODY_TOP_IN
     for c, (top, bottom) in enumerate(head):
         x, ha = (LEFT_IN, "left") if c == 0 else (ends[c - 1], "right")
-        fig.text(x / w, 1 - y / h, top, ha=ha, va="top", fontsize=size, color=colours.get(top, "#333333"))
+        fig.text(
+            x / w, 1 - y / h, top, ha=ha, va="top", fontsize=size, color=head_colours.get(top) or "#333333"
+        )
         if bottom:
             fig.text(x / w, 1 - (y + 0.2) / h, bottom, ha=ha, va="top", fontsize=size, color="#555555")
     y += 0.5
@@ -584,6 +757,109 @@ def _rule(fig: Figure, y_in: float, x0_in: float, x1_in: float, colour: str):
     return Line2D([x0_in / w, x1_in / w], [1 - y_in / h] * 2, transform=fig.transFigure, color=colour, lw=0.8)
 
 
+# ---------------------------------------------------------------- inputs not yet calibrated
+
+
+def uncalibrated(data: CompareData, titles: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """The inputs not yet calibrated in any scenario of the comparison (``ScenarioInfo.assumed``: keys
+    whose reference starts with ``ASSUMED``), in key order: ``(key, reason, only)`` where ``reason`` is
+    the reference after ``ASSUMED:`` and ``only`` names the scenarios (by ``titles``) it holds for when
+    not all ('' when all). Scenarios whose manifest does not record them count for nothing."""
+    titles = titles or {}
+    known = [n for n in data.names if data.infos[n].assumed is not None]
+    by_key: dict[str, tuple[str, list[str]]] = {}
+    for name in known:
+        for key, reference in data.infos[name].assumed:
+            reason = reference.strip().removeprefix("ASSUMED").lstrip(":;, ").strip()
+            by_key.setdefault(key, (reason, []))[1].append(name)
+    out = []
+    for key in sorted(by_key):
+        reason, where = by_key[key]
+        only = "" if len(where) == len(known) else "、".join(titles.get(n, n) for n in where)
+        out.append((key, reason, only))
+    return out
+
+
+def caveat_lines(caveat: Sequence[tuple[str, str, str]], lang: str) -> list[str]:
+    """One line an input: ``key (label): reason``, with the scenarios it holds for when not all."""
+    sep = "：" if lang == "zh" else ": "
+    out = []
+    for key, reason, only in caveat:
+        name = f"key.{key}"
+        shown = f"{key}（{term(name, lang)}）" if lang == "zh" and name in TERMS else key
+        if lang == "en" and name in TERMS:
+            shown = f"{key} ({term(name, lang)})"
+        where = term("briefing.caveat.only", lang).format(scenarios=only) if only else ""
+        out.append(f"{shown}{where}{sep}{reason}")
+    return out
+
+
+CAVEAT_SIZE = SMALL_SIZE - 2.5  # a long list of keys: the smallest type of the pack
+
+
+def caveat_pages(caveat: Sequence[tuple[str, str, str]], lang: str) -> list[list[str]]:
+    """The caveat's lines split into pages (the first page also holds the introduction); each line cut
+    to the page's width."""
+    if not caveat:
+        return []
+    w, h = PAGE_IN
+    width = w - 2 * LEFT_IN
+    line_in = CAVEAT_SIZE * LINE_SPACING / 72
+    intro_in = len(wrap(term("briefing.caveat.intro", lang), width, SMALL_SIZE)) * SMALL_SIZE * 1.45 / 72
+    pages, page = [], []
+    room = h - BODY_TOP_IN - BODY_BOTTOM_IN - intro_in - 0.15
+    for text in caveat_lines(caveat, lang):
+        lines = wrap(text, width, CAVEAT_SIZE)
+        line = lines[0] if len(lines) == 1 else lines[0].rstrip(" ,;，；") + "…"
+        if page and (len(page) + 1) * line_in > room:
+            pages.append(page)
+            page, room = [], h - BODY_TOP_IN - BODY_BOTTOM_IN
+        page.append(line)
+    pages.append(page)
+    return pages
+
+
+def caveat_page(lines: Sequence[str], lang: str, first: bool, page: int, pages: int) -> Figure:
+    fig = _page(term("briefing.caveat.title", lang), page, pages, lang)
+    w, h = PAGE_IN
+    y = BODY_TOP_IN
+    if first:
+        intro = wrap(term("briefing.caveat.intro", lang), w - 2 * LEFT_IN, SMALL_SIZE)
+        y += _lines(fig, [(line, {"fontsize": SMALL_SIZE, "color": "#B22222"}) for line in intro], y) + 0.15
+    for line in lines:
+        fig.text(LEFT_IN / w, 1 - y / h, line, ha="left", va="top", fontsize=CAVEAT_SIZE, color="#333333")
+        y += CAVEAT_SIZE * LINE_SPACING / 72
+    return fig
+
+
+# ---------------------------------------------------------------- charts with nothing to show
+
+
+def empty_charts(data: CompareData, charts: Sequence[str]) -> list[str]:
+    """The charts among ``charts`` whose figures (``CHART_FIGURES``) are zero in every scenario and
+    replication (or day): pages with nothing to show. Charts not in ``CHART_FIGURES``, and figures the
+    folder does not hold, are kept."""
+    out = []
+    for chart in charts:
+        if chart not in CHART_FIGURES:
+            continue
+        source, columns = CHART_FIGURES[chart]
+        df = data.replications if source == "replications" else data.daily
+        if df is None:
+            continue
+        present = [c for c in columns if c in df.columns]
+        if present and len(df) and bool((df[present].fillna(0).to_numpy(dtype=float) == 0).all()):
+            out.append(chart)
+    return out
+
+
+def not_shown_sentence(charts: Sequence[str], lang: str) -> str:
+    """The one line naming the charts left out for having nothing to show."""
+    sep = "、" if lang == "zh" else "; "
+    names = sep.join(term(CHART_TITLES[c], lang) if c in CHART_TITLES else c for c in charts)
+    return term("briefing.not_shown", lang).format(charts=names)
+
+
 # ---------------------------------------------------------------- the pack
 
 
@@ -597,10 +873,11 @@ def _seeds_text(reps: pd.DataFrame) -> tuple[int, str]:
     return n, text
 
 
-def page_count(n_scenarios: int, n_charts: int, findings_pages: int = 1) -> int:
+def page_count(n_scenarios: int, n_charts: int, findings_pages: int = 1, caveat_pages: int = 0) -> int:
     """Pages of a briefing: title, findings (one page unless they are long), one table page per
-    variant, one page per chart."""
-    return 1 + findings_pages + max(n_scenarios - 1, 1) + n_charts
+    variant, one page per chart with something to show, the inputs not yet calibrated (none once
+    calibration has replaced them all)."""
+    return 1 + findings_pages + max(n_scenarios - 1, 1) + n_charts + caveat_pages
 
 
 def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> Path:
@@ -623,35 +900,46 @@ def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> 
     data = read_compare(compare_dir, params)
     names = data.names
     min_cell = data.infos[names[0]].min_cell
+    titles = scenario_titles(data.infos, names, lang)
     n, seeds = _seeds_text(data.replications)
     table = briefing_table(data)
-    found = findings(table, names, lang)
+    extra = [f for f in MECHANISM_FIGURES if f not in TABLE_FIGURES]
+    found = findings(briefing_table(data, (*TABLE_FIGURES, *extra)), names, lang, titles)
     note = term("briefing.method", lang).format(n=n, seeds=seeds)
+    caveat = uncalibrated(data, titles)
+
+    figs = compare_figures(compare_dir, lang, params, data=data)
+    empty = empty_charts(data, list(figs))
+    figs = {name: fig for name, fig in figs.items() if name not in empty}
+    if empty:
+        found.append(not_shown_sentence(empty, lang))
 
     table_csv(table, lang).to_csv(out / TABLE_FILE.format(lang=lang), index=False)
     (out / MARKDOWN_FILE.format(lang=lang)).write_text(
-        markdown(table, names, lang, [note], found, min_cell), encoding="utf-8"
+        markdown(table, names, lang, [note], found, min_cell, titles, caveat), encoding="utf-8"
     )
-
-    figs = compare_figures(compare_dir, lang, params, data=data)
     for name, fig in figs.items():
         save(fig, out / "charts", name, lang)
     bullets = findings_pages(found)
-    pages = page_count(len(names), len(figs), len(bullets))
+    caveats = caveat_pages(caveat, lang)
+    pages = page_count(len(names), len(figs), len(bullets), len(caveats))
     pdf_path = out / PDF_FILE.format(lang=lang)
     tmp = out / f".{pdf_path.name}.tmp"
     with PdfPages(tmp, metadata={"Title": term("briefing.title", lang), "Creator": "prh-sim"}) as pdf:
-        pdf.savefig(title_page(data, lang, n, seeds, pages))
+        pdf.savefig(title_page(data, lang, n, seeds, pages, titles, len(caveat)))
         page = 2
         for part in bullets:
             pdf.savefig(findings_page(part, lang, page, pages))
             page += 1
         for variant in names[1:] or names[:1]:
-            pdf.savefig(table_page(table, names[0], variant, lang, page, pages, note, min_cell))
+            pdf.savefig(table_page(table, names[0], variant, lang, page, pages, note, min_cell, titles))
             page += 1
         for fig in figs.values():
             _page_number(fig, page, pages, lang)
             pdf.savefig(fig)
+            page += 1
+        for i, lines in enumerate(caveats):
+            pdf.savefig(caveat_page(lines, lang, i == 0, page, pages))
             page += 1
     tmp.replace(pdf_path)
     return pdf_path

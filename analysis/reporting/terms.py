@@ -336,9 +336,66 @@ TERMS.update(
             "Under {base}, {figure} is {mean} (95% CI {low} to {high}).",
         ),
         "briefing.finding": Term(
-            "{scenario}情景下，{figure}较{base}变化{diff}（95%置信区间 {low} 至 {high}），{verdict}。",
-            "Under {scenario}, {figure} changes by {diff} (95% CI {low} to {high}) from {base}: {verdict}.",
+            "{scenario}情景下，{figure}较{base}变化{diff}（95%置信区间 {low} 至 {high}），{verdict}{more}。",
+            "Under {scenario}, {figure} changes by {diff} (95% CI {low} to {high}) from {base}: "
+            "{verdict}{more}.",
         ),
+        # what a difference means: its direction, its size relative to the reference's mean
+        "briefing.longer": Term("延长", "longer"),
+        "briefing.shorter": Term("缩短", "shorter"),
+        "briefing.higher": Term("上升", "higher"),
+        "briefing.lower": Term("下降", "lower"),
+        "briefing.relative": Term(
+            "；{direction}幅度相当于{base}均值的{rel}", "; {direction} by {rel} of {base}'s mean"
+        ),
+        "briefing.direction": Term("；{direction}", "; {direction}"),
+        "briefing.gains_most": Term("；{group}受益最大（{diff}）", "; {group} gain most ({diff})"),
+        "briefing.loses_most": Term("；{group}受损最大（{diff}）", "; {group} lose most ({diff})"),
+        # the mechanism the records show: exits at the cap → vacancies let → the waiting list
+        "briefing.fewer": Term("减少", "fewer"),
+        "briefing.more": Term("增加", "more"),
+        "briefing.grows": Term("增加", "grows"),
+        "briefing.shrinks": Term("减少", "shrinks"),
+        "briefing.mechanism": Term(
+            "记录所示的机制：{scenario}情景下，因保障总年限届满而退出的租户{exits}（{d_exits}），"
+            "腾出的房源随之{vacancies}，入住户数{moves}（{d_moves}）{waiting}。",
+            "What the records show: under {scenario}, {exits} tenants leave at the total-tenure cap "
+            "({d_exits}), so {vacancies} units fall vacant and {moves} households move in ({d_moves})"
+            "{waiting}.",
+        ),
+        "briefing.mechanism_mixed": Term(
+            "记录所示：{scenario}情景下，因保障总年限届满而退出的租户{exits}（{d_exits}），"
+            "入住户数则{moves}（{d_moves}）{waiting}。",
+            "What the records show: under {scenario}, {exits} tenants leave at the total-tenure cap "
+            "({d_exits}) while {moves} households move in ({d_moves}){waiting}.",
+        ),
+        "briefing.mechanism_waiting": Term(
+            "，轮候户数随之{direction}（{diff}）", ", and the waiting list {direction} ({diff})"
+        ),
+        "briefing.not_shown": Term(
+            "以下图表在所有情景和各次重复中均为零，未予列出：{charts}。",
+            "Not shown, being zero in every scenario and replication: {charts}.",
+        ),
+        # inputs not yet calibrated (references starting ASSUMED)
+        "briefing.caveat.title": Term(
+            "未经校准的假设输入", "Inputs that are assumptions, not yet calibrated"
+        ),
+        "briefing.caveat.cover": Term(
+            "{n}项输入为假设值，尚未校准：请引用情景间的差异，而非水平值。",
+            "{n} inputs are assumptions, not yet calibrated: quote differences, not levels.",
+        ),
+        "briefing.caveat.intro": Term(
+            "下列输入在情景文件中的依据以ASSUMED（假设）开头，尚未以数据校准。校准之前，不应引用模拟所得的"
+            "水平值（如等候天数、轮候户数），只宜引用情景之间的差异。校准后的情景文件将其依据改为"
+            "“CALIBRATED on …”或“estimated from …”，相应输入即不再列于此页。理由照录情景文件。",
+            "These inputs have a reference starting ASSUMED in the scenario file: they are not calibrated "
+            "to data. Until they are, levels (days waited, households waiting) should not be quoted, only "
+            "differences between scenarios. A calibrated scenario file gives them a reference starting "
+            "'CALIBRATED on ...' or 'estimated from ...', and they leave this page.",
+        ),
+        "briefing.caveat.only": Term("（仅{scenarios}）", " (only {scenarios})"),
+        "briefing.caveat.input": Term("输入", "Input"),
+        "briefing.caveat.reason": Term("假设理由（照录情景文件）", "Why assumed (the scenario file's words)"),
         "briefing.same": Term(
             "{scenario}情景下，{figure}与{base}完全相同（各次重复均无差异）。",
             "Under {scenario}, {figure} is the same as under {base} in every replication.",

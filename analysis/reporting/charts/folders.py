@@ -27,6 +27,7 @@ from ...experiments.outputs import (
     sweep_keys,
 )
 from ...stats import cohort_waits, yearly_exits
+from ..titles import scenario_titles
 from .compare import exit_reasons_chart, group_wait_chart, lapse_rate_chart, mean_wait_chart
 from .run import (
     exits_by_reason_chart,
@@ -53,8 +54,10 @@ HOUSEHOLD_COLUMNS = ("seed", "initial", "applied_day", "moved_in_day", "exit_day
 def run_figures(run_dir, lang: str = "en", params=None, figsize=FIGSIZE) -> dict[str, Figure]:
     """Every chart of a run folder, by file name (see :func:`draw_run`)."""
     run = read_run(run_dir, params)
-    name, info, summary, daily = run.name, run.info, run.summary, run.daily
-    colours = scenario_colours([name])
+    info, summary, daily = run.info, run.summary, run.daily
+    shown = scenario_titles({run.name: info}, [run.name], lang)
+    summary, daily = _titled(summary, shown), _titled(daily, shown)
+    colours = _title_colours([run.name], shown)
     figs = {
         "waiting_list": waiting_list_chart(
             daily,
@@ -72,6 +75,7 @@ def run_figures(run_dir, lang: str = "en", params=None, figsize=FIGSIZE) -> dict
     }
     hh = read_households(run, HOUSEHOLD_COLUMNS)
     if hh is not None:
+        hh = _titled(hh, shown)
         n_days = int(daily["day"].max()) + 1
         waits = cohort_waits(hh, info.warmup_days, n_days - info.cohort_margin_days)
         figs["wait_distribution"] = wait_histogram_chart(waits, lang, colours, figsize=figsize)
@@ -112,6 +116,20 @@ def draw_run(run_dir, lang: str = "en", out_dir=None, params=None) -> list[Path]
     return _save_all(run_figures(run_dir, lang, params), out, lang)
 
 
+def _titled(df, shown: Mapping[str, str]):
+    """``df`` with its scenarios shown by their titles (``analysis.reporting.titles``), order kept."""
+    if "scenario" not in df.columns:
+        return df
+    out = df.copy()
+    out["scenario"] = out["scenario"].astype(str).map(lambda n: shown.get(n, n))
+    return out
+
+
+def _title_colours(names, shown: Mapping[str, str]) -> dict[str, str]:
+    """Each scenario's colour (:func:`scenario_colours`, by name), keyed by its title."""
+    return {shown.get(n, n): c for n, c in scenario_colours(names).items()}
+
+
 def _save_all(figs: Mapping[str, Figure], out: Path, lang: str) -> list[Path]:
     paths = []
     for name, fig in figs.items():
@@ -125,8 +143,9 @@ def compare_figures(
     """Every chart of a compare folder, by file name (see :func:`draw_compare`)."""
     data = data or read_compare(compare_dir, params)
     names = data.names
-    colours = scenario_colours(names)
-    reps = in_scenario_order(data.replications, names)
+    shown = scenario_titles(data.infos, names, lang)
+    colours = _title_colours(names, shown)
+    reps = _titled(in_scenario_order(data.replications, names), shown)
     ref = data.infos[names[0]]
     figs = {
         "mean_wait": mean_wait_chart(reps, lang, colours, figsize=figsize),
@@ -134,7 +153,7 @@ def compare_figures(
         "wait_by_group": group_wait_chart(reps, lang, colours, min_cell=ref.min_cell, figsize=figsize),
     }
     if data.daily is not None and len(data.daily):
-        daily = in_scenario_order(data.daily, names)
+        daily = _titled(in_scenario_order(data.daily, names), shown)
         figs["waiting_list"] = waiting_list_chart(
             daily,
             lang,
