@@ -525,6 +525,7 @@ def two_briefings(folders, tmp_path_factory):
     return out, pdfs
 
 
+@pytest.mark.slow
 def test_briefings_in_two_languages_keep_their_own_files(two_briefings):
     """``briefing --lang en`` after ``--lang zh`` into one folder leaves the Chinese pack whole: every
     file in words has its language in its name; the charts already had."""
@@ -707,6 +708,7 @@ def _two_charts(names=("waiting_list", "lapse_rate")):
     return some
 
 
+@pytest.mark.slow
 def test_a_chart_that_is_zero_everywhere_is_dropped_and_listed(tmp_path, monkeypatch):
     reps = make_replications()
     reps["lapse_rate"] = 0.0
@@ -757,6 +759,7 @@ def test_the_manifest_records_the_inputs_not_yet_calibrated(tmp_path):
     assert infos["baseline"].assumed[0][1].startswith("ASSUMED")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_briefing_of_the_baseline_has_the_caveat_page_and_cover_line(tmp_path, monkeypatch, lang):
     from sim import load_scenario
@@ -780,6 +783,7 @@ def test_a_briefing_of_the_baseline_has_the_caveat_page_and_cover_line(tmp_path,
         assert f"{n} inputs are assumptions, not yet calibrated: quote differences, not levels." in md
 
 
+@pytest.mark.slow
 def test_a_briefing_of_a_calibrated_scenario_has_no_caveat(tmp_path, monkeypatch):
     _, fitted, _ = _fitted(tmp_path)
     folder = write_compare(tmp_path / "c", names=("fitted", "fitted_cap8"))
@@ -839,6 +843,7 @@ def test_a_title_falls_back_to_the_name_and_is_not_inherited(tmp_path):
     assert scenario_titles({"a": info, "b": other}, ["a", "b", "c"], "zh") == {"a": "同", "b": "b", "c": "c"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_charts_tables_and_the_briefing_show_scenario_titles(tmp_path, monkeypatch, lang):
     from sim import load_scenario
