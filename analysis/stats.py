@@ -18,6 +18,7 @@ from scipy import stats
 from sim import SUMMARY_FIGURES, SimulationResult
 from sim.calendar import YEAR_DAYS
 from sim.records import GROUPS, cohort_mask
+from sim.rules import FORCED_HAZARD_EXITS
 
 CONFIDENCE = 0.95
 
@@ -178,16 +179,7 @@ EXIT_GROUPS = {
     "other_housing": ("other_housing",),
     "life_change": ("job_change", "marital_change"),
     "employer": ("employer_withdrawal", "employer_relocation"),
-    "forced": (
-        "unreported_change",
-        "nuisance",
-        "subletting",
-        "change_of_use",
-        "damage",
-        "absence",
-        "violation",
-        "arrears",
-    ),
+    "forced": (*FORCED_HAZARD_EXITS, "arrears"),
     "other": ("other",),
 }
 

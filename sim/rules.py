@@ -15,13 +15,8 @@ from .schema import KINDS
 
 SECTORS = ("public_welfare", "public_service", "other")
 
-#: Art. 23 exit reasons drawn as annual hazards, in the order of ``exits.*_per_year`` keys.
-HAZARD_EXITS = (
-    "other_housing",
-    "marital_change",
-    "job_change",
-    "employer_withdrawal",
-    "other",
+#: Art. 23(2): the forced exits (限期收回) drawn as annual hazards; arrears (Art. 21, 23) are counted apart.
+FORCED_HAZARD_EXITS = (
     "unreported_change",
     "nuisance",
     "subletting",
@@ -29,6 +24,16 @@ HAZARD_EXITS = (
     "damage",
     "absence",
     "violation",
+)
+#: Art. 23 exit reasons drawn as annual hazards, in the order of ``exits.*_per_year`` keys: the voluntary
+#: ones (Art. 23(1)), then the forced ones.
+HAZARD_EXITS = (
+    "other_housing",
+    "marital_change",
+    "job_change",
+    "employer_withdrawal",
+    "other",
+    *FORCED_HAZARD_EXITS,
 )
 #: Every exit reason a tenancy can end with.
 EXIT_REASONS = HAZARD_EXITS + ("employer_relocation", "arrears", "cap", "not_renewed", "renewal_refused")
