@@ -40,7 +40,7 @@ from pathlib import Path
 
 import sim
 from analysis.experiments.runner import seeds_problem
-from analysis.experiments.sweep import display_path, find_base
+from analysis.experiments.sweep import check_study_fields, display_path, find_base
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 from sim.calendar import YEAR_DAYS
 from sim.parameters import describe_value, read_toml
@@ -281,15 +281,7 @@ def load_targets(path: str | Path, reps: int | None = None, seed: int | None = N
             close = difflib.get_close_matches(key, TOP_KEYS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise ScenarioError(f"{source}: {key}: unknown key{hint}")
-    for key in ("description", "reference", "name"):
-        if key in doc and not isinstance(doc[key], str):
-            raise ScenarioError(f"{source}: {key}: expected a string, got {describe_value(doc[key])}")
-    if "base" not in doc:
-        raise ScenarioError(f'{source}: base: missing (the scenario the fit starts from, e.g. "baseline")')
-    if not isinstance(doc["base"], str):
-        raise ScenarioError(
-            f"{source}: base: expected a scenario name or path, got {describe_value(doc['base'])}"
-        )
+    check_study_fields(doc, source, "the fit")
     where = f"{source}: reps" if reps is None else "--reps"
     reps = doc.get("reps", DEFAULT_REPS) if reps is None else reps
     if not (_is_whole(reps) and reps >= 2):

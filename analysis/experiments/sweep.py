@@ -148,6 +148,20 @@ def find_base(text: str, folder: Path, source: str) -> Path:
     raise ScenarioError(f'{source}: base: no such scenario "{text}"')
 
 
+def check_study_fields(doc: dict, source: str, what: str) -> None:
+    """The fields a study file (a sweep, calibration targets) shares with a scenario file: ``description``,
+    ``reference`` and ``name`` are strings, and ``base`` names the scenario ``what`` starts from."""
+    for key in ("description", "reference", "name"):
+        if key in doc and not isinstance(doc[key], str):
+            raise ScenarioError(f"{source}: {key}: expected a string, got {describe_value(doc[key])}")
+    if "base" not in doc:
+        raise ScenarioError(f'{source}: base: missing (the scenario {what} starts from, e.g. "baseline")')
+    if not isinstance(doc["base"], str):
+        raise ScenarioError(
+            f"{source}: base: expected a scenario name or path, got {describe_value(doc['base'])}"
+        )
+
+
 def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = None) -> Sweep:
     """Read and check a sweep file, its base and every cell, before anything runs.
 
@@ -166,15 +180,7 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
             raise ScenarioError(
                 f"{source}: {key}: unknown key (a sweep file holds base, reps, seed, description and [grid])"
             )
-    for key in ("description", "reference", "name"):
-        if key in doc and not isinstance(doc[key], str):
-            raise ScenarioError(f"{source}: {key}: expected a string, got {describe_value(doc[key])}")
-    if "base" not in doc:
-        raise ScenarioError(f'{source}: base: missing (the scenario the sweep starts from, e.g. "baseline")')
-    if not isinstance(doc["base"], str):
-        raise ScenarioError(
-            f"{source}: base: expected a scenario name or path, got {describe_value(doc['base'])}"
-        )
+    check_study_fields(doc, source, "the sweep")
 
     reps = doc.get("reps", 10) if reps is None else reps
     if not _whole(reps) or reps < 1:
