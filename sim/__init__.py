@@ -30,6 +30,7 @@ __all__ = [
     "load_scenario",
     "parse_set",
     "simulate",
+    "stored_result",
 ]
 
 ENGINE_VERSION = "0.1.0"
@@ -58,6 +59,22 @@ def simulate(params: Params, seed: int = 0) -> SimulationResult:
         result = _simulate(params, seed)
     result.wall_seconds = time.perf_counter() - t0  # the model's teardown included
     return result
+
+
+def stored_result(
+    params: Params, seed: int, summary: dict, daily: pd.DataFrame, tables: dict, n_days: int
+) -> SimulationResult:
+    """A replication of ``params`` read back from its tables (``households``, ``offers`` in ``tables``;
+    the result store keeps them): what the outputs and the audit read. Events and wall time are not kept."""
+    return SimulationResult(
+        seed=seed,
+        households=tables["households"],
+        daily=daily,
+        offers=tables["offers"],
+        summary=dict(summary),
+        n_days=n_days,
+        limits=_limits(params, n_days),
+    )
 
 
 def _simulate(params: Params, seed: int) -> SimulationResult:

@@ -21,6 +21,7 @@ import copy
 import datetime
 import difflib
 import functools
+import json
 import math
 import os
 import re
@@ -52,6 +53,7 @@ FILE_KINDS = {
 SECTIONS = tuple(dict.fromkeys(key.split(".")[0] for key in KEYS))  # lease, queue, ...
 WRAPPER_FIELDS = ("value", "values", "unit", "reference", "description")
 SUM_TOLERANCE = 1e-6
+MAX_INT_TEXT = 10**308  # the largest whole number a check compares as a float (floats end near 1.8e308)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -138,6 +140,8 @@ def _num(
     """
     if not _is_number(x):
         raise _Bad(f"expected a number, got {describe_value(x)}", at)
+    if isinstance(x, int) and abs(x) > MAX_INT_TEXT:  # beyond a float, which every check below takes
+        raise _Bad(f"must be a number of at most 308 digits, got a whole number of {len(str(abs(x)))}", at)
     if math.isnan(x):
         raise _Bad("must be a number, got nan", at)
     if share:
@@ -631,6 +635,50 @@ def delta_toml(
     return "".join(f"# {line}\n" for line in comments) + tomli_w.dumps(doc)
 
 
+def setting_text(value: object) -> str:
+    """A value as the user types it after ``--set KEY=`` (TOML, read back by :func:`parse_set` as the same
+    value): ``8`` (a whole float without its ``.0``), ``2.5`` (the shortest text of a float), ``inf``,
+    ``true``, ``batch`` (a string bare), ``[1, 2]``, ``{ single = 0.5 }``. What names a variant by its
+    changes (:meth:`Params.variant`) and what the explorer shows."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return (
+            repr(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf" if value < 0 else "nan")
+        )
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple | Mapping | datetime.date):
+        return _inline(value)
+    return str(value)
+
+
+def _inline(value: object) -> str:
+    """A value as inline TOML: ``[1, 2]``, ``{ single = 0.5, "two words" = "x" }``."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        keys = [k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k)) for k in value]
+        return (
+            "{ " + ", ".join(f"{k} = {_inline(v)}" for k, v in zip(keys, value.values(), strict=True)) + " }"
+        )
+    return setting_text(value)
+
+
+def variant_name(name: str, changes: Mapping[str, object]) -> str:
+    """``cap8 + lease.max_total_years=3, queue.validity_years=1``: a scenario's name followed by each
+    changed key and its value (:func:`setting_text`), or the name alone when nothing changed."""
+    if not changes:
+        return name
+    return f"{name} + " + ", ".join(f"{key}={setting_text(v)}" for key, v in changes.items())
+
+
 def parse_set(arg: str) -> tuple[str, object]:
     """Parse one ``--set KEY=VALUE`` argument.
 
@@ -662,6 +710,11 @@ class Params:
         title, title_zh, description_zh: its title in English and Chinese and its description in
             Chinese (``TEXT_FIELDS``; '' when absent).
         source: the file the scenario was loaded from, plus any override sources (for messages).
+        overrides: ``{key: value}`` set on top of the file (``--set``, the explorer), in the order
+            given; empty for a scenario as its file states it. A variant (:meth:`variant`) is named
+            after them.
+        own_name: the name the scenario file gives (``name`` is what a run is shown as, and may add
+            the overrides).
         start_date: ``calendar.start_date``; simulated day 0.
     """
 
@@ -679,9 +732,13 @@ class Params:
         title: str = "",
         title_zh: str = "",
         description_zh: str = "",
+        overrides: Mapping[str, object] | None = None,
+        own_name: str | None = None,
     ):
         self._plain, self._dated, self._meta = plain, dated, meta
         self.name, self.description, self.reference, self.source = name, description, reference, source
+        self.overrides = dict(overrides or {})
+        self.own_name = name if own_name is None else own_name
         # the scenario's words for charts and briefings (TEXT_FIELDS); '' when the file states none
         self.title, self.title_zh, self.description_zh = title, title_zh, description_zh
         self.start_date = datetime.date.fromisoformat(plain["calendar.start_date"])
@@ -774,7 +831,17 @@ class Params:
             source=f"{self.source} + {source}",
             blame=source,
             **{field: getattr(self, field) for field in TEXT_FIELDS},
+            overrides={**self.overrides, **overrides},
+            own_name=self.own_name,
         )
+
+    def variant(self, overrides: dict[str, object], source: str = "--set") -> Params:
+        """:meth:`with_overrides`, named after every change on top of the scenario file
+        (:func:`variant_name`: ``cap8 + lease.max_total_years=3``), so that a run with overrides is
+        never shown, recorded or stored under the file's own name."""
+        variant = self.with_overrides(overrides, source)
+        variant.name = variant_name(self.own_name, variant.overrides)
+        return variant
 
     def to_dict(self) -> dict:
         """Every key's value as a nested plain dict (dated keys as ``{"values": {date: value}}``)."""

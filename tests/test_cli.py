@@ -109,7 +109,7 @@ def seed_args(small, tmp_path) -> dict[str, list[str]]:
     variant.write_text(f'base = "{small.as_posix()}"\nname = "cap4"\n[lease]\nmax_total_years = 4\n')
     out, store = ["--out", str(tmp_path / "out")], ["--workers", "1", "--store", str(tmp_path / "store")]
     return {
-        "run": ["run", str(small), "--no-charts", *out],
+        "run": ["run", str(small), "--no-charts", *out, *store],
         "compare": ["compare", str(small), str(variant), *out, *store],
         "briefing": ["briefing", str(small), str(variant), *out, *store],
         "replay": ["replay", str(ROOT / "calibration" / "synthetic" / "replay_truth.toml"), *out],
@@ -150,7 +150,17 @@ def test_compare_with_precision_keeps_its_most_replications_within_the_largest_s
 
 def test_the_largest_seed_runs_and_is_written(small, tmp_path, capsys):
     out = tmp_path / "out"
-    args = ["run", str(small), "--reps", "1", "--no-charts", "--out", str(out)]
+    args = [
+        "run",
+        str(small),
+        "--reps",
+        "1",
+        "--no-charts",
+        "--out",
+        str(out),
+        "--store",
+        str(tmp_path / "store"),
+    ]
     status, _, err = main(capsys, *args, "--seed", str(LARGEST_SEED))
     assert status == 0, err
     assert list(pd.read_csv(out / "summary.csv")["seed"]) == [LARGEST_SEED]
@@ -178,7 +188,10 @@ def test_a_sweep_or_targets_file_given_as_a_scenario_says_what_it_is(capsys, mon
 @pytest.fixture(scope="module")
 def small_run(small, tmp_path_factory):
     out = tmp_path_factory.mktemp("out") / "run"
-    proc = cli("run", str(small), "--reps", "2", "--seed", "7", "--out", str(out), "--audit")
+    store = out.parent / "store"
+    proc = cli(
+        "run", str(small), "--reps", "2", "--seed", "7", "--out", str(out), "--store", str(store), "--audit"
+    )
     return proc, out
 
 
@@ -243,28 +256,31 @@ def test_summary_table_skips_nan_and_single_replication():
 
 
 @pytest.mark.slow
-def test_interrupt_keeps_finished_replications(small, tmp_path):
-    out = tmp_path / "int"
+def test_an_interrupted_run_keeps_what_finished_and_resumes(small, tmp_path):
+    out, store = tmp_path / "int", tmp_path / "store"
+    command = [sys.executable, "run.py", "run", str(small), "--out", str(out), "--store", str(store)]
     proc = subprocess.Popen(
-        [sys.executable, "run.py", "run", str(small), "--reps", "10000", "--out", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        [*command, "--reps", "10000"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    time.sleep(5)
+    time.sleep(8)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
-    # "interrupted: kept N of 10000 replications, ..."; nothing when the signal came during the imports
-    kept = int(stderr.split("kept ")[1].split(" of ")[0]) if "kept " in stderr else 0
-    if kept:
-        assert (out / "summary.csv").is_file()
-        assert sorted(pd.read_csv(out / "summary.csv")["seed"]) == list(range(1, kept + 1))
-        assert set(pd.read_parquet(out / "daily.parquet")["seed"]) == set(range(1, kept + 1))
-    else:
+    # "interrupted: N of 10000 replications finished and kept in ..."; 0 when the signal came early
+    kept = int(stderr.split("interrupted: ")[1].split(" of ")[0]) if "interrupted: " in stderr else 0
+    if not kept:
         assert not (out / "summary.csv").exists()
+        return
+    seeds = sorted(pd.read_csv(out / "summary.csv")["seed"])  # the finished ones, in whatever order
+    assert len(seeds) == kept and set(pd.read_parquet(out / "daily.parquet")["seed"]) == set(seeds)
+    assert set(pd.read_parquet(out / "households.parquet")["seed"]) == set(seeds)
+    # the same run again, up to the last seed that finished, reads every finished one back
+    again = subprocess.run(
+        [*command, "--reps", str(seeds[-1]), "--no-charts"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert f"reused {kept} of {seeds[-1]} replications, ran {seeds[-1] - kept}" in again.stdout
 
 
 @pytest.mark.slow
@@ -430,7 +446,7 @@ def test_a_scenario_too_big_for_the_memory_available_is_refused_before_it_starts
     small, tmp_path, little_memory, capsys, monkeypatch
 ):
     monkeypatch.chdir(small.parent)
-    status, out, err = main(capsys, "run", small.name, "--out", str(tmp_path / "out"))
+    status, out, err = main(capsys, "run", small.name, "--out", str(tmp_path / "out"), "--workers", "1")
     assert (status, out) == (2, "")
     assert err == (
         "error: small.toml: needs about 0.3 GiB (400 units, 300 filings a year over 2 years), "
@@ -477,7 +493,7 @@ def test_run_refuses_an_output_folder_it_cannot_write_into_before_simulating(
     def read_only(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(commands, "run_replications", no_simulation)
+    monkeypatch.setattr(commands, "run_kept", no_simulation)
     monkeypatch.setattr(commands.tempfile, "NamedTemporaryFile", read_only)
     folder = tmp_path / "read-only"
     folder.mkdir()

@@ -21,6 +21,7 @@ import sim
 from analysis.experiments.outputs import write_comparison
 from analysis.explorer import core
 from analysis.reporting.terms import TERMS
+from sim.parameters import setting_text
 
 SMALL = ROOT / "tests" / "data" / "small.toml"
 
@@ -122,7 +123,7 @@ def test_a_dated_base_value_is_shown_with_its_dates():
     dated = sim.load_scenario("successor_2026")
     key = next(k for k in core.CONTROL_KEYS if dated.is_dated(k))
     assert "(2021-10-22)" in core.base_text(dated, key)
-    changes, _ = core.changed_values(dated, {key: core.format_value(dated.value(key))})
+    changes, _ = core.changed_values(dated, {key: setting_text(dated.value(key))})
     assert key in changes  # a plain value replaces the dated one
 
 
@@ -261,8 +262,8 @@ def test_a_runs_folder_name_is_a_safe_file_name_whatever_the_label(tmp_path, bas
     assert len(label) > 255  # longer than a file name may be
     folder = core.run_folder(tmp_path, ["baseline", label], changes, 2, 1)
     assert folder.is_dir() and len(folder.name) <= 120
-    assert re.fullmatch(r"[A-Za-z0-9_.=-]+", folder.name), folder.name
-    assert folder.name.startswith("baseline-vs-baseline-lease.max_total_years=1")
+    assert re.fullmatch(r"[\w.=+,-]+", folder.name), folder.name  # no space, slash or quote
+    assert folder.name.startswith("baseline-vs-baseline+lease.max_total_years=1,")
 
 
 @pytest.mark.slow

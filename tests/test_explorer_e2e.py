@@ -188,9 +188,9 @@ def test_explorer_in_a_browser(tmp_path):
         assert "2 replications each, seeds 1–2" in done_same and "no change" in done_same
         cap.fill("1")
         cap.press("Enter")
-        page.get_by_text("1 changed: lease.max_total_years").wait_for(timeout=15_000)
+        page.get_by_text("1 changed: lease.max_total_years=1").wait_for(timeout=15_000)
         changed = run_and_wait(page, done_same)
-        assert "lease.max_total_years = 1" in page.locator(".prh-done").inner_text()
+        assert "small (lease.max_total_years=1) against small" in page.locator(".prh-done").inner_text()
         assert all(a != b for a, b in zip(same, changed, strict=True)), "a chart did not change"
 
         # a refused value loses nothing: the charts stay

@@ -13,9 +13,9 @@ import math
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.explorer.core import format_value
 from analysis.reporting.charts.style import Percent, chart_number, signed_ticks, thousands_axis, tick_label
 from analysis.reporting.numbers import MINUS, format_number
+from sim.parameters import setting_text as format_value
 
 NAN, INF = math.nan, math.inf
 TABLE = dict(style="table", na="n/a")  # a terminal table: shares as fractions, "n/a" for a missing value
@@ -379,7 +379,7 @@ TICK_LABELS = [
     (True, "True"),
 ]
 
-#: Values as typed after --set KEY= (analysis.explorer.core.format_value).
+#: Values as typed after --set KEY= (sim.parameters.setting_text).
 EXPLORER = [
     (0.0, "0"),
     (-0.0, "0"),

@@ -21,24 +21,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from analysis.experiments import bench as benchmark
-from analysis.experiments.compare import run_comparison
+from analysis.experiments.compare import run_comparison, unique_names
+from analysis.experiments.folders import folder_verdict, prepare_folder, run_record, safe_name
 from analysis.experiments.outputs import (
     NotAnOutputFolder,
     write_comparison,
     write_outputs,
     write_sweep,
 )
-from analysis.experiments.replications import run_replications
+from analysis.experiments.replications import run_kept
 from analysis.experiments.runner import ResultStore, default_workers, resolve_scheduler, seeds_problem
 from analysis.experiments.sweep import DEFAULT_FIGURES, load_sweep, run_sweep
 from analysis.reporting import console
 from analysis.reporting.briefing import build_briefing
 from analysis.reporting.charts import draw_any, draw_run
 from analysis.reporting.tables import format_cells, format_comparison, format_table
+from analysis.reporting.titles import scenario_titles
 from analysis.stats import summary_table
 from sim import SUMMARY_FIGURES, audit, load_scenario, parse_set
 from sim.capacity import memory_problem
-from sim.parameters import scenario_path
+from sim.parameters import scenario_path, variant_name
 
 from .parser import SCALES
 
@@ -64,26 +66,25 @@ def sigint_held_off(out_dir: Path | str) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _write_results(results, out_dir: Path, params) -> None:
-    """Write the replications' tables and the manifest into ``out_dir`` (``experiments/outputs.py``)."""
-    with sigint_held_off(out_dir):
-        write_outputs(results, out_dir, params)
+def _overrides(sets: list[str]) -> dict:
+    """``--set KEY=VALUE`` arguments as ``{key: value}`` (checked by the loader when applied)."""
+    return dict(parse_set(arg) for arg in sets)
 
 
 def _load(scenario: str, sets: list[str] = ()):
-    """A scenario by file or name, with ``--set KEY=VALUE`` overrides."""
+    """A scenario by file or name, with ``--set KEY=VALUE`` overrides; with any, a variant named after
+    them (``cap8 + lease.max_total_years=3``: ``sim.Params.variant``)."""
     params = load_scenario(scenario)
-    overrides = dict(parse_set(arg) for arg in sets)
-    if overrides:
-        params = params.with_overrides(overrides, source="--set")
-    return params
+    overrides = _overrides(sets)
+    return params.variant(overrides, source="--set") if overrides else params
 
 
-def _load_distinct(names: list[str], command: str) -> list:
-    """The scenarios of ``compare``, ``briefing`` or ``replay``, each file once: the same file given
-    twice (by name or path) is refused; two files that share a name are two scenarios, shown as
-    ``name`` and ``name#2`` (``analysis.experiments.compare.unique_names``)."""
-    params_list = [_load(name) for name in names]
+def _load_distinct(names: list[str], command: str, sets: list[str] = ()) -> list:
+    """The scenarios of ``compare``, ``briefing`` or ``replay``, each file once, each with the
+    ``--set`` overrides: the same file given twice (by name or path) is refused; two files that share a
+    name are two scenarios, shown as ``name`` and ``name#2``
+    (``analysis.experiments.compare.unique_names``)."""
+    params_list = [_load(name, sets) for name in names]
     seen = set()
     for name, params in zip(names, params_list, strict=True):
         path = scenario_path(name)
@@ -128,6 +129,30 @@ def _make_dir(out_dir: Path, what: str = "output folder") -> None:
             pass
     except OSError as err:
         raise UserError(f"{out_dir}: cannot write into the {what}: {err.strerror or err}") from None
+
+
+def _claim(out_dir: Path, record: dict, replace: bool) -> None:
+    """Refuse, before anything runs, to write into a folder that holds another run's outputs
+    (``analysis.experiments.folders``), unless ``--replace``; the outputs of the same scenarios with other
+    rules or replications are cleared when the new ones are written."""
+    verdict, holds = folder_verdict(out_dir, record)
+    if verdict == "other" and not replace:
+        raise UserError(
+            f"{out_dir}: holds {holds}; give --replace to clear those outputs first, or another --out"
+        )
+
+
+def _prepare(out_dir: Path, record: dict) -> None:
+    """Clear what another run left in ``out_dir`` (:func:`_claim` allowed it) before writing."""
+    removed = prepare_folder(out_dir, record)
+    if removed:
+        print(f"note: {out_dir}: cleared {len(removed)} files of an earlier run", file=sys.stderr)
+
+
+def _default_dir(*parts: str, names: list[str]) -> Path:
+    """``out/<parts>/<name>`` or ``.../<first>-vs-<second>...``, as a safe folder name
+    (``analysis.experiments.folders.safe_name``)."""
+    return Path("out", *parts, safe_name("-vs-".join(names)))
 
 
 def _store(args) -> ResultStore:
@@ -175,44 +200,42 @@ def _finish(batch_like, store, out_dir, wrote: bool, total: int) -> int:
 
 
 def run(args) -> int:
-    """Replications of one scenario: the summary with 95 % CIs, the outputs, the charts, the audit."""
+    """Replications of one scenario: the summary with 95 % CIs, the outputs, the charts, the audit. Each
+    replication is kept in the result store with all its tables as it finishes, so that an interrupted
+    run resumes and a repeated one is read back."""
     _check_seeds(args.seed, args.reps)
     params = _load(args.scenario, args.sets)
-    _check_memory([params])  # replications run one after another, in this process
-    out_dir = Path(args.out) if args.out else Path("out") / params.name
+    _check_memory([params], _local_workers(args, args.reps))
+    out_dir = Path(args.out) if args.out else _default_dir(names=[params.name])
+    record = run_record("run", [params], seed=args.seed, reps=args.reps)
     _make_dir(out_dir)
-    done = []
-
-    def summary_and_outputs() -> None:
-        print(console.run_heading(params.name, [r.seed for r in done], args.lang))
-        print(format_table(summary_table(done), args.lang))
-        _write_results(done, out_dir, params)
-
-    try:
-        run_replications(params, args.reps, args.seed, on_result=done.append)
-    except KeyboardInterrupt:
-        kept = f"kept {len(done)} of {args.reps} replications"
-        if done:
-            summary_and_outputs()
-            print(f"interrupted: {kept}, written to {out_dir}", file=sys.stderr)
-        else:
-            print(f"interrupted: {kept}; nothing written", file=sys.stderr)
-        return 130
-    except Exception:
-        seed = args.seed + len(done)
-        if done:
-            _write_results(done, out_dir, params)
-            print(f"replication seed {seed} failed: kept {len(done)}, written to {out_dir}", file=sys.stderr)
-        else:
-            print(f"replication seed {seed} failed: nothing written", file=sys.stderr)
-        raise
-
-    summary_and_outputs()
+    _claim(out_dir, record, args.replace)
+    store = _store(args)
+    done, batch = run_kept(
+        params,
+        args.reps,
+        args.seed,
+        store,
+        workers=args.workers,
+        scheduler=_scheduler(args),
+        recompute=args.recompute,
+    )
+    _report_failures(batch.failures)
+    if not done:
+        print(console.store_line(batch, store.root, args.reps), file=sys.stderr)
+        return _finish(batch, store, out_dir, False, args.reps)
+    print(console.run_heading(params, [r.seed for r in done], args.lang))
+    print(format_table(summary_table(done), args.lang))
+    with sigint_held_off(out_dir):
+        _prepare(out_dir, record)
+        write_outputs(done, out_dir, params, record)
+    print(console.store_line(batch, store.root, args.reps))
     print(f"outputs: {out_dir}")
-    if not args.no_charts:
+    if not args.no_charts and not batch.interrupted:
         print(console.charts_line(draw_run(out_dir, args.lang, params=params), out_dir))
-    if not args.audit:
-        return 0
+    status = _finish(batch, store, out_dir, True, args.reps)
+    if not args.audit or status:
+        return status
     violations = {result.seed: audit(result, params) for result in done}
     print(console.audit_lines(violations))
     return 1 if any(violations.values()) else 0
@@ -226,11 +249,21 @@ def compare(args) -> int:
         )
     reps = None if args.precision else (args.reps or 10)
     _check_seeds(args.seed, reps or args.max_reps)
-    params_list = _load_distinct(args.scenarios, args.command)
+    params_list = _load_distinct(args.scenarios, args.command, args.sets)
     _check_memory(params_list, _local_workers(args, len(params_list) * (reps or args.max_reps)))
-    names = [p.name for p in params_list]
-    out_dir = Path(args.out) if args.out else Path("out") / "compare" / "-vs-".join(names)
+    names = unique_names(params_list)
+    out_dir = Path(args.out) if args.out else _default_dir("compare", names=names)
+    record = run_record(
+        "compare",
+        params_list,
+        names,
+        seed=args.seed,
+        reps=reps,
+        precision=args.precision,
+        max_reps=args.max_reps if args.precision else None,
+    )
     _make_dir(out_dir)
+    _claim(out_dir, record, args.replace)
     store = _store(args)
     scheduler = _scheduler(args)
     cmp = run_comparison(
@@ -251,12 +284,14 @@ def compare(args) -> int:
         return _finish(cmp, store, out_dir, False, total)
     print(console.comparison_heading(params_list, cmp.names, cmp.reps, args.seed, args.lang))
     print()
-    print(format_comparison(cmp.table, args.lang))
+    titles = scenario_titles(dict(zip(cmp.names, params_list, strict=True)), cmp.names, args.lang)
+    print(format_comparison(cmp.table, args.lang, titles))
     precision = console.precision_line(cmp, args.max_reps)
     if precision is not None:
         print(precision)
     with sigint_held_off(out_dir):
-        write_comparison(cmp, params_list, out_dir)
+        _prepare(out_dir, record)
+        write_comparison(cmp, params_list, out_dir, record)
     print(console.store_line(cmp, store.root, total))
     print(f"outputs: {out_dir}")
     return _finish(cmp, store, out_dir, True, total)
@@ -264,7 +299,7 @@ def compare(args) -> int:
 
 def sweep(args) -> int:
     """A grid of rule values × replications from a sweep file: a table of each cell's figures."""
-    plan = load_sweep(args.sweep, reps=args.reps, seed=args.seed)
+    plan = load_sweep(args.sweep, reps=args.reps, seed=args.seed, overrides=_overrides(args.sets))
     figures = args.figures or [f for f in DEFAULT_FIGURES if f in SUMMARY_FIGURES]
     for figure in figures:
         if figure not in SUMMARY_FIGURES:
@@ -272,8 +307,13 @@ def sweep(args) -> int:
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UserError(f"--figure: {figure}: unknown figure{hint}")
     _check_memory([params for _, params in plan.cells], _local_workers(args, len(plan.cells) * plan.reps))
-    out_dir = Path(args.out) if args.out else Path("out") / "sweeps" / Path(args.sweep).stem
+    names = [variant_name(Path(args.sweep).stem, plan.base.overrides)]
+    out_dir = Path(args.out) if args.out else _default_dir("sweeps", names=names)
+    record = run_record(
+        "sweep", [p for _, p in plan.cells], [plan.source, plan.base.name], seed=plan.seed, reps=plan.reps
+    )
     _make_dir(out_dir)
+    _claim(out_dir, record, args.replace)
     store = _store(args)
     scheduler = _scheduler(args)
     total = len(plan.cells) * plan.reps
@@ -287,7 +327,8 @@ def sweep(args) -> int:
     print(format_cells(swept.cells, plan.keys, figures, args.lang))
     print()
     with sigint_held_off(out_dir):
-        write_sweep(swept, out_dir)
+        _prepare(out_dir, record)
+        write_sweep(swept, out_dir, record)
     print(console.store_line(swept, store.root, total))
     print(f"outputs: {out_dir}")
     return _finish(swept, store, out_dir, True, total)
@@ -307,12 +348,12 @@ def briefing(args) -> int:
     """The comparison of ``compare``, then the briefing pack drawn from its folder
     (``analysis/reporting/briefing.py``)."""
     if not args.out:
-        names = [p.name for p in _load_distinct(args.scenarios, args.command)]
-        args.out = str(Path("out") / "briefing" / "-vs-".join(names))
+        names = unique_names(_load_distinct(args.scenarios, args.command, args.sets))
+        args.out = str(_default_dir("briefing", names=names))
     status = compare(args)  # which refuses, before it makes the folder, what cannot run
     if not (Path(args.out) / "comparison.csv").exists():
         return status
-    params_list = [_load(name) for name in args.scenarios]
+    params_list = [_load(name, args.sets) for name in args.scenarios]
     pdf = build_briefing(args.out, args.lang, args.out, params=params_list)
     print(f"briefing: {pdf}")
     return status

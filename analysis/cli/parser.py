@@ -73,7 +73,29 @@ def iso_date(text: str) -> datetime.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
+def _add_set(parser: argparse.ArgumentParser, whose: str) -> None:
+    """``--set KEY=VALUE`` (repeatable): a variant of ``whose`` scenario(s), named after its overrides."""
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"replace one key's value in {whose} (repeatable), e.g. --set lease.max_total_years=8; "
+        "the run is named after it (cap8 + lease.max_total_years=3) and gets its own default folder",
+    )
+
+
+def _add_replace(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="write into an output folder that holds another run's outputs, clearing them first "
+        "(by default such a folder is refused)",
+    )
+
+
+def _add_run_options(parser: argparse.ArgumentParser, lang_help: str = "language of the table") -> None:
     """Options of the commands that run many replications: where they run and where results are kept."""
     parser.add_argument(
         "--workers",
@@ -94,9 +116,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--recompute", action="store_true", help="run every replication again even if it is in the store"
     )
-    parser.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="language of the table (default en)"
-    )
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help=f"{lang_help} (default en)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,20 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="scenario file or name (e.g. scenarios/baseline.toml, baseline)")
     run.add_argument("--reps", type=reps_count, default=10, help="replications (default 10)")
     run.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
-    run.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="replace one key's value for this run (repeatable), e.g. --set lease.max_total_years=8",
-    )
+    _add_set(run, "the scenario")
     run.add_argument("--out", help="output folder (default out/<scenario name>)")
+    _add_replace(run)
     run.add_argument("--audit", action="store_true", help="check every invariant on every replication")
-    run.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="language of the table and charts (default en)"
-    )
     run.add_argument("--no-charts", action="store_true", help="write the tables only, not the charts")
+    _add_run_options(run, "language of the table and charts")
 
     compare = sub.add_parser(
         "compare",
@@ -152,14 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-reps", type=reps_count, default=200, help="most replications with --precision (default 200)"
     )
     compare.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
+    _add_set(compare, "every scenario compared")
     compare.add_argument("--out", help="output folder (default out/compare/<first>-vs-<second>...)")
+    _add_replace(compare)
     _add_run_options(compare)
 
     sweep = sub.add_parser("sweep", help="run a grid of rule values x replications from a sweep file")
     sweep.add_argument("sweep", metavar="SWEEP.toml", help="sweep file, e.g. studies/sweeps/cap.toml")
     sweep.add_argument("--reps", type=reps_count, help="replications per cell (default: the file's reps)")
     sweep.add_argument("--seed", type=seed, help="seed of the first replication (default: the file's seed)")
+    _add_set(sweep, "the sweep's base scenario")
     sweep.add_argument("--out", help="output folder (default out/sweeps/<sweep file name>)")
+    _add_replace(sweep)
     sweep.add_argument(
         "--figure",
         dest="figures",
@@ -189,8 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--reps", type=reps_count, default=10, help="replications of each scenario (default 10)"
     )
     briefing.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
+    _add_set(briefing, "every scenario compared")
     briefing.add_argument("--out", help="output folder (default out/briefing/<first>-vs-<second>...)")
-    _add_run_options(briefing)
+    _add_replace(briefing)
+    _add_run_options(briefing, "language of the table and the pack")
     briefing.set_defaults(precision=None, max_reps=200)  # compare's, which briefing runs
 
     calibrate = sub.add_parser(

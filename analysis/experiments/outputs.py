@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim import SimulationResult
+from sim.parameters import setting_text
 from sim.schema import KEYS
 
 from ..stats import scenario_names, summary_frame, summary_table
@@ -64,14 +65,17 @@ def _with_seed(frames: list[tuple[int, pd.DataFrame]]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def write_outputs(results: list[SimulationResult], out_dir, params=None) -> list[Path]:
+def write_outputs(
+    results: list[SimulationResult], out_dir, params=None, run: dict | None = None
+) -> list[Path]:
     """Write the replications to ``out_dir`` (created if need be); return the files written.
 
     Files: ``households.parquet``, ``daily.parquet``, ``offers.parquet`` (the replications' tables one
     under the other, a ``seed`` column first), ``summary.csv`` (one row per replication: ``seed`` then
     every figure) and ``summary_ci.csv`` (:func:`summary_table`); with ``params`` (the scenario that ran),
-    the manifest ``scenarios.json`` too, so that a folder never holds tables without it, even when the
-    run was cut short. Each file is replaced atomically.
+    the manifest ``scenarios.json`` too (with ``run``, the record of the run:
+    ``analysis.experiments.folders.run_record``), so that a folder never holds tables without it, even
+    when the run was cut short. Each file is replaced atomically.
     """
     if not results:
         raise ValueError("no replications to write")
@@ -88,11 +92,11 @@ def write_outputs(results: list[SimulationResult], out_dir, params=None) -> list
         atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
         written.append(path)
     if params is not None:
-        written.append(write_scenarios_json(out, [params]))
+        written.append(write_scenarios_json(out, [params], run=run))
     return written
 
 
-def write_comparison(cmp, params_list, out_dir) -> Path:
+def write_comparison(cmp, params_list, out_dir, run: dict | None = None) -> Path:
     """The folder of a comparison (``run.py compare``, the explorer's runs): ``comparison.csv``,
     ``replications.parquet``, ``daily.parquet`` and the manifest, each written atomically; what
     ``run.py charts`` and the briefing read. ``cmp`` is an ``analysis.experiments.compare.Comparison``."""
@@ -101,18 +105,20 @@ def write_comparison(cmp, params_list, out_dir) -> Path:
     write_frame(cmp.table, out / "comparison.csv")
     write_frame(cmp.replications, out / "replications.parquet")
     write_frame(cmp.daily, out / "daily.parquet")
-    write_scenarios_json(out, params_list, cmp.names)
+    write_scenarios_json(out, params_list, cmp.names, run=run)
     return out
 
 
-def write_sweep(swept, out_dir) -> Path:
+def write_sweep(swept, out_dir, run: dict | None = None) -> Path:
     """The folder of a sweep (``run.py sweep``): ``replications.parquet``, ``cells.csv`` and
-    ``daily.parquet``, each written atomically. ``swept`` is an ``analysis.experiments.sweep.SweepRun``."""
+    ``daily.parquet``, and the manifest of its base scenario, each written atomically. ``swept`` is an
+    ``analysis.experiments.sweep.SweepRun``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_frame(swept.replications, out / "replications.parquet")
     write_frame(swept.cells, out / "cells.csv")
     write_frame(swept.daily, out / "daily.parquet")
+    write_scenarios_json(out, [swept.sweep.base], run=run)
     return out
 
 
@@ -138,6 +144,9 @@ class ScenarioInfo:
     min_cell: int = 10
     warmup_days: float = 365
     cohort_margin_days: float = 900
+    #: ``{key: value as typed}`` set on top of the scenario file (``--set``, the explorer): part of its
+    #: name and title (``sim.Params.variant``).
+    overrides: dict[str, str] | None = None
     #: The inputs not yet calibrated: ``(key, reference)`` of every key whose reference starts with
     #: ``ASSUMED`` (:func:`assumed_inputs`); None when not recorded (a scenario known by name alone).
     assumed: tuple[tuple[str, str], ...] | None = None
@@ -156,6 +165,7 @@ class ScenarioInfo:
             title=getattr(params, "title", ""),
             title_zh=getattr(params, "title_zh", ""),
             description_zh=getattr(params, "description_zh", ""),
+            overrides={k: setting_text(v) for k, v in getattr(params, "overrides", {}).items()} or None,
             assumed=assumed_inputs(params),
             start_date=str(params.value("calendar.start_date")),
             target_units=float(params.value("supply.target_units")),
@@ -182,16 +192,29 @@ def assumed_inputs(params) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def write_scenarios_json(out_dir, params_list, names: Sequence[str] | None = None) -> Path:
+def write_scenarios_json(
+    out_dir, params_list, names: Sequence[str] | None = None, run: dict | None = None
+) -> Path:
     """Record the scenarios of an output folder (``scenarios.json``), so that charts and briefings drawn
-    later from the folder alone know their titles, descriptions, references, supply target,
-    ``min_cell`` and inputs not yet calibrated (``assumed``)."""
+    later from the folder alone know their names and titles (overrides included), descriptions,
+    references, supply target, ``min_cell`` and inputs not yet calibrated (``assumed``); and ``run``, the
+    run that wrote the folder (``analysis.experiments.folders``)."""
     names = list(names) if names else [p.name for p in params_list]
     infos = [ScenarioInfo.from_params(p, n).__dict__ for p, n in zip(params_list, names, strict=True)]
     path = Path(out_dir) / SCENARIOS_FILE
-    text = json.dumps({"scenarios": infos}, ensure_ascii=False, indent=2)
+    doc = {"scenarios": infos, **({"run": run} if run else {})}
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return path
+
+
+def manifest_names(folder) -> list[str]:
+    """The names of the scenarios the folder's manifest records, in order; [] without one."""
+    try:
+        doc = json.loads((Path(folder) / SCENARIOS_FILE).read_text(encoding="utf-8"))
+        return [str(entry["name"]) for entry in doc["scenarios"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def scenario_infos(folder, names: Sequence[str], params=None) -> dict[str, ScenarioInfo]:
@@ -261,11 +284,13 @@ class RunData:
 
 def read_run(run_dir, params=None) -> RunData:
     """Read a run folder (``summary.csv``, ``daily.parquet``); its scenario is named after ``params``
-    if given, else after the folder, and the tables get a ``scenario`` column."""
+    if given, else as the folder's manifest records it, else after the folder; the tables get a
+    ``scenario`` column."""
     run_dir = Path(run_dir)
     summary = pd.read_csv(run_dir / "summary.csv")
     daily = pd.read_parquet(run_dir / "daily.parquet")
-    name = params.name if params is not None else run_dir.resolve().name
+    recorded = manifest_names(run_dir)
+    name = params.name if params is not None else recorded[0] if recorded else run_dir.resolve().name
     info = scenario_infos(run_dir, [name], params)[name]
     summary.insert(0, "scenario", name)
     daily.insert(0, "scenario", name)

@@ -1,6 +1,7 @@
-"""Replications of one scenario, run in this process with a progress bar.
+"""Replications of one scenario with every table: kept in the result store and run on the worker pool
+(:func:`run_kept`, what ``run.py run`` does), or run in this process (:func:`run_replications`).
 
-results = run_replications(params, reps=10, seed=1)    # seeds 1 .. 10
+results, batch = run_kept(params, reps=10, seed=1, store=ResultStore())   # seeds 1 .. 10
 table = analysis.stats.summary_table(results)          # figure, mean, ci_low, ci_high, sd, n
 analysis.experiments.outputs.write_outputs(results, "out/baseline")
 """
@@ -11,7 +12,37 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from sim import Params, SimulationResult, simulate
+from sim import Params, SimulationResult, simulate, stored_result
+
+from .runner import Batch, ResultStore, Task, run_tasks
+
+
+def run_kept(
+    params: Params,
+    reps: int,
+    seed: int,
+    store: ResultStore,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    recompute: bool = False,
+) -> tuple[list[SimulationResult], Batch]:
+    """Run ``reps`` replications of ``params`` (seeds ``seed`` ...) through ``runner.run_tasks``, with
+    every table kept in ``store`` as each finishes, so that an interrupted run resumes and a repeated one
+    is read back.
+
+    Returns:
+        The finished replications in seed order (all of them unless ``batch.interrupted`` or
+        ``batch.failures``), and the batch (what was reused, run, failed).
+    """
+    tasks = [Task(params, seed + r, label=params.name, tables=True) for r in range(reps)]
+    batch = run_tasks(tasks, store, workers, scheduler, progress, desc=params.name, recompute=recompute)
+    results = []
+    for task in tasks:
+        if task.key in batch.tables:
+            (summary, daily), (tables, n_days) = batch.results[task.key], batch.tables[task.key]
+            results.append(stored_result(params, task.seed, summary, daily, tables, n_days))
+    return results, batch
 
 
 def run_replications(

@@ -38,7 +38,7 @@ from tqdm import tqdm
 import sim
 from sim.parameters import describe_value
 
-from .store import ResultStore, engine_id, result_key, scenario_hash
+from .store import TABLES, ResultStore, engine_id, result_key, scenario_hash
 
 SCHEDULER_ENV = "PRH_SCHEDULER"
 DIED = "the worker process died while running it (killed, or out of memory?)"
@@ -68,11 +68,13 @@ def seeds_problem(seed: object, reps: int = 1) -> str | None:
 
 @dataclass(frozen=True)
 class Task:
-    """One replication to run: ``sim.simulate(params, seed)``; ``label`` names it in messages."""
+    """One replication to run: ``sim.simulate(params, seed)``; ``label`` names it in messages; with
+    ``tables`` its households and offers tables are kept too (``Batch.tables``, the store's ``TABLES``)."""
 
     params: sim.Params
     seed: int
     label: str = ""
+    tables: bool = False
     key: str = field(default="", compare=False)
 
     def __post_init__(self):
@@ -97,6 +99,8 @@ class Batch:
 
     results: dict[str, tuple[dict[str, float], pd.DataFrame]]
     total: int  # distinct replications asked for
+    #: the other tables and the length in days of the tasks that asked for them (``Task.tables``)
+    tables: dict[str, tuple[dict[str, pd.DataFrame], int]] = field(default_factory=dict)
     reused: int = 0
     computed: int = 0
     failures: list[Failure] = field(default_factory=list)
@@ -130,8 +134,9 @@ class Batch:
 # ---------------------------------------------------------------- the worker side
 
 
-def replicate(params: sim.Params, seed: int) -> dict:
-    """Run one replication; return only what is stored (or the error, as one line).
+def replicate(params: sim.Params, seed: int, tables: bool = False) -> dict:
+    """Run one replication; return only what is stored (or the error, as one line): the summary and the
+    daily table, and with ``tables`` the households and offers tables and the run's length in days.
 
     ``sim.simulate`` is looked up at call time, so that tests can replace it.
     """
@@ -139,12 +144,15 @@ def replicate(params: sim.Params, seed: int) -> dict:
         result = sim.simulate(params, seed)
     except Exception as err:  # reported, not raised: the other replications go on
         return {"error": _one_line(err)}
-    return {
+    outcome = {
         "summary": dict(result.summary),
         "daily": result.daily,
         "engine": engine_id(),
         "seconds": result.wall_seconds,
     }
+    if tables:
+        outcome["tables"] = ({name: getattr(result, name) for name in TABLES}, result.n_days)
+    return outcome
 
 
 def _one_line(err: BaseException) -> str:
@@ -170,8 +178,8 @@ def _init_worker(parent: int, scenarios: dict[str, sim.Params]) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _replicate_in_pool(scenario: str, seed: int) -> dict:
-    return replicate(_SCENARIOS[scenario], seed)
+def _replicate_in_pool(scenario: str, seed: int, tables: bool) -> dict:
+    return replicate(_SCENARIOS[scenario], seed, tables)
 
 
 # ---------------------------------------------------------------- backends: yield (task, outcome)
@@ -179,7 +187,7 @@ def _replicate_in_pool(scenario: str, seed: int) -> dict:
 
 def _in_process(pending: list[Task]) -> Iterator[tuple[Task, dict]]:
     for task in pending:
-        yield task, replicate(task.params, task.seed)
+        yield task, replicate(task.params, task.seed, task.tables)
 
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
@@ -209,7 +217,7 @@ def _pool(pending: list[Task], workers: int) -> Iterator[tuple[Task, dict]]:
             scenarios[ids[id(task.params)]] = task.params
 
     def submit(task: Task):
-        return pool.submit(_replicate_in_pool, ids[id(task.params)], task.seed)
+        return pool.submit(_replicate_in_pool, ids[id(task.params)], task.seed, task.tables)
 
     try:
         while queue or suspects or inflight:
@@ -288,7 +296,7 @@ def _dask(pending: list[Task], address: str) -> Iterator[tuple[Task, dict]]:
         if not client.scheduler_info().get("workers"):
             tqdm.write(f"{address}: the scheduler has no workers yet; replications wait for one to join")
         for task in pending:
-            future = client.submit(replicate, task.params, task.seed, pure=False)
+            future = client.submit(replicate, task.params, task.seed, task.tables, pure=False)
             futures[future] = task
         for future in as_completed(list(futures)):
             task = futures.pop(future)
@@ -356,10 +364,13 @@ def run_tasks(
     pending = []
     for key, task in unique.items():
         found = None if (store is None or recompute) else store.get(key)
-        if found is None:
+        full = store.get_tables(key) if found is not None and task.tables else None
+        if found is None or (task.tables and full is None):
             pending.append(task)
         else:
             batch.results[key] = found
+            if full is not None:
+                batch.tables[key] = full
             batch.reused += 1
     if store is not None:
         batch.ignored = store.ignored
@@ -389,13 +400,16 @@ def run_tasks(
                     bar.set_postfix_str(f"{len(batch.failures)} failed", refresh=False)
                 else:
                     summary, daily = outcome["summary"], outcome["daily"]
+                    tables, n_days = outcome.get("tables", (None, None))
                     if store is not None and not batch.store_error:
                         try:
-                            store.put(task.key, summary, daily, seed=task.seed)
+                            store.put(task.key, summary, daily, seed=task.seed, tables=tables, n_days=n_days)
                         except OSError as err:  # keep going: the result is still used in this run
                             batch.store_error = f"{store.root}: cannot store results: {err.strerror or err}"
                             tqdm.write(f"warning: {batch.store_error}")
                     batch.results[task.key] = (summary, daily)
+                    if tables is not None:
+                        batch.tables[task.key] = (tables, n_days)
                     batch.computed += 1
                     batch.busy_seconds += float(outcome.get("seconds", 0.0))
                 bar.update()

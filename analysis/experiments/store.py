@@ -11,10 +11,17 @@ description and file do not enter the key: two files that resolve to the same ru
     key = result_key(params, seed)
     store.put(key, summary, daily, seed=seed)      # atomic: temporary file + os.replace
     found = store.get(key)                         # None if absent, unreadable or not this key's
+    store.put(key, summary, daily, seed=seed, tables={"households": hh, "offers": offers}, n_days=n)
+    full = store.get_tables(key)                   # ({"households": ..., "offers": ...}, n_days) or None
 
 Each result is one Parquet file ``<root>/<key[:2]>/<key>.parquet``: the daily table, with the summary
 figures and the key in the file's metadata. A file is read as a result only if it parses whole and its
 metadata names its own key, so a file cut short by a crash is ignored (and recomputed), never read.
+
+``run`` writes every table of a replication (``analysis.experiments.outputs``), so its results keep the
+households and offers tables too (:data:`TABLES`), each in ``<key>.<table>.parquet`` beside the result,
+written before it and carrying the key in its metadata as well; a result without them serves compare and
+sweep, and is run again (and completed) by ``run``.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from sim.replay import replay_path
 from .outputs import atomic_write
 
 META_KEY = b"prh_result"
+#: The tables of a replication kept besides the daily table when asked (``run``'s replications).
+TABLES = ("households", "offers")
 DEFAULT_STORE = Path("out") / ".store"
 
 
@@ -103,6 +112,13 @@ def _json_number(x: object) -> object:
     return x if math.isfinite(x) else repr(x)
 
 
+def _write_parquet(path: Path, df: pd.DataFrame, meta: dict) -> None:
+    """``df`` as Parquet with ``meta`` in the file's metadata, atomically."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: _canonical(meta)})
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
 class ResultStore:
     """Finished replications on disk, one atomic file each (see the module docstring)."""
 
@@ -113,8 +129,20 @@ class ResultStore:
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.parquet"
 
-    def put(self, key: str, summary: dict[str, float], daily: pd.DataFrame, seed: int) -> Path:
-        """Store one replication's result under ``key`` (atomically: a reader sees all of it or nothing)."""
+    def table_path(self, key: str, name: str) -> Path:
+        return self.root / key[:2] / f"{key}.{name}.parquet"
+
+    def put(
+        self,
+        key: str,
+        summary: dict[str, float],
+        daily: pd.DataFrame,
+        seed: int,
+        tables: dict[str, pd.DataFrame] | None = None,
+        n_days: int | None = None,
+    ) -> Path:
+        """Store one replication's result under ``key`` (atomically: a reader sees all of it or nothing);
+        with ``tables`` (:data:`TABLES`) and ``n_days``, its other tables too, written first."""
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {
@@ -124,14 +152,14 @@ class ResultStore:
             "figures": list(summary),
             "summary": {k: _json_number(v) for k, v in summary.items()},
         }
-        table = pa.Table.from_pandas(daily, preserve_index=False)
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: _canonical(meta)})
-        atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+        for name, df in (tables or {}).items():
+            _write_parquet(self.table_path(key, name), df, {"key": key, "n_days": n_days})
+        _write_parquet(path, daily, meta)
         return path
 
-    def get(self, key: str) -> tuple[dict[str, float], pd.DataFrame] | None:
-        """The stored (summary, daily) of ``key``; None when absent, unreadable or holding another key."""
-        path = self.path(key)
+    def _read(self, path: Path, key: str) -> tuple[pd.DataFrame, dict] | None:
+        """A stored file's frame and metadata; None when absent, unreadable (cut short, garbled) or
+        another key's: such a result is recomputed, never read."""
         if not path.is_file():
             return None
         try:
@@ -139,12 +167,33 @@ class ResultStore:
             meta = json.loads(table.schema.metadata[META_KEY])
             if meta["key"] != key:
                 raise ValueError("not this key's result")
-            summary = {k: float(meta["summary"][k]) for k in meta["figures"]}
-            daily = table.to_pandas()
-        except Exception:  # cut short, garbled, foreign: recompute
+            return table.to_pandas(), meta
+        except Exception:
             self.ignored += 1
             return None
-        return summary, daily
+
+    def get(self, key: str) -> tuple[dict[str, float], pd.DataFrame] | None:
+        """The stored (summary, daily) of ``key``; None when absent, unreadable or holding another key."""
+        found = self._read(self.path(key), key)
+        if found is None:
+            return None
+        daily, meta = found
+        try:
+            return {k: float(meta["summary"][k]) for k in meta["figures"]}, daily
+        except (KeyError, TypeError, ValueError):
+            self.ignored += 1
+            return None
+
+    def get_tables(self, key: str) -> tuple[dict[str, pd.DataFrame], int] | None:
+        """The stored ``({table: frame}, n_days)`` of :data:`TABLES` for ``key``; None when one is absent,
+        unreadable or another key's."""
+        tables, n_days = {}, 0
+        for name in TABLES:
+            found = self._read(self.table_path(key, name), key)
+            if found is None or not isinstance(found[1].get("n_days"), int):
+                return None
+            tables[name], n_days = found[0], found[1]["n_days"]
+        return tables, n_days
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None

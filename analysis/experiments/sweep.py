@@ -162,11 +162,15 @@ def check_study_fields(doc: dict, source: str, what: str) -> None:
         )
 
 
-def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = None) -> Sweep:
+def load_sweep(
+    path: str | Path, reps: int | None = None, seed: int | None = None, overrides: dict | None = None
+) -> Sweep:
     """Read and check a sweep file, its base and every cell, before anything runs.
 
     Args:
         reps, seed: replace the file's ``reps`` / ``seed`` (command-line options).
+        overrides: ``--set`` values applied to the base (a variant named after them:
+            ``sim.Params.variant``); a key the grid sweeps cannot be set too.
 
     Raises:
         ScenarioError: one line ``<file>: <key>: <problem>``.
@@ -203,10 +207,14 @@ def load_sweep(path: str | Path, reps: int | None = None, seed: int | None = Non
         raise ScenarioError(f"{source}: grid: empty (name at least one key and its values)")
 
     base = load_scenario(find_base(doc["base"], path.parent, source))  # the base's own errors name it
+    if overrides:
+        base = base.variant(overrides, source="--set")
     grid = {}
     for key, spec in _flatten(doc["grid"]):
         if key not in base.keys():
             base.with_overrides({key: None}, source=source)  # raises the loader's unknown-key message
+        if key in (overrides or {}):
+            raise ScenarioError(f"--set: {key}: is swept by {source}; set it in the grid or leave it out")
         if isinstance(spec, dict):
             values = grid_range(source, key, spec)
         elif isinstance(spec, list):

@@ -30,6 +30,7 @@ from ..experiments.outputs import write_comparison
 from ..experiments.runner import MAX_SEED, seeds_problem
 from ..reporting.fonts import FAMILY, FONT_FILE
 from ..reporting.terms import term
+from ..reporting.titles import changes_text, scenario_title
 from . import core
 from .words import word
 
@@ -219,14 +220,12 @@ def Charts():
         solara.Info(_t("explore.no_results"))
         return
     n = res.reps
-    what = "; ".join(f"{k} = {core.format_value(v)}" for k, v in res.changes.items()) or _t(
-        "explore.unchanged"
-    )
+    base_title = scenario_title(res.base, language)
     done = _t(
         "explore.done",
-        variant=res.cmp.names[1],
-        base=res.cmp.names[0],
-        changes=what,
+        variant=base_title,
+        changes=changes_text(res.changes, language) or _t("explore.unchanged"),
+        base=base_title,
         n=n,
         seeds=_seeds(res.seed, n),
     )
@@ -289,7 +288,7 @@ def Page():
                 if errors:
                     solara.Error(_t("explore.fix_errors"))
                 elif changes:
-                    solara.Text(_t("explore.changes", n=len(changes), keys=", ".join(changes)))
+                    solara.Text(_t("explore.changes", n=len(changes), keys=changes_text(changes, lang.value)))
                 else:
                     solara.Text(_t("explore.no_changes"))
                 _, why_off = refusal(base, texts.value, reps.value, seed.value)

@@ -38,10 +38,11 @@ from pathlib import Path
 
 import sim
 from sim import Params, ScenarioError, load_scenario, parse_set
-from sim.parameters import SCENARIOS_DIR, base_reference, delta_toml
+from sim.parameters import SCENARIOS_DIR, base_reference, delta_toml, setting_text, variant_name
 from sim.schema import CHOICE, KEYS, Key
 
 from ..experiments.compare import Comparison, run_comparison
+from ..experiments.folders import safe_name
 from ..experiments.outputs import ScenarioInfo, atomic_write
 from ..experiments.runner import ResultStore, Task, _init_worker, run_tasks
 from ..reporting.charts import (
@@ -52,7 +53,6 @@ from ..reporting.charts import (
     waiting_list_chart,
 )
 from ..reporting.fonts import font_path
-from ..reporting.numbers import format_number
 
 SOURCE = "--set"  # the origin named in messages: the same as the command line's, so messages match it
 
@@ -143,24 +143,14 @@ class ExplorerError(ValueError):
 # ---------------------------------------------------------------- values as text
 
 
-def format_value(value: object) -> str:
-    """A value as the user types it after ``--set KEY=`` (TOML: ``8``, ``2.5``, ``inf``, ``batch``): a
-    float whole without a decimal point, else Python's shortest text (``analysis.reporting.numbers``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return format_number(value, notation="shortest", whole=True, thousands=False, na=None, zero="keep")
-    return str(value)
-
-
 def base_text(base: Params, key: str) -> str:
     """The base scenario's value of ``key`` as text; a dated value is shown as ``6 from 2021-10-22, ...``."""
     if base.is_dated(key):
         entries = base.to_dict()
         for part in key.split("."):
             entries = entries[part]
-        return ", ".join(f"{format_value(v)} ({when})" for when, v in entries["values"].items())
-    return format_value(base.value(key))
+        return ", ".join(f"{setting_text(v)} ({when})" for when, v in entries["values"].items())
+    return setting_text(base.value(key))
 
 
 def check_text(base: Params, key: str, text: str) -> tuple[object, str]:
@@ -202,7 +192,7 @@ def _overflows(text: str, raw: object) -> bool:
 def value_problem(key: str, value: object) -> str:
     """What the page refuses in a value the loader accepts (``POSITIVE``), or ""."""
     if key in POSITIVE and isinstance(value, int | float) and not value > 0:
-        return f"{key}: must be positive, got {format_value(value)} ({POSITIVE[key]})"
+        return f"{key}: must be positive, got {setting_text(value)} ({POSITIVE[key]})"
     return ""
 
 
@@ -229,7 +219,7 @@ def changed_values(base: Params, texts: Mapping[str, str]) -> tuple[dict[str, ob
 def build_variant(base: Params, changes: Mapping[str, object], name: str | None = None) -> Params:
     """The base with ``changes`` applied (checked by the loader), named ``name`` (a saved file's name), or
     by default by the rules themselves (:func:`run_label`): what a run is shown and recorded as."""
-    variant = base.with_overrides(dict(changes), source=SOURCE) if changes else base.with_overrides({})
+    variant = base.variant(dict(changes), source=SOURCE)
     variant.name = run_label(base, changes) if name is None else name
     variant.description = describe_changes(base, changes)
     return variant
@@ -237,16 +227,15 @@ def build_variant(base: Params, changes: Mapping[str, object], name: str | None 
 
 def run_label(base: Params, changes: Mapping[str, object]) -> str:
     """The name of a run's variant, from the rules that ran: ``baseline + lease.max_total_years=8, ...``
-    (the base's name and each changed key with its value), or ``baseline + no change``."""
-    what = ", ".join(f"{key}={format_value(v)}" for key, v in changes.items()) or "no change"
-    return f"{base.name} + {what}"
+    (``sim.parameters.variant_name``), or ``baseline + no change``."""
+    return variant_name(base.name, changes) if changes else f"{base.name} + no change"
 
 
 def describe_changes(base: Params, changes: Mapping[str, object]) -> str:
     """``Explored from baseline: lease.max_total_years = 8 (was 6); ...`` (a saved file's description)."""
     if not changes:
         return f"Explored from {base.name}: no change"
-    parts = [f"{key} = {format_value(v)} (was {base_text(base, key)})" for key, v in changes.items()]
+    parts = [f"{key} = {setting_text(v)} (was {base_text(base, key)})" for key, v in changes.items()]
     return f"Explored from {base.name}: " + "; ".join(parts)
 
 
@@ -472,11 +461,11 @@ def run_folder(
     runs of the same inputs. Each run has its own, so that runs (of this page or of other pages) never write
     into each other's folder. The names are cut to a file name's safe characters and length (a run's label,
     :func:`run_label`, has spaces and may be long); the hash keeps folders of different runs apart."""
-    what = [list(names), sorted((k, format_value(v)) for k, v in changes.items()), reps, seed]
+    what = [list(names), sorted((k, setting_text(v)) for k, v in changes.items()), reps, seed]
     digest = hashlib.sha256(json.dumps(what).encode()).hexdigest()[:8]
     root = Path(out_root)
     root.mkdir(parents=True, exist_ok=True)
-    stem = f"{_safe(names[0], 30)}-vs-{_safe(names[1], 60)}-{digest}"
+    stem = f"{safe_name(names[0], 30)}-vs-{safe_name(names[1], 60)}-{digest}"
     n = len(list(root.glob(f"{stem}-*"))) + 1
     while True:
         folder = root / f"{stem}-{n}"
@@ -485,12 +474,6 @@ def run_folder(
             return folder
         except FileExistsError:
             n += 1
-
-
-def _safe(name: str, most: int) -> str:
-    """``name`` as part of a file name: runs of other characters than letters, digits, ``_.=-`` become
-    one ``-``; at most ``most`` characters."""
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "-", name).strip("-.")[:most] or "scenario"
 
 
 # ---------------------------------------------------------------- charts and briefing

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..experiments.compare import PRECISION_FIGURE
 from .terms import term
+from .titles import scenario_description, scenario_title
 
 
 def seed_range(first: int, n: int) -> str:
@@ -17,10 +18,26 @@ def seed_range(first: int, n: int) -> str:
     return f"{first}" if n == 1 else f"{first}–{first + n - 1}"
 
 
-def run_heading(name: str, seeds: Sequence[int], lang: str) -> str:
-    """The line above ``run``'s table: the scenario, how many replications, their seeds."""
-    first, last = seeds[0], seeds[-1]
+def shown_scenario(params, lang: str, name: str | None = None) -> str:
+    """A scenario as a heading shows it: its title in ``lang`` and, when that differs, its name
+    (``保障总年限延长至8年（cap8）``, ``Total-tenure cap of 8 years (cap8)``)."""
+    name = name or params.name
+    title = scenario_title(params, lang)
+    if title == name:
+        return title
+    return f"{title}（{name}）" if lang == "zh" else f"{title} ({name})"
+
+
+def run_heading(params, seeds: Sequence[int], lang: str) -> str:
+    """The line above ``run``'s table: the scenario (:func:`shown_scenario`), how many replications,
+    their seeds."""
+    name = shown_scenario(params, lang)
+    first, last = min(seeds), max(seeds)
     shown = f"{first}" if first == last else f"{first}–{last}"
+    missing = sorted(set(range(first, last + 1)) - set(seeds))  # an interrupted run keeps what finished
+    if missing:
+        listed = ", ".join(map(str, missing[:5])) + (", …" if len(missing) > 5 else "")
+        shown += f"，缺 {listed}" if lang == "zh" else f" except {listed}"
     n = len(seeds)
     reps, seed_word = term("table.replications", lang), term("table.seeds", lang)
     if lang == "zh":
@@ -40,8 +57,10 @@ def comparison_heading(params_list, names: Sequence[str], reps: int, seed: int, 
         lines = [f"Comparison: {reps} {term('table.replications', lang)} of each scenario, {seeds}"]
     lines.append(term("table.crn", lang))
     for p, name in zip(params_list, names, strict=True):
-        about = "; ".join(x for x in (p.description, p.reference) if x)
-        lines.append(f"  {name}: {about}" if about else f"  {name} ({p.source})")
+        about = "; ".join(x for x in (scenario_description(p, lang), p.reference) if x)
+        shown = shown_scenario(p, lang, name)
+        colon = "：" if lang == "zh" else ": "
+        lines.append(f"  {shown}{colon}{about}" if about else f"  {shown} [{p.source}]")
     return "\n".join(lines)
 
 

@@ -84,11 +84,13 @@ def _ci(low: float, high: float, unit, na: str, sign: bool = False) -> str:
     return f"[{_cell(low, unit, na, sign)}, {_cell(high, unit, na, sign)}]"
 
 
-def format_comparison(table: pd.DataFrame, lang: str = "en") -> str:
-    """The comparison as plain text: per figure, one line per scenario; a ``*`` marks a difference
-    whose 95 % CI excludes zero."""
+def format_comparison(table: pd.DataFrame, lang: str = "en", titles: dict[str, str] | None = None) -> str:
+    """The comparison as plain text: per figure, one line per scenario, shown by its title in ``titles``
+    (``{name: title}``: ``analysis.reporting.titles.scenario_titles``) or its name; a ``*`` marks a
+    difference whose 95 % CI excludes zero."""
     na = term("table.na", lang)
-    scenarios = list(dict.fromkeys(table["scenario"]))
+    titles = titles or {}
+    scenarios = [titles.get(n, n) for n in dict.fromkeys(table["scenario"])]
     header = [
         term("table.figure", lang),
         term("table.scenario", lang),
@@ -106,7 +108,7 @@ def format_comparison(table: pd.DataFrame, lang: str = "en") -> str:
             name = fig
         unit = unit_of(fig)
         for i, rec in enumerate(group.itertuples(index=False)):
-            row = [name if i == 0 else "", rec.scenario, _cell(rec.mean, unit, na)]
+            row = [name if i == 0 else "", titles.get(rec.scenario, rec.scenario), _cell(rec.mean, unit, na)]
             row.append(_ci(rec.ci_low, rec.ci_high, unit, na))
             if i == 0:
                 row += ["", "", ""]

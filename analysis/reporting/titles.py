@@ -13,12 +13,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from sim.parameters import setting_text
+
+from .terms import TERMS, term
+
 
 def scenario_title(info_or_params, lang: str) -> str:
     """The title of a scenario (a ``sim.Params`` or a ``ScenarioInfo``) in ``lang`` ("en" or "zh"): its
-    ``title_zh`` in Chinese, its ``title`` in English, else its ``name``."""
+    ``title_zh`` in Chinese, its ``title`` in English, followed by the overrides set on top of its file
+    (``保障总年限延长至8年 + 累计保障年限上限=3``: :func:`changes_text`); else its ``name`` (which names the
+    overrides already)."""
     field = "title_zh" if lang == "zh" else "title"
-    return (getattr(info_or_params, field, "") or "").strip() or info_or_params.name
+    own = (getattr(info_or_params, field, "") or "").strip()
+    if not own:
+        return info_or_params.name
+    changes = getattr(info_or_params, "overrides", None)
+    return f"{own} + {changes_text(changes, lang)}" if changes else own
+
+
+def changes_text(changes: Mapping[str, object], lang: str) -> str:
+    """``key=value, ...``: in Chinese a key the terms name (``key.<key>``) by its Chinese name, every
+    other key as the scenario file writes it."""
+
+    def shown(key: str) -> str:
+        return term(f"key.{key}", lang) if lang == "zh" and f"key.{key}" in TERMS else key
+
+    return ", ".join(f"{shown(key)}={setting_text(value)}" for key, value in changes.items())
 
 
 def scenario_description(info_or_params, lang: str) -> str:
