@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sim
-from analysis.experiments.runner import seeds_problem
+from analysis.experiments.runner import MAX_REPS, seeds_problem
 from analysis.experiments.sweep import check_study_fields, display_path, find_base
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 from sim.calendar import YEAR_DAYS
@@ -284,8 +284,8 @@ def load_targets(path: str | Path, reps: int | None = None, seed: int | None = N
     check_study_fields(doc, source, "the fit")
     where = f"{source}: reps" if reps is None else "--reps"
     reps = doc.get("reps", DEFAULT_REPS) if reps is None else reps
-    if not (_is_whole(reps) and reps >= 2):
-        problem = "must be a whole number of at least 2 (an sd needs two replications)"
+    if not (_is_whole(reps) and 2 <= reps <= MAX_REPS):
+        problem = f"must be a whole number from 2 to {MAX_REPS} (an sd needs two replications)"
         raise ScenarioError(f"{where}: {problem}, got {describe_value(reps)}")
     where = f"{source}: seed" if seed is None else "--seed"
     seed = doc.get("seed", DEFAULT_SEED) if seed is None else seed

@@ -342,10 +342,22 @@ def test_a_scenario_or_sweep_file_is_not_a_targets_file(capsys, monkeypatch, tmp
     assert (status, out, err) == (2, "", f"error: {message}\n")
 
 
+def test_reps_beyond_the_most_in_a_targets_file_is_refused(tmp_path, capsys):
+    text = (ROOT / "calibration" / "synthetic" / "targets.toml").read_text(encoding="utf-8")
+    path = tmp_path / "targets.toml"
+    path.write_text("reps = 1000000000\n" + text.replace("reps = ", "# reps = "), encoding="utf-8")
+    status, _, err = main(capsys, "calibrate", str(path), "--out", str(tmp_path / "out"))
+    assert status == 2
+    assert err.endswith(
+        "reps: must be a whole number from 2 to 10000 (an sd needs two replications), got number 1000000000\n"
+    )
+
+
 def test_reps_below_two_is_refused(tmp_path, capsys):
     status, _, err = main(capsys, "calibrate", "calibration/synthetic/targets.toml", "--reps", "1")
     assert status == 2
     assert (
         err.strip()
-        == "error: --reps: must be a whole number of at least 2 (an sd needs two replications), got number 1"
+        == "error: --reps: must be a whole number from 2 to 10000 (an sd needs two replications), "
+        "got number 1"
     )

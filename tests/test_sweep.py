@@ -127,6 +127,10 @@ BAD = {
     "wrong type": ('base = "small.toml"\n[grid]\n"lease.max_total_years" = [4, "eight"]\n', None),
     "out of range": ('base = "small.toml"\n[grid]\n"allocation.decline_share" = [0.1, 1.5]\n', None),
     "bad reps": ('base = "small.toml"\nreps = 0\n[grid]\n"lease.max_total_years" = [4]\n', "reps: must be"),
+    "too many reps": (
+        'base = "small.toml"\nreps = 1000000000\n[grid]\n"lease.max_total_years" = [4]\n',
+        "reps: must be a whole number from 1 to 10000, got number 1000000000",
+    ),
     "fractional reps": ('base = "small.toml"\nreps = 2.5\n[grid]\n"lease.max_total_years" = [4]\n', "reps: "),
     "bad seed": ('base = "small.toml"\nseed = -1\n[grid]\n"lease.max_total_years" = [4]\n', "seed: must be"),
     "seed too large": (

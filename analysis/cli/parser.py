@@ -8,7 +8,7 @@ import argparse
 import datetime
 from pathlib import Path
 
-from analysis.experiments.runner import default_workers
+from analysis.experiments.runner import MAX_REPS, default_workers
 from analysis.experiments.store import DEFAULT_STORE
 from sim.parameters import BASELINE_PATH, SCENARIOS_DIR
 
@@ -40,11 +40,6 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
-
-
-#: the most replications a command runs of one scenario: a 95 % interval is already tight at a few
-#: hundred, and a typing slip (``--reps 1000000``) would otherwise run for days
-MAX_REPS = 10_000
 
 
 def reps_count(text: str) -> int:

@@ -46,6 +46,10 @@ DIED = "the worker process died while running it (killed, or out of memory?)"
 #: ``sweep.py``) keeps the seed as an int64. numpy's ``SeedSequence`` and the store would take any whole
 #: number of 0 or more.
 MAX_SEED = 2**63 - 1
+#: The most replications a command or study file runs of one scenario: a 95 % interval is already tight
+#: at a few hundred, and a typing slip (``--reps 1000000``, ``reps = 1e9`` in a sweep file) would
+#: otherwise run for days or fill the memory with tasks.
+MAX_REPS = 10_000
 
 
 class RunnerError(Exception):

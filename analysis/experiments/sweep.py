@@ -36,7 +36,7 @@ from sim.parameters import SCENARIOS_DIR, describe_value, read_toml, scenario_pa
 
 from ..stats import summary_table
 from .compare import figure_order
-from .runner import Failure, ResultStore, Task, run_tasks, seeds_problem
+from .runner import MAX_REPS, Failure, ResultStore, Task, run_tasks, seeds_problem
 
 SWEEP_KEYS = ("base", "reps", "seed", "grid", "description", "reference", "name")
 RANGE_KEYS = ("start", "stop", "step")
@@ -187,9 +187,9 @@ def load_sweep(
     check_study_fields(doc, source, "the sweep")
 
     reps = doc.get("reps", 10) if reps is None else reps
-    if not _whole(reps) or reps < 1:
+    if not _whole(reps) or not 1 <= reps <= MAX_REPS:
         raise ScenarioError(
-            f"{source}: reps: must be a whole number of at least 1, got {describe_value(reps)}"
+            f"{source}: reps: must be a whole number from 1 to {MAX_REPS}, got {describe_value(reps)}"
         )
     where = f"{source}: seed" if seed is None else "--seed"
     seed = doc.get("seed", 1) if seed is None else seed
