@@ -252,7 +252,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("queue.initial_waiting", NUMBER, "household", "ASSUMED", **_NN, high=MAX_WAITING, whole=True),
     # allocation (Art. 3, 7, 9, 15-18)
     Key("allocation.mode", CHOICE, "continuous|batch", "Art. 15", choices=("continuous", "batch")),
-    Key("allocation.batch_interval_days", NUMBER, "day", "ASSUMED", **_POS),
+    Key("allocation.batch_interval_days", NUMBER, "day", "ASSUMED", low=1),  # a batch a day at most
     Key(
         "allocation.priority_rule",
         CHOICE,

@@ -163,7 +163,11 @@ MALFORMED = {
     ),
     "zero batch interval": (
         "[allocation]\nbatch_interval_days = 0\n",
-        "x.toml: allocation.batch_interval_days: must be positive, got 0",
+        "x.toml: allocation.batch_interval_days: must be at least 1, got 0",
+    ),
+    "a batch more than once a day": (  # a batch every 1e-9 days would never let the run end
+        "[allocation]\nbatch_interval_days = 1e-9\n",
+        "x.toml: allocation.batch_interval_days: must be at least 1, got 1e-09",
     ),
     "meta key not a string": ("description = 3\n", "x.toml: description: expected a string, got number 3"),
     "units beyond ten times the city": (
