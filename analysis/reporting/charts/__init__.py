@@ -43,6 +43,7 @@ from .run import (
     exits_by_reason_chart,
     exits_per_year_chart,
     occupancy_chart,
+    supply_marks,
     wait_histogram_chart,
     wait_stats_chart,
     waiting_list_chart,
@@ -109,5 +110,6 @@ __all__ = [
     "titles",
     "wait_histogram_chart",
     "wait_stats_chart",
+    "supply_marks",
     "waiting_list_chart",
 ]

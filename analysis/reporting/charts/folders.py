@@ -33,6 +33,7 @@ from .run import (
     exits_by_reason_chart,
     exits_per_year_chart,
     occupancy_chart,
+    supply_marks,
     wait_histogram_chart,
     wait_stats_chart,
     waiting_list_chart,
@@ -63,10 +64,7 @@ def run_figures(run_dir, lang: str = "en", params=None, figsize=FIGSIZE) -> dict
             daily,
             lang,
             colours,
-            target_units=info.target_units,
-            target_date=info.target_date,
-            warmup_days=info.warmup_days,
-            start_date=info.start_date,
+            **supply_marks(info),
             figsize=figsize,
         ),
         "occupancy": occupancy_chart(
@@ -158,10 +156,7 @@ def compare_figures(
             daily,
             lang,
             colours,
-            target_units=ref.target_units,
-            target_date=ref.target_date,
-            warmup_days=ref.warmup_days,
-            start_date=ref.start_date,
+            **supply_marks(ref),
             figsize=figsize,
         )
         figs["occupancy"] = occupancy_chart(

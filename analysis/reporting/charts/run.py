@@ -99,6 +99,17 @@ def _run_year_axis(ax, start: pd.Timestamp, years, lang: str) -> None:
 # ---------------------------------------------------------------- over time
 
 
+def supply_marks(info) -> dict:
+    """What :func:`waiting_list_chart` marks from a scenario (a ``ScenarioInfo``): the supply target and its
+    date, the warm-up and the start date, as its keyword arguments."""
+    return {
+        "target_units": info.target_units,
+        "target_date": info.target_date,
+        "warmup_days": info.warmup_days,
+        "start_date": info.start_date,
+    }
+
+
 def waiting_list_chart(
     daily: pd.DataFrame,
     lang: str = "en",
