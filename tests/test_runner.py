@@ -7,11 +7,15 @@ replication takes about a tenth of a second.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +25,7 @@ from helpers import ROOT, SMALL
 
 import sim
 from analysis.experiments import store as store_module
-from analysis.experiments.runner import DIED, RunnerError, Task, connect, run_tasks
+from analysis.experiments.runner import DIED, RunnerError, Task, _kill_pool, connect, run_tasks
 from analysis.experiments.store import ResultStore, engine_id, result_key, scenario_hash
 from sim import load_scenario
 
@@ -261,6 +265,30 @@ def test_killed_worker_is_retried_and_a_killer_is_reported(small, tmp_path, monk
     monkeypatch.undo()
     clean = run_tasks([t for t in tasks if t.seed != 3], None, workers=1, progress=False)
     assert_same_results(clean.results, batch.results)
+
+
+_HALF_SENT = None  # the pool's result queue, for the worker below (inherited through fork)
+
+
+def _send_half_a_result_and_hang() -> None:
+    """Write a result header promising 1,000 bytes, send 3 of them, and hang: a worker killed mid-send."""
+    os.write(_HALF_SENT._writer.fileno(), struct.pack("!i", 1000) + b"abc")
+    time.sleep(60)
+
+
+@pytest.mark.skipif(not FORK, reason="the worker reaches the pool's result pipe through fork")
+def test_a_worker_killed_while_sending_its_result_does_not_hang_the_exit():
+    """Ctrl-C kills the workers; one killed halfway through sending a result left the pool's manager
+    thread waiting for the rest forever, and the interpreter hung at exit joining it (seen in CI)."""
+    global _HALF_SENT
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    _HALF_SENT = pool._result_queue
+    pool.submit(_send_half_a_result_and_hang)
+    time.sleep(1)  # the header and 3 bytes are in the pipe; the manager thread waits for 997 more
+    manager = pool._executor_manager_thread
+    _kill_pool(pool)
+    manager.join(timeout=10)
+    assert not manager.is_alive()
 
 
 def test_duplicate_tasks_run_once(small):

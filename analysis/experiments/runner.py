@@ -195,10 +195,22 @@ def _in_process(pending: list[Task]) -> Iterator[tuple[Task, dict]]:
 
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
-    """End the pool's processes now, replications in flight included (Ctrl-C, or a broken pool)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    """End the pool's processes now, replications in flight included (Ctrl-C, or a broken pool).
+
+    A worker killed while it sends a result leaves half a message in the result pipe, and the pool's
+    manager thread waits for the rest; since this process holds the pipe's write end too, the rest
+    never comes and the interpreter hangs at exit joining that thread. Closing our write end once the
+    workers are dead turns the wait into end-of-file, which the pool handles as a broken pool.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         with contextlib.suppress(Exception):
             process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+    with contextlib.suppress(Exception):
+        pool._result_queue._writer.close()
     with contextlib.suppress(Exception):
         pool.shutdown(wait=False, cancel_futures=True)
 
