@@ -152,6 +152,7 @@ def _limits(params: Params, n_days: int) -> dict:
             and not params.value("allocation.key_employer_priority", d)
             for d in days
         ),
+        "forced_exit_ban_days": min(float(params.value("penalties.forced_exit_ban_days", d)) for d in days),
         "min_living_area": min(
             float(params.value("allocation.min_living_area_m2_per_person", d)) for d in days
         ),

@@ -16,7 +16,7 @@ import pandas as pd
 from .calendar import YEAR_DAYS, WorkCalendar
 from .households import OUTCOMES
 from .records import DAY_END
-from .rules import Rules
+from .rules import FORCED_EXITS, Rules
 
 _EPS = 1e-6
 
@@ -26,6 +26,7 @@ INVARIANTS = (
     "validity",
     "review_time",
     "bans",
+    "forced_exit_ban",
     "order_of_offers",
     "one_state",
     "one_household_per_unit",
@@ -71,6 +72,13 @@ def audit(result, params) -> list[str]:
     nxt = hh.groupby("household_id")["applied_day"].shift(-1)
     early = hh[nxt.notna() & hh["banned_until_day"].notna() & (nxt < hh["banned_until_day"] - _EPS)]
     _report(out, "bans", early, "applied again before its ban ended")
+
+    # Art. 23(2), Order No. 11 Art. 36: no household whose lease the operator ended applies again within
+    # the ban, counted from the day it handed the unit back (checked from the exit, not the ban recorded).
+    forced = hh["exit_reason"].isin(FORCED_EXITS) & (hh["outcome"] == "exited") & nxt.notna()
+    handed_back = hh["transition_end_day"].fillna(hh["exit_day"])
+    soon = hh[forced & (nxt < handed_back + lim["forced_exit_ban_days"] - _EPS)]
+    _report(out, "forced_exit_ban", soon, "applied again within the ban after a forced exit (Art. 23(2))")
 
     # Art. 9, 15: offers follow the order of the waiting list.
     out += _order_of_offers(hh, result.offers, params, lim)

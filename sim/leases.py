@@ -7,6 +7,7 @@ import math
 
 from .context import Context, Process
 from .households import TENANT, TRANSITION, Household
+from .rules import FORCED_EXITS
 from .supply import Unit
 
 _EPS = 1e-9
@@ -110,8 +111,10 @@ def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> 
     """Art. 24: the tenant leaves when the lease ends or is ended. A tenant who bought an unfinished
     home stays until 3 months after its delivery (Art. 24(2)); one who cannot move out at once may stay
     6 months (Art. 24(3)); both at the old rent. A tenant who has held PRH for the full total gets no such
-    transition but may stay on at market rent (Art. 24(4)). The unit stays occupied meanwhile; the time
-    does not count towards the total."""
+    transition but may stay on at market rent (Art. 24(4)). A lease the operator ends (Art. 23(2): 限期收回)
+    gets the 6-month transition only if ``transition.forced_exit_transition``, and bars the household from
+    applying again for ``penalties.forced_exit_ban_days`` from the day it hands the unit back (Order No. 11,
+    Art. 36). The unit stays occupied meanwhile; the time does not count towards the total."""
     env, r, s = m.env, m.r, m.streams.transition
     now = env.now
     h.tenure_days = now - started
@@ -129,12 +132,14 @@ def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> 
             h.capped_stay = True
     elif reason == "other_housing" and offplan < r.offplan_share:
         stay = delivery + r.after_delivery_days
-    elif other < r.other_transition_share:
+    elif other < r.other_transition_share and (reason not in FORCED_EXITS or r.forced_exit_transition):
         stay = r.other_transition_days
     if stay > 0:
         m.set_state(h, TRANSITION)
         yield env.timeout(stay)
         h.transition_end_day = env.now
+    if reason in FORCED_EXITS:
+        m.ban(h, m.r.forced_exit_ban_days)  # from the day the unit is handed back
     m.units_occupied -= 1
     m.alloc.unit_vacated(unit)
     m.end_episode(h, "exited")

@@ -25,6 +25,9 @@ FORCED_HAZARD_EXITS = (
     "absence",
     "violation",
 )
+#: Art. 23(2): every lease the operator ends (the hazards above and 3 rent arrears, Art. 23(2)(7)); the
+#: tenant hands the unit back within a time limit and is barred from applying again (Order No. 11, Art. 36).
+FORCED_EXITS = (*FORCED_HAZARD_EXITS, "arrears")
 #: Art. 23 exit reasons drawn as annual hazards, in the order of ``exits.*_per_year`` keys: the voluntary
 #: ones (Art. 23(1)), then the forced ones.
 HAZARD_EXITS = (
@@ -148,6 +151,7 @@ class Rules:
         self.ban_days = v["penalties.ban_days"]
         self.lapse_ban_days = v["penalties.lapse_ban_days"]
         self.false_ban_days = v["penalties.false_declaration_ban_days"]
+        self.forced_exit_ban_days = v["penalties.forced_exit_ban_days"]
 
         # Leases and renewal (Art. 17, 20).
         self.term_days = _days(v["lease.term_years"])
@@ -178,6 +182,7 @@ class Rules:
         self.after_delivery_days = v["transition.after_delivery_months"] * MONTH_DAYS
         self.other_transition_share = v["transition.other_share"]
         self.other_transition_days = v["transition.other_months"] * MONTH_DAYS
+        self.forced_exit_transition = bool(v["transition.forced_exit_transition"])
         self.capped_stay_share = v["transition.capped_market_stay_share"]
         self.capped_stay_days = v["transition.capped_market_stay_months"] * MONTH_DAYS
 

@@ -276,6 +276,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("penalties.ban_days", NUMBER, "day", "Art. 17-19", **_NN, inf_ok=True),
     Key("penalties.lapse_ban_days", NUMBER, "day", "Art. 19", **_NN, inf_ok=True),
     Key("penalties.false_declaration_ban_days", NUMBER, "day", "Art. 26", **_NN, inf_ok=True),
+    Key("penalties.forced_exit_ban_days", NUMBER, "day", "Art. 23(2)", **_NN, inf_ok=True),
     # lease: term, total and renewal (Art. 17(3), 20)
     Key("lease.term_years", NUMBER, "year", "Art. 17(3)", **_POS, inf_ok=True),
     Key("lease.max_total_years", NUMBER, "year", "Art. 17(3)", **_NN, inf_ok=True),
@@ -306,6 +307,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("transition.after_delivery_months", NUMBER, "month", "Art. 24(2)", **_NN),
     Key("transition.other_share", SHARE, "share of other exits", "ASSUMED", **_01),
     Key("transition.other_months", NUMBER, "month", "Art. 24(3)", **_NN),
+    Key("transition.forced_exit_transition", FLAG, "flag", "Art. 23(2), 24(3)"),
     Key("transition.capped_market_stay_share", SHARE, "share of capped tenants", "ASSUMED", **_01),
     Key("transition.capped_market_stay_months", NUMBER, "month", "ASSUMED", **_NN),
     # supply (Art. 2, 7, 8; the 14th five-year plan)

@@ -7,6 +7,7 @@ import gc
 from pathlib import Path
 
 import mesa
+import numpy as np
 import pandas as pd
 import pytest
 from helpers import SCENARIOS
@@ -165,6 +166,19 @@ def test_audit_catches_an_application_during_a_ban(baseline_run, baseline):
     i = hh.index[again & (hh["episode"] == 0)][0]
     hh.loc[i, "banned_until_day"] = hh.loc[i + 1, "applied_day"] + 10
     assert "bans" in names(audit(corrupted(baseline_run, households=hh), baseline))
+
+
+def test_audit_catches_a_forced_exit_housed_again_within_its_ban(baseline_run, baseline):
+    """Art. 23(2): a household whose lease was ended applies again a year after handing the unit back,
+    with its recorded ban cleared (so only the forced-exit check can see it)."""
+    hh = baseline_run.households.copy()
+    nxt = hh.groupby("household_id")["applied_day"].shift(-1)
+    i = hh.index[hh["exit_reason"].isin(["subletting", "absence", "arrears", "nuisance"]) & nxt.notna()][0]
+    hh.loc[i, "banned_until_day"] = np.nan
+    hh.loc[i, "transition_end_day"] = np.nan
+    hh.loc[i, "exit_day"] = hh.loc[i + 1, "applied_day"] - 365
+    assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"forced_exit_ban"}
+    assert "forced_exit_ban" not in names(audit(baseline_run, baseline))
 
 
 def test_audit_catches_two_households_in_one_unit(baseline_run, baseline):

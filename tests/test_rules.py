@@ -26,7 +26,7 @@ from sim import ScenarioError, load_scenario, simulate
 from sim.allocation import Allocator
 from sim.calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar
 from sim.eligibility import Circumstances, counted_area, ineligibility
-from sim.rules import HAZARD_EXITS, Rules
+from sim.rules import FORCED_EXITS, FORCED_HAZARD_EXITS, HAZARD_EXITS, Rules
 from sim.waiting_list import WaitingList
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -1272,3 +1272,63 @@ def test_art23_1_employer_exits_end_only_employer_staff_tenancies(baseline):
     assert employer_exit.sum() > 50
     assert (hh.loc[employer_exit, "kind"] == "employer").all()
     assert (hh.loc[employer_exit, "employer_id"] >= 0).all()
+
+
+# ------------------------------------------------------------------ Art. 23(2): forced exits
+
+#: Many forced exits (each Art. 23(2) hazard at 0.1 a year) and households that apply again at once.
+FORCED = {
+    **{f"exits.{reason}_per_year": 0.1 for reason in FORCED_HAZARD_EXITS},
+    "arrivals.reapply_share": 1.0,
+    "arrivals.reapply_delay_days": 1,
+    "transition.other_share": 1.0,
+}
+
+
+def _next_application(r):
+    hh = r.households.sort_values(["household_id", "episode"])
+    return hh.assign(next_applied=hh.groupby("household_id")["applied_day"].shift(-1))
+
+
+@pytest.mark.parametrize("ban_days", [100, 400])
+def test_art23_2_a_forced_exit_bars_applying_again_from_the_day_the_unit_is_handed_back(baseline, ban_days):
+    """Art. 23(2): 限期收回公共租赁住房，并按《公共租赁住房管理办法》（住房和城乡建设部令第11号）第三十六条
+    规定予以处理; Order No. 11, Art. 36: 自退回公共租赁住房之日起五年内不得再次申请. No household whose lease
+    the operator ended applies again within the ban (counted from the day it hands the unit back), and
+    with a ban short enough to end inside the run, some do apply again once it is over."""
+    _, r = run(baseline, {**FORCED, "penalties.forced_exit_ban_days": ban_days})
+    hh = _next_application(r)
+    forced = hh[hh["exit_reason"].isin(FORCED_EXITS)]
+    assert len(forced) > 30
+    handed_back = forced["transition_end_day"].fillna(forced["exit_day"])
+    assert np.allclose(forced["banned_until_day"], handed_back + ban_days)
+    again = forced[forced["next_applied"].notna()]
+    assert len(again) > 5 and (again["next_applied"] >= handed_back[again.index] + ban_days - EPS).all()
+    # a voluntary leaver is not barred: some apply again within the ban a forced exit would carry
+    voluntary = hh[hh["exit_reason"].isin(["job_change", "other"]) & hh["next_applied"].notna()]
+    gap = voluntary["next_applied"] - voluntary["transition_end_day"].fillna(voluntary["exit_day"])
+    assert (gap < ban_days).any()
+
+
+def test_art23_2_the_baseline_bars_a_forced_exit_for_5_years(baseline):
+    """Order No. 11, Art. 36: 五年内不得再次申请 (Art. 23(2) refers to it); 1,826 days, as the false-declaration
+    ban of Art. 26."""
+    assert baseline.value("penalties.forced_exit_ban_days") == 1826
+
+
+@pytest.mark.parametrize("transition", [False, True])
+def test_art24_3_a_forced_termination_gets_the_6_month_transition_only_if_the_reading_says_so(
+    baseline, transition
+):
+    """Art. 24(3): 承租人因其他原因在租赁合同期满或终止后暂时无法退房的，可给予6个月过渡期, read against
+    Art. 23(2)'s 限期收回: with ``transition.forced_exit_transition`` false (the baseline) a lease the operator
+    ended gets no transition, while every voluntary exit does here; with it true, forced exits get 6 months."""
+    _, r = run(baseline, {**FORCED, "transition.forced_exit_transition": transition})
+    hh = r.households[r.households["outcome"] == "exited"]  # handed back before the run ended
+    forced = hh[hh["exit_reason"].isin(FORCED_EXITS) & ~hh["capped_stay"]]
+    voluntary = hh[hh["exit_reason"].isin(["job_change", "other", "marital_change"]) & ~hh["capped_stay"]]
+    assert len(forced) > 30 and voluntary["transition_end_day"].notna().all()
+    if transition:
+        assert np.allclose(forced["transition_end_day"] - forced["exit_day"], 6 * MONTH_DAYS)
+    else:
+        assert forced["transition_end_day"].isna().all()
