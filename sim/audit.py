@@ -27,6 +27,7 @@ INVARIANTS = (
     "review_time",
     "bans",
     "forced_exit_ban",
+    "employer_gone",
     "order_of_offers",
     "one_state",
     "one_household_per_unit",
@@ -79,6 +80,10 @@ def audit(result, params) -> list[str]:
     handed_back = hh["transition_end_day"].fillna(hh["exit_day"])
     soon = hh[forced & (nxt < handed_back + lim["forced_exit_ban_days"] - _EPS)]
     _report(out, "forced_exit_ban", soon, "applied again within the ban after a forced exit (Art. 23(2))")
+
+    # Art. 5, 23(1)(5): no tenancy of staff begins once their employer has left the district.
+    late = hh[hh["moved_in_day"].notna() & (hh["moved_in_day"] >= hh["employer_left_day"] - _EPS)]
+    _report(out, "employer_gone", late, "moved in after their employer left the district (Art. 5)")
 
     # Art. 9, 15: offers follow the order of the waiting list.
     out += _order_of_offers(hh, result.offers, params, lim)
@@ -140,7 +145,13 @@ def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> lis
         who, cls, k = (row.household_id, row.episode), (row.size, bool(row.frontline)), key(row)
         events.append((row.entry, 0, who, cls, k))
         if row.leave < math.inf:
-            events.append((row.leave, 2, who, cls, k))
+            # staff whose employer left the district (Art. 5) are out of the list from that instant: an
+            # offer made at the same moment may pass them by
+            gone = (
+                isinstance(row.rejected_reason, str)
+                and row.rejected_reason == "changed_employer_left_district"
+            )
+            events.append((row.leave, 0.5 if gone else 2, who, cls, k))
     unit_area = {}
     mix = params.value("supply.mix")
     for t in mix:
@@ -158,7 +169,7 @@ def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> lis
         if kind == 0:
             keys[ev[2]] = ev[4]
             insort(lists[ev[3]], (ev[4], ev[2]))
-        elif kind == 2:
+        elif kind in (0.5, 2):
             lst = lists[ev[3]]
             i = bisect_left(lst, (ev[4], ev[2]))
             if i < len(lst) and lst[i][1] == ev[2]:

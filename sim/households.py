@@ -73,6 +73,7 @@ _SCHEMA = (
     ("left_queue_day", float),
     ("capped_stay", bool),
     ("total_tenure_days", float),
+    ("employer_left_day", float),
     ("outcome", str),
 )
 HOUSEHOLD_COLUMNS = tuple(name for name, _ in _SCHEMA)
@@ -192,6 +193,20 @@ class Household(mesa.Agent):
             if employer.staff == 0:
                 employer.remove()
 
+    def leave_employer(self) -> None:
+        """Art. 4(3), 5: the employer has left the district, and the household with it applies again on its
+        own: a single applicant or a family by its size, of the same sector; no longer front-line staff."""
+        employer = self.employer
+        if employer is None:
+            return
+        employer.staff -= 1
+        if employer.staff == 0:
+            employer.remove()
+        self.employer = None
+        self.kind = "single" if self.size == 1 else "family"
+        self.frontline = False
+        self.qclass = (self.size, False, self.priority)
+
     def start_episode(self, now: float, initial: bool = False) -> None:
         """Reset the record of the current application episode."""
         self.episode += 1
@@ -255,5 +270,6 @@ class Household(mesa.Agent):
             self.left_queue_day,
             self.capped_stay,
             self.used_days,
+            NAN if emp is None or emp.relocation_day == math.inf else emp.relocation_day,
             self.outcome,
         )

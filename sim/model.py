@@ -148,6 +148,8 @@ class HousingModel(mesa.Model):
             and h.used_days < r.max_total_days
         ):
             at = max(self.env.now, h.banned_until) + reapply.exp(r.reapply_delay_days)
+            if h.employer is not None and h.employer.relocation_day <= at:
+                h.leave_employer()  # Art. 4(3), 5: it applies on its own once its employer has left
             if at < self.n_days:
                 h.circumstances = draw_circumstances(reapply, r)
                 h.false_declaration = reapply.chance(r.false_share)

@@ -307,7 +307,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("transition.after_delivery_months", NUMBER, "month", "Art. 24(2)", **_NN),
     Key("transition.other_share", SHARE, "share of other exits", "ASSUMED", **_01),
     Key("transition.other_months", NUMBER, "month", "Art. 24(3)", **_NN),
-    Key("transition.forced_exit_transition", FLAG, "flag", "Art. 23(2), 24(3)"),
+    Key("transition.forced_exit_transition", FLAG, "flag", "ASSUMED"),
     Key("transition.capped_market_stay_share", SHARE, "share of capped tenants", "ASSUMED", **_01),
     Key("transition.capped_market_stay_months", NUMBER, "month", "ASSUMED", **_NN),
     # supply (Art. 2, 7, 8; the 14th five-year plan)

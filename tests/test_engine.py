@@ -181,6 +181,14 @@ def test_audit_catches_a_forced_exit_housed_again_within_its_ban(baseline_run, b
     assert "forced_exit_ban" not in names(audit(baseline_run, baseline))
 
 
+def test_audit_catches_staff_moving_in_after_their_employer_left(baseline_run, baseline):
+    hh = baseline_run.households.copy()
+    i = hh.index[hh["moved_in_day"].notna() & hh["employer_left_day"].notna()][0]
+    hh.loc[i, "employer_left_day"] = hh.loc[i, "moved_in_day"] - 1
+    assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"employer_gone"}
+    assert "employer_gone" not in names(audit(baseline_run, baseline))
+
+
 def test_audit_catches_two_households_in_one_unit(baseline_run, baseline):
     hh = baseline_run.households.copy()
     tenants = hh.index[(hh["unit_id"] >= 0) & hh["exit_day"].notna() & (hh["moved_in_day"] > 0)]
