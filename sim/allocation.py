@@ -225,9 +225,13 @@ def sign_and_move_in(m: Context, h: Household) -> Process[bool]:
     signed = env.now + r.offer_to_sign_days
     deadline = m.cal.add_working_days(signed, r.move_in_wd)
     moved_in = signed + when * (deadline - signed)
-    gone = _employer_gone(m, h, unit, signed if refuses else deadline if no_show else moved_in)
-    if gone is not None:
-        return (yield from gone)
+    # Art. 5, 23(1)(5): staff whose employer leaves the district before the offer is signed, refused or
+    # moved into never sign or move in; the offer falls through, unbarred, on the day the employer leaves
+    gone = h.employer.relocation_day if h.employer is not None else math.inf
+    if gone <= (signed if refuses else deadline if no_show else moved_in):
+        yield env.timeout(max(gone - env.now, 0.0))
+        h.rejected_reason = "changed_employer_left_district"
+        return _fell_through(m, h, unit, "changed_ineligible", ban=False)
     if refuses:
         yield env.timeout(signed - env.now)
         return _fell_through(m, h, unit, "sign_refused")
@@ -236,22 +240,6 @@ def sign_and_move_in(m: Context, h: Household) -> Process[bool]:
         return _fell_through(m, h, unit, "no_show")
     yield env.timeout(moved_in - env.now)
     return True
-
-
-def _employer_gone(m: Context, h: Household, unit: Unit, end: float) -> Process[bool] | None:
-    """Art. 5, 23(1)(5): staff of an employer that leaves the district before ``end`` (the day the offer
-    would be signed, refused or moved into) never sign or move in; the offer falls through, unbarred, on the
-    day the employer leaves. None when the employer stays."""
-    gone = h.employer.relocation_day if h.employer is not None else math.inf
-    if gone > end:
-        return None
-
-    def fall_through():
-        yield m.env.timeout(max(gone - m.env.now, 0.0))
-        h.rejected_reason = "changed_employer_left_district"
-        return _fell_through(m, h, unit, "changed_ineligible", ban=False)
-
-    return fall_through()
 
 
 def _fell_through(m: Context, h: Household, unit: Unit, outcome: str, ban: bool = True) -> bool:
