@@ -108,6 +108,13 @@ def ci_table(df: pd.DataFrame, by: Sequence[str], value: str, confidence: float 
     return out[[*by, "mean", "ci_low", "ci_high", "n"]]
 
 
+def rent_roll_table(rent_roll: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """The rent roll (Art. 21; ``sim/rent.py``): the rent due to each operator in each calendar year, in
+    yuan, as the mean and Student-t interval over the replications of a ``rent_roll`` table (one row per
+    seed, operator and year; the run's first and last years are partial)."""
+    return ci_table(rent_roll, ["operator", "year"], "rent_yuan", confidence)
+
+
 def paired_diff_table(
     replications: pd.DataFrame, figure: str, reference: str, confidence: float = CONFIDENCE
 ) -> pd.DataFrame:

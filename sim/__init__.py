@@ -3,7 +3,7 @@
 from sim import load_scenario, simulate
 params = load_scenario("scenarios/baseline.toml").with_overrides({"lease.max_total_years": 8})
 r = simulate(params, seed=1)
-r.households, r.daily   # pandas DataFrames
+r.households, r.daily, r.rent_roll   # pandas DataFrames
 r.summary               # dict of named figures
 """
 
@@ -46,6 +46,7 @@ class SimulationResult:
     offers: pd.DataFrame
     summary: dict[str, float]
     n_days: int
+    rent_roll: pd.DataFrame | None = None  # rent due per operator and calendar year (``sim/rent.py``)
     events: int = 0  # SimPy events processed
     heap_peak: int = 0  # longest SimPy's heap has been on taking in a day's timers (``sim.timers``)
     wall_seconds: float = 0.0
@@ -64,8 +65,9 @@ def simulate(params: Params, seed: int = 0) -> SimulationResult:
 def stored_result(
     params: Params, seed: int, summary: dict, daily: pd.DataFrame, tables: dict, n_days: int
 ) -> SimulationResult:
-    """A replication of ``params`` read back from its tables (``households``, ``offers`` in ``tables``;
-    the result store keeps them): what the outputs and the audit read. Events and wall time are not kept."""
+    """A replication of ``params`` read back from its tables (``households``, ``offers``, ``rent_roll`` in
+    ``tables``; the result store keeps them): what the outputs and the audit read. Events and wall time are
+    not kept."""
     return SimulationResult(
         seed=seed,
         households=tables["households"],
@@ -73,6 +75,7 @@ def stored_result(
         offers=tables["offers"],
         summary=dict(summary),
         n_days=n_days,
+        rent_roll=tables["rent_roll"],
         limits=_limits(params, n_days),
     )
 
@@ -86,6 +89,7 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
     events = model.env.events_processed
     rows, offer_log, daily_records = model.rows, model.offer_log, model.daily_records()
     exit_counts, n_days, heap_peak = model.exit_counts, model.n_days, model.env.heap_peak
+    rent_roll = model.rent_roll.frame(params.value("supply.operator_shares"))
     model.release()
     hh = households_table(rows)
     daily = daily_table(daily_records, params.start_date)
@@ -104,6 +108,7 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
         offers=offers_table(offer_log),
         summary=summary,
         n_days=n_days,
+        rent_roll=rent_roll,
         events=events,
         heap_peak=heap_peak,
         limits=_limits(params, n_days),

@@ -28,6 +28,7 @@ INVARIANTS = (
     "bans",
     "forced_exit_ban",
     "employer_gone",
+    "rent_below_market",
     "order_of_offers",
     "one_state",
     "one_household_per_unit",
@@ -84,6 +85,11 @@ def audit(result, params) -> list[str]:
     # Art. 5, 23(1)(5): no tenancy of staff begins once their employer has left the district.
     late = hh[hh["moved_in_day"].notna() & (hh["moved_in_day"] >= hh["employer_left_day"] - _EPS)]
     _report(out, "employer_gone", late, "moved in after their employer left the district (Art. 5)")
+
+    # Art. 21: every tenant pays a lease rent, never above the unit's market rent of the day it was signed.
+    housed = hh[hh["moved_in_day"].notna()]
+    dear = housed[~(housed["rent"] <= housed["market_rent"])]  # a missing rent fails too
+    _report(out, "rent_below_market", dear, "had no lease rent or one above market rent (Art. 21)")
 
     # Art. 9, 15: offers follow the order of the waiting list.
     out += _order_of_offers(hh, result.offers, params, lim)

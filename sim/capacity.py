@@ -8,7 +8,7 @@ so its peak memory grows with the stock over the horizon and with the filings ov
 
 with units the most the stock reaches (the initial stock plus the build-out or the listed projects),
 households the initial waiting list plus the filings a year (``arrivals.applications_per_year`` raised by
-the rent discount, as ``sim/rules.py`` does) times the years times the households a filing brings (an
+the rent discount, ``sim.rent.demand_factor``) times the years times the households a filing brings (an
 employer's block of ``mean_staff``), and projects those that come on line. Each key is taken at its
 largest value in force over the run, so a dated value never makes the estimate smaller.
 
@@ -26,6 +26,7 @@ import os
 from dataclasses import dataclass
 
 from .parameters import Params
+from .rent import demand_factor
 
 #: Python, the libraries and a 10-year daily table: the district's peak less its items (MiB).
 BASE_MIB = 255.0
@@ -87,7 +88,9 @@ def estimate(params: Params) -> Estimate:
 
     filings = max(
         params.value("arrivals.applications_per_year", day)
-        * (1.0 + params.value("arrivals.rent_elasticity", day) * params.value("rent.discount_to_market", day))
+        * demand_factor(
+            params.value("arrivals.rent_elasticity", day), params.value("rent.discount_to_market", day)
+        )
         for day in days
     )
     per_filing = max(

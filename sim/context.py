@@ -2,9 +2,10 @@
 
 The processes (``review.filing`` and ``review.review``, ``allocation.waiting`` and
 ``allocation.sign_and_move_in``, ``leases.tenancy`` and ``leases.leave``, the ``Allocator``,
-``replay.recorded_filing``) take the model as ``m: Context`` and use only what ``Context`` lists here.
-``HousingModel`` (``sim/model.py``) satisfies it by its shape, not by inheriting from it, so it costs
-nothing at run time: a process reads ``m.env`` or ``m.r`` as it would from the model itself.
+``replay.recorded_filing``, the rent of a lease in ``sim/rent.py``) take the model as ``m: Context`` and
+use only what ``Context`` lists here. ``HousingModel`` (``sim/model.py``) satisfies it by its shape, not by
+inheriting from it, so it costs nothing at run time: a process reads ``m.env`` or ``m.r`` as it would from
+the model itself.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .calendar import WorkCalendar
     from .households import Employer, Household
     from .records import RecordTable
+    from .rent import RentRoll, RentSchedule
     from .review import ReviewDesk
     from .rules import Rules
     from .streams import Stream, Streams
@@ -51,6 +53,8 @@ class Context(Protocol):
         receipt_counter: receipt numbers handed out so far (Art. 9).
         queue_entries: entries into the waiting list so far.
         units_occupied: units occupied now, a unit in transition counting as occupied.
+        rents: the market rent appraised each year and the rent published from it (Art. 21).
+        rent_roll: the rent due so far, by operator and calendar year.
     """
 
     env: Environment | PlainEnvironment
@@ -66,6 +70,8 @@ class Context(Protocol):
     receipt_counter: int
     queue_entries: int
     units_occupied: int
+    rents: RentSchedule
+    rent_roll: RentRoll
 
     def set_state(self, h: Household, state: str) -> None:
         """Move ``h`` to ``state`` (``sim/households.py``), keeping the count of each state."""

@@ -75,6 +75,11 @@ _SCHEMA = (
     ("total_tenure_days", float),
     ("employer_left_day", float),
     ("outcome", str),
+    # rent (Art. 21, 24), yuan a month: the current or last lease's, the unit's market rent on the day
+    # that lease began, and the capped tenant's market-rent stay
+    ("rent", float),
+    ("market_rent", float),
+    ("stay_rent", float),
 )
 HOUSEHOLD_COLUMNS = tuple(name for name, _ in _SCHEMA)
 #: numpy dtype of each column (text is kept as ``object``; the table turns it into pandas strings).
@@ -151,6 +156,11 @@ class Household(mesa.Agent):
         "capped_stay",
         "lapsed",
         "outcome",
+        "rent",
+        "market_rent",
+        "stay_rent",
+        "charged",
+        "charged_since",
     )
 
     def __init__(
@@ -232,6 +242,11 @@ class Household(mesa.Agent):
         self.capped_stay = False
         self.lapsed = False
         self.outcome = "ongoing"
+        self.rent = NAN  # Art. 21: the current lease's rent, yuan a month (``sim/rent.py``)
+        self.market_rent = NAN
+        self.stay_rent = NAN
+        self.charged = NAN  # the rent being paid now (NaN: none), since ``charged_since``
+        self.charged_since = NAN
 
     def row(self) -> tuple:
         """The current episode as a row of ``HOUSEHOLD_COLUMNS``."""
@@ -272,4 +287,7 @@ class Household(mesa.Agent):
             self.used_days,
             NAN if emp is None or emp.relocation_day == math.inf else emp.relocation_day,
             self.outcome,
+            self.rent,
+            self.market_rent,
+            self.stay_rent,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from . import rent
 from .context import Context, Process
 from .households import TENANT, TRANSITION, Household
 from .rules import FORCED_EXITS
@@ -52,6 +53,7 @@ def tenancy(
     """Art. 17(3): a lease runs 2 years; to stay on, the tenant applies 3 months before it ends
     (Art. 20: 租赁合同期满前3个月), is re-reviewed, and may renew; the total held over all tenancies of a
     household is at most ``lease.max_total_years`` (6 years). A lease never runs past that total.
+    Art. 21: each lease, new or renewed, pays the rent published on the day it begins, for its whole term.
     Art. 20: a tenant who does not apply in time gives up the renewal (视为承租人放弃续租).
 
     Args:
@@ -79,6 +81,7 @@ def tenancy(
             reason = "cap"
             break
         h.leases += 1
+        rent.sign_lease(m, h, lease_start)
         lease_end = lease_start + length
         decide = max(lease_end - r.renewal_notice_days, env.now)
         applies, passes = s.u(), s.u()
@@ -111,10 +114,11 @@ def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> 
     """Art. 24: the tenant leaves when the lease ends or is ended. A tenant who bought an unfinished
     home stays until 3 months after its delivery (Art. 24(2)); one who cannot move out at once may stay
     6 months (Art. 24(3)); both at the old rent. A tenant who has held PRH for the full total gets no such
-    transition but may stay on at market rent (Art. 24(4)). A lease the operator ends (Art. 23(2): 限期收回)
-    gets the 6-month transition only if ``transition.forced_exit_transition``, and bars the household from
-    applying again for ``penalties.forced_exit_ban_days`` from the day it hands the unit back (Order No. 11,
-    Art. 36). The unit stays occupied meanwhile; the time does not count towards the total."""
+    transition but may stay on at market rent (Art. 24(4): the unit's market rent of the day the stay
+    begins). A lease the operator ends (Art. 23(2): 限期收回) gets the 6-month transition only if
+    ``transition.forced_exit_transition``, and bars the household from applying again for
+    ``penalties.forced_exit_ban_days`` from the day it hands the unit back (Order No. 11, Art. 36). The unit
+    stays occupied meanwhile; the time does not count towards the total."""
     env, r, s = m.env, m.r, m.streams.transition
     now = env.now
     h.tenure_days = now - started
@@ -130,6 +134,7 @@ def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> 
         if market < r.capped_stay_share:
             stay = r.capped_stay_days
             h.capped_stay = True
+            rent.market_stay(m, h, now)
     elif reason == "other_housing" and offplan < r.offplan_share:
         stay = delivery + r.after_delivery_days
     elif other < r.other_transition_share and (reason not in FORCED_EXITS or r.forced_exit_transition):
@@ -138,6 +143,7 @@ def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> 
         m.set_state(h, TRANSITION)
         yield env.timeout(stay)
         h.transition_end_day = env.now
+    rent.settle(m, h, env.now)
     if reason in FORCED_EXITS:
         m.ban(h, m.r.forced_exit_ban_days)  # from the day the unit is handed back
     m.units_occupied -= 1

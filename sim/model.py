@@ -13,7 +13,7 @@ from collections import Counter
 
 import mesa
 
-from . import allocation, leases, replay, review, timers
+from . import allocation, leases, rent, replay, review, timers
 from .calendar import YEAR_DAYS, WorkCalendar
 from .context import Process
 from .eligibility import Circumstances, draw_circumstances
@@ -85,6 +85,13 @@ class HousingModel(mesa.Model):
         self.daily_rows: list[tuple] = []
         self.offer_log = RecordTable(OFFER_COLUMNS, OFFER_DTYPES)
         self.projects = project_schedule(v0, self.cal.day_of)
+        self.rents = rent.RentSchedule(
+            start,
+            v0["rent.appraisal_date"],
+            v0["rent.market_rent_m2_month"],
+            v0["rent.market_growth_per_year"],
+        )
+        self.rent_roll = rent.RentRoll(start, self.n_days)
         self.change_days = [d for d in params.change_days() if 0 < d < self.n_days]
         self.rules_until = self.change_days[0] if self.change_days else math.inf  # next switch of rules
 
@@ -423,6 +430,7 @@ class HousingModel(mesa.Model):
             if isinstance(h, Household):
                 if h.state != IDLE:
                     self.rows.append(h.row())
+                    rent.settle(self, h, self.n_days)  # the rent due up to the horizon
                 h.proc = None  # the process's frame holds the household: a cycle (``release``)
         self._agents.clear()  # Mesa's remove_all_agents, without removing them one by one
         mesa.Agent._ids.pop(self, None)  # Mesa 3.3.1 keeps every model alive here (NOTES.md)

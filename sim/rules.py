@@ -11,6 +11,7 @@ import itertools
 import math
 
 from .calendar import MONTH_DAYS, YEAR_DAYS
+from .rent import demand_factor
 from .schema import KINDS
 
 SECTORS = ("public_welfare", "public_service", "other")
@@ -65,8 +66,9 @@ class Rules:
 
     def __init__(self, v: dict):
         # Arrivals (Art. 4, 9): filing rate, applicant kinds and their circumstances.
-        demand = v["arrivals.applications_per_year"] * (
-            1.0 + v["arrivals.rent_elasticity"] * v["rent.discount_to_market"]
+        # Art. 21: demand responds to the rent published relative to the market rent appraised
+        demand = v["arrivals.applications_per_year"] * demand_factor(
+            v["arrivals.rent_elasticity"], v["rent.discount_to_market"]
         )
         self.filing_gap_days = YEAR_DAYS / demand if demand > 0 else math.inf
         self.kind_cum = _cumulative(v["arrivals.kind_shares"][k] for k in KINDS)
@@ -161,6 +163,7 @@ class Rules:
         self.renewal_pass_share = v["lease.renewal_pass_share"]
 
         # Rent and arrears (Art. 21, 23).
+        self.discount = v["rent.discount_to_market"]
         self.arrears_rate = _per_day(v["rent.arrears_hazard_per_year"])
         self.arrears_limit = int(v["rent.arrears_limit"])
 

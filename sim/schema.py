@@ -285,6 +285,17 @@ SCHEMA: tuple[Key, ...] = (
     Key("lease.renewal_pass_share", SHARE, "share", "ASSUMED", **_01),
     # rent and arrears (Art. 21, 23)
     Key("rent.discount_to_market", SHARE, "share below market", "Art. 21", **_01),
+    # the market path: read once, at day 0 (``sim/rent.py``)
+    Key(
+        "rent.market_rent_m2_month",
+        NUMBER,
+        "yuan per m2 of living area a month",
+        "ASSUMED",
+        **_NN,
+        dated=False,
+    ),
+    Key("rent.market_growth_per_year", NUMBER, "per year", "ASSUMED", low=-1, low_open=True, dated=False),
+    Key("rent.appraisal_date", DATE, "date", "Art. 21", dated=False),
     Key("rent.arrears_hazard_per_year", NUMBER, "per year", "ASSUMED", **_NN),
     Key("rent.arrears_limit", NUMBER, "arrears", "Art. 23(2)(7)", **_NN, whole=True),
     # exits: one annual hazard per Art. 23 reason

@@ -208,13 +208,18 @@ def test_run_writes_outputs_and_audits(small_run):
     assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, "scenarios.json", "charts"])
     charts = sorted(p.suffix for p in (out / "charts").iterdir())
     assert charts and set(charts) == {".png", ".svg"} and charts.count(".png") == charts.count(".svg")
-    for name in ("households.parquet", "daily.parquet", "offers.parquet", "summary.csv"):
+    for name in ("households.parquet", "daily.parquet", "offers.parquet", "rent_roll.parquet", "summary.csv"):
         df = pd.read_parquet(out / name) if name.endswith(".parquet") else pd.read_csv(out / name)
         assert df.columns[0] == "seed"
         assert set(df["seed"]) == {7, 8}, name
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == ["seed", *SUMMARY_FIGURES]
     assert len(summary) == 2
+    # Art. 21: the rent due per operator and calendar year, over the two replications
+    roll = pd.read_csv(out / "rent_roll.csv")
+    assert list(roll.columns) == ["operator", "year", "mean", "ci_low", "ci_high", "n"]
+    assert (roll["n"] == 2).all() and (roll["mean"] > 0).all()
+    assert len(roll) == len(pd.read_parquet(out / "rent_roll.parquet")) / 2
 
 
 @pytest.mark.slow

@@ -189,6 +189,15 @@ def test_audit_catches_staff_moving_in_after_their_employer_left(baseline_run, b
     assert "employer_gone" not in names(audit(baseline_run, baseline))
 
 
+def test_audit_catches_a_lease_rent_above_market(baseline_run, baseline):
+    """Art. 21: 租金按略低于市场评估价格的标准执行."""
+    hh = baseline_run.households.copy()
+    i = hh.index[hh["moved_in_day"].notna()][0]
+    hh.loc[i, "rent"] = hh.loc[i, "market_rent"] + 1
+    assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"rent_below_market"}
+    assert "rent_below_market" not in names(audit(baseline_run, baseline))
+
+
 def test_audit_catches_two_households_in_one_unit(baseline_run, baseline):
     hh = baseline_run.households.copy()
     tenants = hh.index[(hh["unit_id"] >= 0) & hh["exit_day"].notna() & (hh["moved_in_day"] > 0)]

@@ -26,6 +26,7 @@ from sim import ScenarioError, load_scenario, simulate
 from sim.allocation import Allocator
 from sim.calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar
 from sim.eligibility import Circumstances, counted_area, ineligibility
+from sim.rent import RentRoll, RentSchedule
 from sim.rules import FORCED_EXITS, FORCED_HAZARD_EXITS, HAZARD_EXITS, Rules
 from sim.waiting_list import WaitingList
 
@@ -1382,3 +1383,182 @@ def test_art4_staff_who_left_with_their_employer_apply_again_as_single_or_family
     assert set(on_own["kind"]) <= {"single", "family"}
     assert (on_own["kind"] == np.where(on_own["size"] == 1, "single", "family")).all()
     assert not on_own["rejected_reason"].eq("employer_left_district").any()
+
+
+# ================================================================== Art. 21, 24: rent
+
+
+def schedule(params) -> RentSchedule:
+    """The market appraisals and published rents of a scenario (``sim/rent.py``)."""
+    v = params.resolved(0)
+    return RentSchedule(
+        params.start_date,
+        v["rent.appraisal_date"],
+        v["rent.market_rent_m2_month"],
+        v["rent.market_growth_per_year"],
+    )
+
+
+def living_area(params, unit_types: pd.Series) -> np.ndarray:
+    mix = params.value("supply.mix")
+    return unit_types.map(lambda t: mix[t]["living_area_m2"]).to_numpy(dtype=float)
+
+
+#: No tenancy ends early, every renewal applied for and passed; the market rent grows 10 % a year, so that
+#: every appraisal changes every unit's rent.
+RENEWING = {
+    **NO_EXIT_HAZARDS,
+    "lease.renewal_apply_share": 1.0,
+    "lease.renewal_pass_share": 1.0,
+    "rent.market_growth_per_year": 0.1,
+}
+
+
+def test_art21_a_market_appraisal_is_valid_for_one_year():
+    """Art. 21: 市场租金评估价有效期为1年. Appraised each 1 January: the market rent of 31 December is the
+    one appraised a year before; the new one holds from 1 January to the next 31 December."""
+    s = RentSchedule(datetime.date(2021, 10, 22), "2021-01-01", 100.0, 0.1)
+    day = {d: (datetime.date.fromisoformat(d) - s.start_date).days for d in ("2021-12-31", "2022-01-01")}
+    day |= {d: (datetime.date.fromisoformat(d) - s.start_date).days for d in ("2022-12-31", "2023-01-01")}
+    assert s.market_m2(0) == s.market_m2(day["2021-12-31"] + 0.99) == 100.0
+    assert s.market_m2(day["2022-01-01"]) == s.market_m2(day["2022-12-31"] + 0.99) == pytest.approx(110.0)
+    assert s.market_m2(day["2023-01-01"]) == pytest.approx(121.0)
+    assert s.market_m2(-365) == pytest.approx(100.0 / 1.1)  # before the start: the previous appraisal
+
+
+def test_art21_rent_is_set_a_little_below_the_market_appraisal(baseline):
+    """Art. 21: 本区公共租赁住房的租金按略低于市场评估价格的标准执行. The rent published for every unit
+    type is below its market rent (90 % of it, to the yuan) and equal to it with no discount; every
+    tenant's lease rent is below the unit's market rent of the day the lease was signed."""
+    s = schedule(baseline)
+    for t, unit in baseline.value("supply.mix").items():
+        area = unit["living_area_m2"]
+        market = s.market(area, 0)
+        assert s.published(area, 0, 0.1) < market, t
+        assert abs(s.published(area, 0, 0.1) - 0.9 * market) <= 1.0
+        assert s.published(area, 0, 0.0) == market
+    _, r = run(baseline, RENEWING)
+    tenants = r.households[r.households["moved_in_day"].notna()]
+    assert len(tenants) > 300
+    assert (tenants["rent"] < tenants["market_rent"]).all()
+
+
+def test_art21_the_rent_is_not_adjusted_within_a_lease(baseline):
+    """Art. 21: 在租赁合同期限内，租金不作调整. A lease signed before an appraisal keeps the rent published
+    on the day it was signed, although the market rent appraised since (10 % a year here) changed the
+    rent published: the tenants still in their first lease at the horizon."""
+    params, r = run(baseline, RENEWING)
+    s, hh = schedule(params), r.households
+    first = hh[(hh["moved_in_day"] >= 0) & (hh["leases"] == 1) & hh["exit_day"].isna()]
+    area = living_area(params, first["unit_type"])
+    signed = [s.published(a, d, 0.1) for a, d in zip(area, first["moved_in_day"], strict=True)]
+    now = np.array([s.published(a, r.n_days - 1, 0.1) for a in area])
+    changed = now != np.array(signed)
+    assert changed.sum() > 50
+    assert (first["rent"].to_numpy() == signed).all()
+
+
+def test_art21_a_renewed_lease_pays_the_latest_published_rent(baseline):
+    """Art. 21: 新签订租赁合同或合同到期后重新签订的，按最近一次向社会公布的租金价格执行. A tenant in their
+    second lease pays the rent published on the day it began, not the first lease's."""
+    params, r = run(baseline, RENEWING)
+    s, hh = schedule(params), r.households
+    second = hh[(hh["moved_in_day"] >= 0) & (hh["leases"] == 2)]
+    assert len(second) > 50
+    area = living_area(params, second["unit_type"])
+    began = second["moved_in_day"] + 2 * YEAR_DAYS
+    latest = [s.published(a, d, 0.1) for a, d in zip(area, began, strict=True)]
+    old = [s.published(a, d, 0.1) for a, d in zip(area, second["moved_in_day"], strict=True)]
+    assert (second["rent"].to_numpy() == latest).all()
+    assert (second["rent"].to_numpy() > old).all()
+
+
+@pytest.fixture(scope="module")
+def rent_stays(baseline):
+    """Every tenancy is one lease (no renewal); every exit below the 4-year total gets the 6-month
+    transition, every capped tenant a 6-month market-rent stay."""
+    overrides = {
+        "lease.renewal_apply_share": 0.0,
+        "lease.max_total_years": 4,
+        "transition.offplan_share": 0.0,
+        "transition.other_share": 1.0,
+        "transition.capped_market_stay_share": 1.0,
+        "transition.capped_market_stay_months": 6,
+        "rent.market_growth_per_year": 0.1,
+    }
+    return run(baseline, overrides)
+
+
+def test_art24_4_a_capped_tenant_stays_on_at_the_market_rent_of_that_day(baseline, rent_stays):
+    """Art. 24(4): 已享受公共租赁住房保障满6年的承租人 … 可 … 申请按市场租金在公租房内过渡居住. The stay
+    pays the unit's market rent published on the day it begins, above the lease's rent."""
+    params, r = rent_stays
+    s = schedule(params)
+    stayed = r.households[r.households["capped_stay"]]
+    assert len(stayed) > 20
+    area = living_area(params, stayed["unit_type"])
+    market = [s.market(a, d) for a, d in zip(area, stayed["exit_day"], strict=True)]
+    assert (stayed["stay_rent"].to_numpy() == market).all()
+    assert (stayed["stay_rent"] > stayed["rent"]).all()
+    assert r.households.loc[~r.households["capped_stay"], "stay_rent"].isna().all()
+
+
+def test_art24_the_rent_roll_counts_transitions_at_the_old_rent_and_stays_at_market_rent(rent_stays):
+    """Art. 24(2)-(3): 在过渡期内月租金按原合同约定租金计收; Art. 24(4): 按市场租金. The rent roll of the
+    run is every unit-day let times its monthly rent / ``MONTH_DAYS``: the lease and its transition at the
+    lease's rent, a capped tenant's stay at its market rent, each counted from the start date to the
+    horizon."""
+    _, r = rent_stays
+    hh = r.households[r.households["moved_in_day"].notna()]
+    n = float(r.n_days)
+    left = hh["exit_day"].fillna(n)
+    after = hh["transition_end_day"].fillna(
+        pd.Series(np.where(hh["outcome"] == "ongoing", n, left), hh.index)
+    )
+    lease_days = left - hh["moved_in_day"].clip(lower=0.0)
+    stay_days = after - left
+    assert (stay_days[hh["capped_stay"]] > 0).all() and (stay_days[~hh["capped_stay"]] > 0).sum() > 50
+    stay_rate = hh["stay_rent"].where(hh["capped_stay"], hh["rent"])
+    due = (lease_days * hh["rent"] + stay_days * stay_rate).sum() / MONTH_DAYS
+    assert r.rent_roll["rent_yuan"].sum() == pytest.approx(due, rel=1e-9)
+    assert r.rent_roll["unit_days"].sum() == pytest.approx((lease_days + stay_days).sum(), rel=1e-9)
+    assert set(r.rent_roll["operator"]) == {"jingan", "zhabei"}
+
+
+def test_the_rent_roll_splits_each_stay_by_calendar_year_within_the_run():
+    """A unit let at ``10 × MONTH_DAYS`` yuan a month (10 a day) from day -5 to day 80 of a run starting
+    2021-10-22: 71 days in 2021 (to 1 January 2022, day 71) and 9 in 2022; one let past the horizon counts
+    up to it; an operator with nothing let has zero rows."""
+    roll = RentRoll(datetime.date(2021, 10, 22), 100)
+    roll.add("a", 10 * MONTH_DAYS, -5.0, 80.0)
+    roll.add("b", MONTH_DAYS, 95.0, 120.0)
+    df = roll.frame(["a", "b", "c"]).set_index(["operator", "year"])
+    assert df.loc[("a", 2021), "rent_yuan"] == pytest.approx(710.0)
+    assert df.loc[("a", 2022), "rent_yuan"] == pytest.approx(90.0)
+    assert df.loc[("a", 2022), "unit_days"] == pytest.approx(9.0)
+    assert df.loc[("b", 2021), "rent_yuan"] == 0.0
+    assert df.loc[("b", 2022), "rent_yuan"] == pytest.approx(5.0)
+    assert (df.loc["c", "rent_yuan"] == 0.0).all()
+
+
+@pytest.mark.parametrize("elasticity", [0.0, 1.0])
+def test_art21_a_lower_rent_draws_more_applications_when_demand_responds_to_rent(baseline, elasticity):
+    """Art. 21 (rent 略低于市场评估价格) and SPEC (rent relative to market matters): demand is
+    ``arrivals.applications_per_year × (1 + arrivals.rent_elasticity × (1 − rent / market))``. At 80 % of
+    market instead of 90 % there are more first filings when demand responds to rent, exactly as many when
+    it does not (the arrivals are drawn with common random numbers: each gap only shrinks)."""
+    at = {"arrivals.rent_elasticity": elasticity}
+    ninety, eighty = rules(baseline, at), rules(baseline, {**at, "rent.discount_to_market": 0.2})
+    assert eighty.filing_gap_days == pytest.approx(
+        ninety.filing_gap_days * (1 + 0.1 * elasticity) / (1 + 0.2 * elasticity)
+    )
+
+    def first_filings(overrides):
+        hh = run(baseline, overrides)[1].households
+        return int(((hh["episode"] == 0) & ~hh["initial"]).sum())
+
+    base, rent80 = first_filings(at), first_filings({**at, "rent.discount_to_market": 0.2})
+    if elasticity:
+        assert rent80 > base * 1.04  # 1.2 / 1.1 = 1.09 times the rate
+    else:
+        assert rent80 == base

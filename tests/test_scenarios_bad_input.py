@@ -75,6 +75,14 @@ MALFORMED = {
         "[allocation]\nmove_in_working_days = 2.5\n",
         "x.toml: allocation.move_in_working_days: must be a whole number, got 2.5",
     ),
+    "a market rent falling by all of itself or more": (
+        "[rent]\nmarket_growth_per_year = -1\n",
+        "x.toml: rent.market_growth_per_year: must be above -1, got -1",
+    ),
+    "a dated market path": (
+        "[rent]\nmarket_rent_m2_month = {values = {2021-10-22 = 120, 2023-01-01 = 130}}\n",
+        "x.toml: rent.market_rent_m2_month: cannot be dated",
+    ),
     "share above 1": (
         "[arrivals]\nincomplete_share = 1.5\n",
         "x.toml: arrivals.incomplete_share: share must be within [0, 1], got 1.5",

@@ -78,9 +78,16 @@ SHARES = [k for k in SCHEMA if k.type == SHARE]
 
 @pytest.mark.parametrize("key", NUMBERS, ids=lambda k: k.name)
 def test_a_number_below_its_lower_bound_is_refused_and_one_on_it_or_above_accepted(baseline, key):
-    if key.low not in (0, None):  # a floor above zero (a batch at most once a day): one on each side
-        assert refused(baseline, key.name, key.low / 2).startswith(f"--set: {key.name}: must be at least ")
-        assert accepted(baseline, key.name, key.low) == key.low
+    if key.low not in (0, None):  # a floor other than zero (a batch at most once a day; a market rent
+        # that falls by less than all of itself): one case on each side
+        if key.low_open:
+            assert refused(baseline, key.name, key.low).startswith(f"--set: {key.name}: must be above ")
+            assert accepted(baseline, key.name, key.low + 0.5) == key.low + 0.5
+        else:
+            assert refused(baseline, key.name, key.low - 0.5).startswith(
+                f"--set: {key.name}: must be at least "
+            )
+            assert accepted(baseline, key.name, key.low) == key.low
         return
     assert key.low == 0  # every other number of the baseline is a count, a duration, a rate or an area
     if key.low_open:

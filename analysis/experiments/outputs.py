@@ -23,12 +23,17 @@ from sim import SimulationResult
 from sim.parameters import setting_text
 from sim.schema import KEYS
 
-from ..stats import scenario_names, summary_frame, summary_table
+from ..stats import rent_roll_table, scenario_names, summary_frame, summary_table
 
-TABLE_FILES = ("households", "daily", "offers")  # written as <name>.parquet
+TABLE_FILES = ("households", "daily", "offers", "rent_roll")  # written as <name>.parquet
 
 
-OUTPUT_FILES = (*(f"{name}.parquet" for name in TABLE_FILES), "summary.csv", "summary_ci.csv")
+OUTPUT_FILES = (
+    *(f"{name}.parquet" for name in TABLE_FILES),
+    "summary.csv",
+    "summary_ci.csv",
+    "rent_roll.csv",
+)
 
 
 def atomic_write(path: Path, write: Callable[[str], None]) -> None:
@@ -70,25 +75,31 @@ def write_outputs(
 ) -> list[Path]:
     """Write the replications to ``out_dir`` (created if need be); return the files written.
 
-    Files: ``households.parquet``, ``daily.parquet``, ``offers.parquet`` (the replications' tables one
-    under the other, a ``seed`` column first), ``summary.csv`` (one row per replication: ``seed`` then
-    every figure) and ``summary_ci.csv`` (:func:`summary_table`); with ``params`` (the scenario that ran),
-    the manifest ``scenarios.json`` too (with ``run``, the record of the run:
-    ``analysis.experiments.folders.run_record``), so that a folder never holds tables without it, even
-    when the run was cut short. Each file is replaced atomically.
+    Files: ``households.parquet``, ``daily.parquet``, ``offers.parquet``, ``rent_roll.parquet`` (the
+    replications' tables one under the other, a ``seed`` column first), ``summary.csv`` (one row per
+    replication: ``seed`` then every figure), ``summary_ci.csv`` (:func:`summary_table`) and
+    ``rent_roll.csv`` (the rent due per operator and calendar year, :func:`rent_roll_table`); with
+    ``params`` (the scenario that ran), the manifest ``scenarios.json`` too (with ``run``, the record of
+    the run: ``analysis.experiments.folders.run_record``), so that a folder never holds tables without it,
+    even when the run was cut short. Each file is replaced atomically.
     """
     if not results:
         raise ValueError("no replications to write")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    tables = {}
     for name in TABLE_FILES:
-        df = _with_seed([(r.seed, getattr(r, name)) for r in results])
+        df = tables[name] = _with_seed([(r.seed, getattr(r, name)) for r in results])
         path = out / f"{name}.parquet"
         atomic_write(path, lambda tmp, df=df: df.to_parquet(tmp, index=False))
         written.append(path)
     summary = summary_frame(results)
-    for path, df in ((out / "summary.csv", summary), (out / "summary_ci.csv", summary_table(summary))):
+    for path, df in (
+        (out / "summary.csv", summary),
+        (out / "summary_ci.csv", summary_table(summary)),
+        (out / "rent_roll.csv", rent_roll_table(tables["rent_roll"])),
+    ):
         atomic_write(path, lambda tmp, df=df: df.to_csv(tmp, index=False))
         written.append(path)
     if params is not None:

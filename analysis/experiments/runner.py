@@ -73,7 +73,7 @@ def seeds_problem(seed: object, reps: int = 1) -> str | None:
 @dataclass(frozen=True)
 class Task:
     """One replication to run: ``sim.simulate(params, seed)``; ``label`` names it in messages; with
-    ``tables`` its households and offers tables are kept too (``Batch.tables``, the store's ``TABLES``)."""
+    ``tables`` its other tables are kept too (``Batch.tables``, the store's ``TABLES``)."""
 
     params: sim.Params
     seed: int
@@ -140,7 +140,7 @@ class Batch:
 
 def replicate(params: sim.Params, seed: int, tables: bool = False) -> dict:
     """Run one replication; return only what is stored (or the error, as one line): the summary and the
-    daily table, and with ``tables`` the households and offers tables and the run's length in days.
+    daily table, and with ``tables`` the other tables (``TABLES``) and the run's length in days.
 
     ``sim.simulate`` is looked up at call time, so that tests can replace it.
     """

@@ -19,9 +19,9 @@ figures and the key in the file's metadata. A file is read as a result only if i
 metadata names its own key, so a file cut short by a crash is ignored (and recomputed), never read.
 
 ``run`` writes every table of a replication (``analysis.experiments.outputs``), so its results keep the
-households and offers tables too (:data:`TABLES`), each in ``<key>.<table>.parquet`` beside the result,
-written before it and carrying the key in its metadata as well; a result without them serves compare and
-sweep, and is run again (and completed) by ``run``.
+households, offers and rent roll tables too (:data:`TABLES`), each in ``<key>.<table>.parquet`` beside
+the result, written before it and carrying the key in its metadata as well; a result without them serves
+compare and sweep, and is run again (and completed) by ``run``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from .outputs import atomic_write
 
 META_KEY = b"prh_result"
 #: The tables of a replication kept besides the daily table when asked (``run``'s replications).
-TABLES = ("households", "offers")
+TABLES = ("households", "offers", "rent_roll")
 DEFAULT_STORE = Path("out") / ".store"
 
 
