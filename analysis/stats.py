@@ -18,7 +18,7 @@ from scipy import stats
 from sim import SUMMARY_FIGURES, SimulationResult
 from sim.calendar import YEAR_DAYS
 from sim.records import GROUPS, cohort_mask
-from sim.rules import FORCED_HAZARD_EXITS
+from sim.schema import FORCED_HAZARD_EXITS
 
 CONFIDENCE = 0.95
 

@@ -47,7 +47,7 @@ from sim import load_scenario
 from sim.calendar import MONTH_DAYS, YEAR_DAYS
 from sim.parameters import base_reference, delta_toml
 from sim.replay import MicroDataError, read_applications, read_tenancies, recorded_end
-from sim.rules import HAZARD_EXITS, KINDS
+from sim.schema import HAZARD_EXITS, KINDS
 
 from .survival import constant_hazard, kaplan_meier, poisson_ci, weibull_check
 

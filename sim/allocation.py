@@ -23,6 +23,7 @@ class Allocator:
     def __init__(self, m: Context):
         self.m = m
         self.vacant: dict[tuple, dict] = {}  # (type, living area) -> {uid: unit}, units free to offer
+        self.kinds_on_line: set[tuple] = set()  # (type, living area) of every unit on line (Art. 19)
         self.n_vacant = 0
         self._suits: dict[tuple, list] = {}  # (type, area) -> waiting-list classes it suits
         self.allocated = 0  # accepted offers, for the reserved share (Art. 3)
@@ -145,8 +146,8 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     ``queue.validity_years`` (2 years). While waiting it may give the qualification up (1-year ban) or
     report changed circumstances, which are re-reviewed: if they still qualify a new certificate is
     issued (原准入资格作废, 重新出具), else the qualification ends. A qualification that runs out counts as
-    given up (1-year ban), unless no suitable unit was offered (无适配房源除外). Staff whose employer
-    leaves the district no longer qualify and leave the list.
+    given up (1-year ban), unless no suitable unit was there for it (无适配房源除外, ``lapse_barred``).
+    Staff whose employer leaves the district no longer qualify and leave the list.
 
     Returns True when the household accepted an offer.
     """
@@ -193,7 +194,7 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
             h.left_queue_day = now
             h.lapsed = True
             m.count_flow("lapses")
-            if h.offered_suitable:
+            if lapse_barred(m, h):
                 m.ban(h, r.lapse_ban_days)
             m.end_episode(h, "lapsed")
             return False
@@ -210,6 +211,16 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     return True
 
 
+def lapse_barred(m: Context, h: Household) -> bool:
+    """Art. 19: 轮候逾期的（无适配房源或不可抗力因素除外），视同申请人放弃准入资格. Whether a lapse bars the
+    household, by the reading ``penalties.lapse_ban_exception``: ``no_suitable_offer``, only when it had
+    been offered a suitable unit during the qualification; ``no_suitable_unit``, unless no unit on line is
+    of its standard (Art. 7), so a household the queue never reached is barred too."""
+    if m.r.lapse_ban_exception == "no_suitable_offer":
+        return h.offered_suitable
+    return any(m.alloc.suits(h.qclass, utype, area) for utype, area in m.alloc.kinds_on_line)
+
+
 def sign_and_move_in(m: Context, h: Household) -> Process[bool]:
     """Art. 17(1): not signing after choosing voids the qualification and bars the household for a year
     (自逾期日起1年内不得申请). Art. 17(2), 18: after signing and paying, the household moves in within 10
@@ -220,7 +231,7 @@ def sign_and_move_in(m: Context, h: Household) -> Process[bool]:
     env, r, s = m.env, m.r, m.streams.offers
     refuses = s.chance(r.sign_refusal_share)
     no_show = s.chance(r.no_show_share)
-    when = s.u()
+    when = r.move_in_low + s.u() * r.move_in_span  # the share of the Art. 18 window taken to move in
     unit = h.unit
     signed = env.now + r.offer_to_sign_days
     deadline = m.cal.add_working_days(signed, r.move_in_wd)

@@ -16,7 +16,8 @@ import pandas as pd
 from .calendar import YEAR_DAYS, WorkCalendar
 from .households import OUTCOMES
 from .records import DAY_END
-from .rules import FORCED_EXITS, Rules
+from .rules import Rules
+from .schema import FORCED_EXITS
 
 _EPS = 1e-6
 

@@ -6,10 +6,11 @@ so its peak memory grows with the stock over the horizon and with the filings ov
 
     MiB = BASE_MIB + KIB_PER_ITEM / 1024 × (units + households + projects)
 
-with units the most the stock reaches (the initial stock plus the build-out or the listed projects),
-households the initial waiting list plus the filings a year (``arrivals.applications_per_year`` raised by
-the rent discount, ``sim.rent.demand_factor``) times the years times the households a filing brings (an
-employer's block of ``mean_staff``), and projects those that come on line. Each key is taken at its
+with units the most the stock reaches (the initial stock plus the build-out, ``sim.supply.units_added``, or
+the listed projects), households the initial waiting list plus the filings a year
+(``arrivals.applications_per_year`` raised by the rent discount, ``sim.rent.demand_factor``) times the years
+times the households a filing brings (an employer's block of ``mean_staff``), and projects those that come
+on line. Each key is taken at its
 largest value in force over the run, so a dated value never makes the estimate smaller.
 
 Calibrated on two runs measured with ``python run.py bench`` (peak resident memory, 2 CPUs, Python 3.11):
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 from .parameters import Params
 from .rent import demand_factor
+from .supply import units_added
 
 #: Python, the libraries and a 10-year daily table: the district's peak less its items (MiB).
 BASE_MIB = 255.0
@@ -75,12 +77,15 @@ def estimate(params: Params) -> Estimate:
 
     units, projects = 0, 0.0
     for day in days:
-        v = {k: params.value(k, day) for k in ("supply.initial_units", "supply.target_units")}
+        v = {
+            k: params.value(k, day)
+            for k in ("supply.initial_units", "supply.target_units", "supply.target_counts")
+        }
         listed = params.value("supply.projects", day)
         if listed:
             built, n = sum(p["units"] for p in listed), len(listed)
         else:
-            built = max(0, v["supply.target_units"] - v["supply.initial_units"])
+            built = units_added(v)
             target_day = (datetime.date.fromisoformat(params.value("supply.target_date", day)) - start).days
             interval = float(params.value("supply.project_interval_days", day))
             n = math.ceil(target_day / interval) if built and target_day > 0 else 0  # sim/supply.py

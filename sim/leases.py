@@ -8,7 +8,7 @@ import math
 from . import rent
 from .context import Context, Process
 from .households import TENANT, TRANSITION, Household
-from .rules import FORCED_EXITS
+from .schema import FORCED_EXITS
 from .supply import Unit
 
 _EPS = 1e-9

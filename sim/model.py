@@ -33,16 +33,14 @@ from .households import (
 )
 from .parameters import Params
 from .records import DAY_END, OFFER_COLUMNS, OFFER_DTYPES, RecordTable
-from .rules import EXIT_REASONS, KINDS, SECTORS, Rules
+from .rules import Rules
+from .schema import EXIT_REASONS, KINDS, SECTORS
 from .streams import Stream, Streams
 from .supply import Project, Unit, make_units, project_schedule, split_counts
 from .waiting_list import WaitingList
 
 #: Flow counters kept per day (columns of the ``daily`` table).
 FLOWS = ("applications", "qualifications", "move_ins", "exits", "lapses")
-
-#: Episode outcomes after which a household may apply again (``arrivals.reapply_share``).
-_NO_REAPPLY_EXITS = {"other_housing", "cap"}
 
 
 class HousingModel(mesa.Model):
@@ -151,7 +149,7 @@ class HousingModel(mesa.Model):
         reapply = self.streams.reapply
         if (
             reapply.chance(r.reapply_share)
-            and h.exit_reason not in _NO_REAPPLY_EXITS
+            and h.exit_reason not in r.reapply_barred_exits
             and h.used_days < r.max_total_days
         ):
             at = max(self.env.now, h.banned_until) + reapply.exp(r.reapply_delay_days)
@@ -230,7 +228,7 @@ class HousingModel(mesa.Model):
         r = self.r
         kind = KINDS[s.pick(r.kind_cum)]
         u_sector = s.u()
-        sector = _sector(u_sector, r.priority_sector_share)
+        sector = _sector(u_sector, r)
         if kind != "employer":
             size = 1 if kind == "single" else r.family_sizes[s.pick(r.family_cum)]
             return [self.new_household(kind, size, sector, None, False, s)]
@@ -324,6 +322,7 @@ class HousingModel(mesa.Model):
     def _add_units(self, project: Project, index: int, occupied: int) -> list:
         units = make_units(len(self.units), project, index, self.params.value("supply.mix", self.env.now))
         self.units.extend(units)
+        self.alloc.kinds_on_line.update((u.type, u.living_area) for u in units)
         s = self.streams.supply
         order = sorted(range(len(units)), key=lambda _i: s.u())  # which units start occupied
         taken = set(order[:occupied])
@@ -336,9 +335,10 @@ class HousingModel(mesa.Model):
         return units
 
     def _initial_tenant(self, unit: Unit) -> None:
-        """A tenant of the stock on the start date, with part of the total already held (uniform)."""
+        """A tenant of the stock on the start date, with part of the total already held: uniform over
+        ``supply.initial_held_share`` of it (Art. 17(3))."""
         r, s = self.r, self.streams.supply
-        sector = _sector(s.u(), r.priority_sector_share)
+        sector = _sector(s.u(), r)
         employer = None
         if unit.type in r.frontline_types:
             kind, size, sector = "employer", 1, "public_service"
@@ -359,8 +359,10 @@ class HousingModel(mesa.Model):
             while size > 1 and size * r.min_living_area > unit.living_area:
                 size -= 1
         h = self.new_household(kind, size, sector, employer, employer is not None)
-        # years already held: uniform over the total allowed (three leases when there is no total)
-        held = s.u() * (r.max_total_days if r.max_total_days < math.inf else r.term_days * 3)
+        # years already held, a share of the total allowed (three leases when there is no total)
+        total = r.max_total_days if r.max_total_days < math.inf else r.term_days * 3
+        share = self.params.value("supply.initial_held_share")
+        held = (share["low"] + s.u() * (share["high"] - share["low"])) * total
         lease_start = -(held % r.term_days)
         h.leases = int(held // r.term_days)
         unit.occupant = h
@@ -368,14 +370,16 @@ class HousingModel(mesa.Model):
         h.proc = self.env.process(leases.tenancy(self, h, started=-held, lease_start=lease_start))
 
     def _initial_waiting(self) -> None:
-        """Qualified households waiting on the start date, qualified evenly over the validity period."""
+        """Qualified households waiting on the start date, their certificates issued evenly over
+        ``queue.initial_certificate_age_years`` before it, within their validity (Art. 19)."""
         r, s = self.r, self.streams.supply
         n = int(self.params.value("queue.initial_waiting"))
-        span = min(r.validity_days, 2 * YEAR_DAYS)
-        days = sorted(-s.u() * span for _ in range(n))
+        age = self.params.value("queue.initial_certificate_age_years")
+        low, high = (min(age[b] * YEAR_DAYS, r.validity_days) for b in ("low", "high"))
+        days = sorted(-(low + s.u() * (high - low)) for _ in range(n))
         for day in days:
             kind = KINDS[s.pick(r.kind_cum)]
-            sector = _sector(s.u(), r.priority_sector_share)
+            sector = _sector(s.u(), r)
             employer = None
             if kind == "employer":
                 employer = self.new_employer(
@@ -448,11 +452,12 @@ class HousingModel(mesa.Model):
         self.__dict__.clear()
 
 
-def _sector(u: float, priority_share: float) -> str:
-    """Art. 3: public-welfare institutions and basic public services share the priority sectors evenly."""
-    if u < priority_share / 2:
+def _sector(u: float, r: Rules) -> str:
+    """Art. 3: the sector of a household whose draw is ``u``: public-welfare institutions and basic public
+    services share the priority sectors by ``arrivals.priority_sector_split``."""
+    if u < r.public_welfare_share:
         return SECTORS[0]
-    if u < priority_share:
+    if u < r.priority_sector_share:
         return SECTORS[1]
     return SECTORS[2]
 

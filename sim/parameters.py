@@ -249,7 +249,8 @@ def _contract_years(v: dict, spec: Key) -> dict:
 
 def _low_high(v: dict, spec: Key) -> dict:
     _exact(v, spec.entries)
-    low, high = _num(v["low"], "low"), _num(v["high"], "high")
+    share = spec.type == schema.SHARE_RANGE
+    low, high = _num(v["low"], "low", share=share), _num(v["high"], "high", share=share)
     if high < low:
         raise _Bad(f"must be at least low ({_fmt(low)}), got {_fmt(high)}", "high")
     return {"low": low, "high": high}
@@ -292,11 +293,13 @@ def _projects(v: list, spec: Key) -> list:
     return out
 
 
-def _unit_types(v: list, spec: Key) -> list:
+def _names(v: list, spec: Key) -> list:
+    """Some of the key's ``choices``: unit types, or the names its unit says (exit reasons, refusals)."""
+    what = "a unit type" if spec.type == schema.UNIT_TYPE_LIST else f"one of the {spec.unit}"
     for i, name in enumerate(v):
         if name not in spec.choices:
             shown = f'"{name}"' if isinstance(name, str) else describe_value(name)
-            raise _Bad(f"{shown} is not a unit type ({', '.join(spec.choices)})", f"[{i}]")
+            raise _Bad(f"{shown} is not {what} ({', '.join(spec.choices)})", f"[{i}]")
     return list(v)
 
 
@@ -323,9 +326,11 @@ _CHECKS = {
     schema.MONTHLY_FACTORS: _monthly_factors,
     schema.CONTRACT_LENGTHS: _contract_years,
     schema.RANGE: _low_high,
+    schema.SHARE_RANGE: _low_high,
     schema.UNIT_MIX: _mix,
     schema.PROJECT_LIST: _projects,
-    schema.UNIT_TYPE_LIST: _unit_types,
+    schema.UNIT_TYPE_LIST: _names,
+    schema.NAME_LIST: _names,
     schema.DATE_LIST: _date_list,
 }
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rules import EXIT_REASONS
+from .schema import EXIT_REASONS
 
 #: Stocks are sampled at the end of each day: day d covers [d, d + 1), sampled at d + DAY_END.
 DAY_END = 1.0 - 1e-6

@@ -31,7 +31,7 @@ import pandas as pd
 from .context import Context
 from .households import OUTCOMES, Household
 from .parameters import ScenarioError, read_toml, scenario_path
-from .rules import EXIT_REASONS, KINDS, SECTORS
+from .schema import EXIT_REASONS, KINDS, SECTORS
 from .streams import Stream
 
 TRUE_FALSE = ("true", "false")

@@ -11,10 +11,6 @@ from .eligibility import ineligibility
 from .households import FILING, IN_REVIEW, Household
 from .rules import Rules
 
-#: Refusals a re-check cannot overturn: a caught false declaration (Art. 26) and an employer that has
-#: left the district (Art. 5), which are facts, not judgements.
-_FINAL = frozenset({"false_declaration", "employer_left_district"})
-
 
 class ReviewDesk:
     """Art. 11: the review is done within 8 working days (整个审核流程应在8个工作日内完成).
@@ -87,8 +83,10 @@ def review(m: Context, h: Household) -> Process[bool]:
     (MOHURD Order No. 11, Art. 36). Art. 12: an eligible applicant is publicised for 3 days; a real-name
     tip-off is checked within 10 working days and, if upheld, the application is refused (Art. 13).
     Art. 14: a refused applicant may ask for a re-check, decided within 15 working days; one that
-    overturns the refusal is publicised like a first approval. Staff of an employer that has left the
-    district do not qualify (Art. 5: the employer must be registered in the district).
+    overturns the refusal is publicised like a first approval; the refusals in ``review.final_refusals``
+    (a caught false declaration, Art. 25-26, and the employer's departure, Art. 5) stand. Staff of an
+    employer that has left the district do not qualify (Art. 5: the employer must be registered in the
+    district).
 
     The decisions are taken on the rules in force when the review ends; the process sleeps until the
     outcome is known (it wakes at the end of the review only when the rules change before it).
@@ -121,7 +119,7 @@ def review(m: Context, h: Household) -> Process[bool]:
                 reason = "tipoff_upheld"
     if reason is not None and appeal:
         t = cal.add_working_days(t, r.appeal_wd)
-        if overturned and reason not in _FINAL:
+        if overturned and reason not in r.final_refusals:
             reason = None
             t += r.publicity_days  # Art. 13: qualified once publicised without objection
     yield env.timeout(t - env.now)

@@ -12,35 +12,7 @@ import math
 
 from .calendar import MONTH_DAYS, YEAR_DAYS
 from .rent import demand_factor
-from .schema import KINDS
-
-SECTORS = ("public_welfare", "public_service", "other")
-
-#: Art. 23(2): the forced exits (限期收回) drawn as annual hazards; arrears (Art. 21, 23) are counted apart.
-FORCED_HAZARD_EXITS = (
-    "unreported_change",
-    "nuisance",
-    "subletting",
-    "change_of_use",
-    "damage",
-    "absence",
-    "violation",
-)
-#: Art. 23(2): every lease the operator ends (the hazards above and 3 rent arrears, Art. 23(2)(7)); the
-#: tenant hands the unit back within a time limit and is barred from applying again (Order No. 11, Art. 36).
-FORCED_EXITS = (*FORCED_HAZARD_EXITS, "arrears")
-#: Art. 23 exit reasons drawn as annual hazards, in the order of ``exits.*_per_year`` keys: the voluntary
-#: ones (Art. 23(1)), then the forced ones.
-HAZARD_EXITS = (
-    "other_housing",
-    "marital_change",
-    "job_change",
-    "employer_withdrawal",
-    "other",
-    *FORCED_HAZARD_EXITS,
-)
-#: Every exit reason a tenancy can end with.
-EXIT_REASONS = HAZARD_EXITS + ("employer_relocation", "arrears", "cap", "not_renewed", "renewal_refused")
+from .schema import HAZARD_EXITS, KINDS
 
 
 def _cumulative(shares) -> list[float]:
@@ -80,6 +52,10 @@ class Rules:
         self.block_max_staff = int(block["max_staff"])
         self.block_family_share = float(block["family_share"])
         self.priority_sector_share = v["arrivals.priority_sector_share"]
+        # below this draw a household is public-welfare, below the share public-service (Art. 3)
+        self.public_welfare_share = (
+            self.priority_sector_share * v["arrivals.priority_sector_split"]["public_welfare"]
+        )
         self.frontline_share = v["arrivals.frontline_share"]
         self.key_employer_share = v["arrivals.key_employer_share"]
         self.incomplete_share = v["arrivals.incomplete_share"]
@@ -87,6 +63,7 @@ class Rules:
         self.abandon_incomplete_share = v["arrivals.abandon_incomplete_share"]
         self.reapply_share = v["arrivals.reapply_share"]
         self.reapply_delay_days = v["arrivals.reapply_delay_days"]
+        self.reapply_barred_exits = frozenset(v["arrivals.reapply_barred_exits"])
         self.monthly_factors = [float(f) for f in v["arrivals.monthly_factors"]]
         self.replay = v["arrivals.replay"]
 
@@ -125,6 +102,7 @@ class Rules:
         self.appeal_upheld_share = v["review.appeal_upheld_share"]
         self.false_share = v["review.false_share"]
         self.false_detect_share = v["review.false_detect_share"]
+        self.final_refusals = frozenset(v["review.final_refusals"])
 
         # Waiting (Art. 19).
         self.validity_days = _days(v["queue.validity_years"])
@@ -143,6 +121,8 @@ class Rules:
         self.offer_to_sign_days = v["allocation.offer_to_sign_days"]
         self.sign_refusal_share = v["allocation.sign_refusal_share"]
         self.move_in_wd = int(v["allocation.move_in_working_days"])
+        window = v["allocation.move_in_window_share"]
+        self.move_in_low, self.move_in_span = window["low"], window["high"] - window["low"]
         self.no_show_share = v["allocation.no_show_share"]
         self.min_living_area = v["allocation.min_living_area_m2_per_person"]
         self.single_types = frozenset(v["allocation.single_unit_types"])
@@ -152,6 +132,7 @@ class Rules:
         # Bans (Art. 17-19, 26).
         self.ban_days = v["penalties.ban_days"]
         self.lapse_ban_days = v["penalties.lapse_ban_days"]
+        self.lapse_ban_exception = v["penalties.lapse_ban_exception"]
         self.false_ban_days = v["penalties.false_declaration_ban_days"]
         self.forced_exit_ban_days = v["penalties.forced_exit_ban_days"]
 

@@ -22,6 +22,47 @@ from .calendar import YEAR_DAYS
 UNIT_TYPES = ("one_bed", "two_bed", "multi_bed", "shared_room")
 #: Applicant kinds (Art. 4): single, family, an employer's staff.
 KINDS = ("single", "family", "employer")
+#: Sectors (Art. 3): the two priority sectors (public-welfare institutions, basic public services),
+#: then the rest.
+SECTORS = ("public_welfare", "public_service", "other")
+#: Art. 23(2): the forced exits (限期收回) drawn as annual hazards; arrears (Art. 21, 23) are counted apart.
+FORCED_HAZARD_EXITS = (
+    "unreported_change",
+    "nuisance",
+    "subletting",
+    "change_of_use",
+    "damage",
+    "absence",
+    "violation",
+)
+#: Art. 23(2): every lease the operator ends (the hazards above and 3 rent arrears, Art. 23(2)(7)); the
+#: tenant hands the unit back within a time limit and is barred from applying again (Order No. 11, Art. 36).
+FORCED_EXITS = (*FORCED_HAZARD_EXITS, "arrears")
+#: Art. 23 exit reasons drawn as annual hazards, in the order of ``exits.*_per_year`` keys: the voluntary
+#: ones (Art. 23(1)), then the forced ones.
+HAZARD_EXITS = (
+    "other_housing",
+    "marital_change",
+    "job_change",
+    "employer_withdrawal",
+    "other",
+    *FORCED_HAZARD_EXITS,
+)
+#: Every exit reason a tenancy can end with.
+EXIT_REASONS = HAZARD_EXITS + ("employer_relocation", "arrears", "cap", "not_renewed", "renewal_refused")
+#: The refusals a review can end with: a condition of Art. 5 or 10 failed (``sim/eligibility.py``), an upheld
+#: tip-off (Art. 12-13), a caught false declaration (Art. 25-26), an employer gone from the district (Art. 5).
+REFUSALS = (
+    "residence_status",
+    "contract_years",
+    "social_insurance",
+    "housing_area",
+    "other_benefit",
+    "simultaneous_application",
+    "tipoff_upheld",
+    "false_declaration",
+    "employer_left_district",
+)
 
 # Plausibility bounds of the counts that drive a run's memory (``sim/capacity.py``): ten times the whole
 # city (``scenarios/shanghai.toml``: 200,000 units, 68,000 filings a year, 24,000 waiting), so that a
@@ -46,12 +87,14 @@ CHOICE = "choice"  # one of ``choices``
 DATE = "date"  # an ISO date, YYYY-MM-DD
 DATE_LIST = "date list"
 UNIT_TYPE_LIST = "unit type list"  # some of ``choices``
+NAME_LIST = "name list"  # some of ``choices``, which ``unit`` names
 MONTHLY_FACTORS = "monthly factors"
 SHARE_TABLE = "share table"  # {name = share}; the names are ``entries`` when given
 FAMILY_SIZES = "family size shares"
 EMPLOYER_BLOCK = "employer block"
 CONTRACT_LENGTHS = "contract lengths"
 RANGE = "range"
+SHARE_RANGE = "share range"  # a range within [0, 1]
 UNIT_MIX = "unit mix"
 PROJECT_LIST = "project list"
 
@@ -65,6 +108,7 @@ TOML_FORM = {
     DATE: "date",
     DATE_LIST: "list",
     UNIT_TYPE_LIST: "list",
+    NAME_LIST: "list",
     MONTHLY_FACTORS: "list",
     PROJECT_LIST: "list",
     SHARE_TABLE: "table",
@@ -72,6 +116,7 @@ TOML_FORM = {
     EMPLOYER_BLOCK: "table",
     CONTRACT_LENGTHS: "table",
     RANGE: "table",
+    SHARE_RANGE: "table",
     UNIT_MIX: "table",
 }
 
@@ -90,6 +135,7 @@ SHAPES = {
     ),
     CONTRACT_LENGTHS: "years ≥ 0; shares of the same length summing to 1",
     RANGE: "0 ≤ low ≤ high",
+    SHARE_RANGE: "0 ≤ low ≤ high ≤ 1",
     UNIT_MIX: "unit type = {share, living_area_m2 > 0}; shares summing to 1",
 }
 
@@ -145,6 +191,8 @@ class Key:
         """The bounds as the documentation writes them: ``≥ 0``, ``> 0``, ``[0, 1]``, ``one of ...``."""
         if self.type == CHOICE:
             return "one of " + ", ".join(self.choices)
+        if self.type == NAME_LIST:
+            return "each one of " + ", ".join(self.choices)
         if self.type in SHAPES:
             return SHAPES[self.type]
         if self.low is not None and self.high is not None:
@@ -184,6 +232,13 @@ SCHEMA: tuple[Key, ...] = (
         entries=("mean_staff", "max_staff", "family_share"),
     ),
     Key("arrivals.priority_sector_share", SHARE, "share", "ASSUMED", **_01),
+    Key(
+        "arrivals.priority_sector_split",
+        SHARE_TABLE,
+        "share of priority-sector households",
+        "ASSUMED",
+        entries=SECTORS[:2],
+    ),
     Key("arrivals.frontline_share", SHARE, "share of priority-sector employer staff", "ASSUMED", **_01),
     Key("arrivals.key_employer_share", SHARE, "share of employer filings", "ASSUMED", **_01),
     Key("arrivals.incomplete_share", SHARE, "share", "ASSUMED", **_01),
@@ -191,6 +246,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("arrivals.abandon_incomplete_share", SHARE, "share", "ASSUMED", **_01),
     Key("arrivals.reapply_share", SHARE, "share", "ASSUMED", **_01),
     Key("arrivals.reapply_delay_days", NUMBER, "day", "ASSUMED", **_NN),
+    Key("arrivals.reapply_barred_exits", NAME_LIST, "exit reasons", "ASSUMED", choices=EXIT_REASONS),
     Key("arrivals.rent_elasticity", NUMBER, "relative demand per unit of rent discount", "ASSUMED", **_NN),
     Key(
         "arrivals.monthly_factors",
@@ -244,12 +300,21 @@ SCHEMA: tuple[Key, ...] = (
     Key("review.appeal_upheld_share", SHARE, "share", "ASSUMED", **_01),
     Key("review.false_share", SHARE, "share", "ASSUMED", **_01),
     Key("review.false_detect_share", SHARE, "share", "ASSUMED", **_01),
+    Key("review.final_refusals", NAME_LIST, "refusals", "Art. 14, 25-26, 5", choices=REFUSALS),
     # queue: waiting (Art. 19)
     Key("queue.validity_years", NUMBER, "year", "Art. 19", **_NN, inf_ok=True),
     Key("queue.withdraw_hazard_per_year", NUMBER, "per year", "ASSUMED", **_NN),
     Key("queue.change_hazard_per_year", NUMBER, "per year", "ASSUMED", **_NN),
     Key("queue.carry_over_priority", FLAG, "flag", "Art. 19"),
     Key("queue.initial_waiting", NUMBER, "household", "ASSUMED", **_NN, high=MAX_WAITING, whole=True),
+    Key(
+        "queue.initial_certificate_age_years",
+        RANGE,
+        "year before the start, uniform, at most queue.validity_years",
+        "ASSUMED",
+        entries=("low", "high"),
+        dated=False,
+    ),
     # allocation (Art. 3, 7, 9, 15-18)
     Key("allocation.mode", CHOICE, "continuous|batch", "Art. 15", choices=("continuous", "batch")),
     Key("allocation.batch_interval_days", NUMBER, "day", "ASSUMED", low=1),  # a batch a day at most
@@ -267,6 +332,13 @@ SCHEMA: tuple[Key, ...] = (
     Key("allocation.offer_to_sign_days", NUMBER, "day", "ASSUMED", **_NN),
     Key("allocation.sign_refusal_share", SHARE, "share", "ASSUMED", **_01),
     Key("allocation.move_in_working_days", NUMBER, "working day", "Art. 18", **_NN, whole=True),
+    Key(
+        "allocation.move_in_window_share",
+        SHARE_RANGE,
+        "share of the time from signing to the Art. 18 deadline, uniform",
+        "ASSUMED",
+        entries=("low", "high"),
+    ),
     Key("allocation.no_show_share", SHARE, "share", "ASSUMED", **_01),
     Key("allocation.min_living_area_m2_per_person", NUMBER, "m2 per person", "Art. 7(3)", **_NN),
     Key("allocation.single_unit_types", UNIT_TYPE_LIST, "unit types", "Art. 7(1)", choices=UNIT_TYPES),
@@ -275,6 +347,13 @@ SCHEMA: tuple[Key, ...] = (
     # penalties: bans (Art. 17-19, 26)
     Key("penalties.ban_days", NUMBER, "day", "Art. 17-19", **_NN, inf_ok=True),
     Key("penalties.lapse_ban_days", NUMBER, "day", "Art. 19", **_NN, inf_ok=True),
+    Key(
+        "penalties.lapse_ban_exception",
+        CHOICE,
+        "no_suitable_offer|no_suitable_unit",
+        "Art. 19",
+        choices=("no_suitable_offer", "no_suitable_unit"),
+    ),
     Key("penalties.false_declaration_ban_days", NUMBER, "day", "Art. 26", **_NN, inf_ok=True),
     Key("penalties.forced_exit_ban_days", NUMBER, "day", "Art. 23(2)", **_NN, inf_ok=True),
     # lease: term, total and renewal (Art. 17(3), 20)
@@ -324,7 +403,23 @@ SCHEMA: tuple[Key, ...] = (
     # supply (Art. 2, 7, 8; the 14th five-year plan)
     Key("supply.initial_units", NUMBER, "unit", "ASSUMED", **_NN, high=MAX_UNITS, whole=True),
     Key("supply.initial_occupancy", SHARE, "share", "ASSUMED", **_01),
+    Key(
+        "supply.initial_held_share",
+        SHARE_RANGE,
+        "share of lease.max_total_years held before the start, uniform",
+        "ASSUMED",
+        entries=("low", "high"),
+        dated=False,
+    ),
     Key("supply.target_units", NUMBER, "unit", "十四五 land-use plan", **_NN, high=MAX_UNITS, whole=True),
+    Key(
+        "supply.target_counts",
+        CHOICE,
+        "stock|additions",
+        "十四五 land-use plan",
+        choices=("stock", "additions"),
+        dated=False,
+    ),
     Key("supply.target_date", DATE, "date", "十四五 plan"),
     Key("supply.project_interval_days", NUMBER, "day", "ASSUMED", **_POS),
     Key(

@@ -1,8 +1,8 @@
 """Supply: units, projects coming on line, and the initial stock (Art. 7, 8; the 14th five-year plan target).
 
 Projects come on line at dates with a unit mix and an operator (Art. 2, 8). Unless the scenario lists its
-projects (``supply.projects``), the stock grows evenly from ``supply.initial_units`` to
-``supply.target_units`` by ``supply.target_date``, one project every ``supply.project_interval_days``.
+projects (``supply.projects``), the stock grows evenly from ``supply.initial_units`` by the units the
+plan adds (``units_added``) until ``supply.target_date``, one project every ``supply.project_interval_days``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,26 @@ def split_counts(total: int, shares: dict[str, float]) -> dict[str, int]:
     return counts
 
 
+def target_stock(v: dict) -> int:
+    """The stock the 十四五 plan's target names for its date (完成5000套租赁住房建设和供应), by the reading
+    ``supply.target_counts``: ``stock``, ``supply.target_units`` is the stock reached; ``additions``, it is
+    the units built on top of ``supply.initial_units``.
+
+    Args:
+        v: the values of ``supply.initial_units``, ``supply.target_units`` and ``supply.target_counts``.
+    """
+    target = int(v["supply.target_units"])
+    if v["supply.target_counts"] == "additions":
+        return int(v["supply.initial_units"]) + target
+    return target
+
+
+def units_added(v: dict) -> int:
+    """The units the even build-out adds by the target date: what the initial stock lacks of the target
+    stock (none when it has more). ``v`` as for ``target_stock``."""
+    return max(0, target_stock(v) - int(v["supply.initial_units"]))
+
+
 def project_schedule(v: dict, day_of) -> list[Project]:
     """Projects that come on line after the start (day > 0), from the scenario values on day 0.
 
@@ -59,14 +79,14 @@ def project_schedule(v: dict, day_of) -> list[Project]:
             ),
             key=lambda p: p.day,
         )
-    initial, target = int(v["supply.initial_units"]), int(v["supply.target_units"])
+    added = units_added(v)
     end = float(day_of(v["supply.target_date"]))
-    if target <= initial or end <= 0:
+    if added == 0 or end <= 0:
         return []
     interval = float(v["supply.project_interval_days"])
     n = max(1, math.ceil(end / interval)) if interval > 0 else 1
     days = [end - interval * (n - 1 - i) for i in range(n)]  # the last project lands on the target date
-    sizes = split_counts(target - initial, {str(i): 1.0 / n for i in range(n)})
+    sizes = split_counts(added, {str(i): 1.0 / n for i in range(n)})
     # Operators take projects in turn, in proportion to their shares (Art. 2: two operators).
     names = sorted(operators)
     taken = dict.fromkeys(names, 0.0)

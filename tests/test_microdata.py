@@ -107,7 +107,7 @@ def test_censoring_is_taken_into_account(shipped):
 
 
 def truth_hazards(truth) -> dict:
-    from sim.rules import HAZARD_EXITS
+    from sim.schema import HAZARD_EXITS
 
     # employer_withdrawal applies to staff only: leave it out of the all-tenancy hazard
     return {r: truth.value(f"exits.{r}_per_year") for r in HAZARD_EXITS if r != "employer_withdrawal"}

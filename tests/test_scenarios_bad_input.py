@@ -124,6 +124,28 @@ MALFORMED = {
         'x.toml: allocation.single_unit_types[1]: "loft" is not a unit type '
         "(one_bed, two_bed, multi_bed, shared_room)",
     ),
+    "exit reason list with an unknown reason": (
+        '[arrivals]\nreapply_barred_exits = ["other_housing", "moved_abroad"]\n',
+        'x.toml: arrivals.reapply_barred_exits[1]: "moved_abroad" is not one of the exit reasons '
+        "(other_housing, marital_change, job_change, employer_withdrawal, other, unreported_change, "
+        "nuisance, "
+        "subletting, change_of_use, damage, absence, violation, employer_relocation, arrears, cap, "
+        "not_renewed, renewal_refused)",
+    ),
+    "refusal list with a number": (
+        '[review]\nfinal_refusals = ["false_declaration", 3]\n',
+        "x.toml: review.final_refusals[1]: number 3 is not one of the refusals (residence_status, "
+        "contract_years, social_insurance, housing_area, other_benefit, simultaneous_application, "
+        "tipoff_upheld, false_declaration, employer_left_district)",
+    ),
+    "share range above 1": (
+        "[allocation]\nmove_in_window_share = {low = 0.5, high = 1.5}\n",
+        "x.toml: allocation.move_in_window_share.high: share must be within [0, 1], got 1.5",
+    ),
+    "bad supply target reading": (
+        '[supply]\ntarget_counts = "total"\n',
+        'x.toml: supply.target_counts: must be one of stock, additions, got "total"',
+    ),
     "bad date": (
         '[supply]\ntarget_date = "2025-13-01"\n',
         'x.toml: supply.target_date: not a date: "2025-13-01"',

@@ -22,6 +22,7 @@ import pandas as pd
 from sim import SimulationResult
 from sim.parameters import setting_text
 from sim.schema import KEYS
+from sim.supply import target_stock
 
 from ..stats import rent_roll_table, scenario_names, summary_frame, summary_table
 
@@ -150,7 +151,7 @@ class ScenarioInfo:
     title_zh: str = ""
     description_zh: str = ""
     start_date: str = "2021-10-22"
-    target_units: float = 5000
+    target_units: float = 5000  # the stock the supply target names (``sim.supply.target_stock``)
     target_date: str | None = "2025-12-31"
     min_cell: int = 10
     warmup_days: float = 365
@@ -179,7 +180,7 @@ class ScenarioInfo:
             overrides={k: setting_text(v) for k, v in getattr(params, "overrides", {}).items()} or None,
             assumed=assumed_inputs(params),
             start_date=str(params.value("calendar.start_date")),
-            target_units=float(params.value("supply.target_units")),
+            target_units=float(target_stock(params.resolved(0))),
             target_date=str(params.value("supply.target_date")),
             min_cell=int(params.value("analysis.min_cell")),
             warmup_days=float(params.value("analysis.warmup_days")),
