@@ -161,4 +161,18 @@ def _limits(params: Params, n_days: int) -> dict:
         "min_living_area": min(
             float(params.value("allocation.min_living_area_m2_per_person", d)) for d in days
         ),
+        # Art. 24: the longest stays after a lease, in months: at the old rent for other reasons (24(3))
+        # or at market rent (24(4)), and after an off-plan purchase (24(2): delivery + 3 months)
+        "stay_months": max(
+            max(
+                float(params.value("transition.other_months", d)),
+                float(params.value("transition.capped_market_stay_months", d)),
+            )
+            for d in days
+        ),
+        "offplan_stay_months": max(
+            float(params.value("transition.offplan_delivery_months", d)["high"])
+            + float(params.value("transition.after_delivery_months", d))
+            for d in days
+        ),
     }

@@ -206,6 +206,7 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
             return False
         else:  # changed circumstances reported: re-reviewed within the review time limit
             h.circumstances = draw_circumstances(m.streams.circumstances, r)
+            h.false_declaration = False  # the change is declared as it is (``leases.re_review``)
             t_change = math.inf
             t_rereview = m.cal.add_working_days(now, r.review_wd)
     return True

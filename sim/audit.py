@@ -13,7 +13,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from .calendar import YEAR_DAYS, WorkCalendar
+from .calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar
 from .households import OUTCOMES
 from .records import DAY_END
 from .rules import Rules
@@ -30,6 +30,7 @@ INVARIANTS = (
     "forced_exit_ban",
     "employer_gone",
     "rent_below_market",
+    "transition_length",
     "order_of_offers",
     "one_state",
     "one_household_per_unit",
@@ -91,6 +92,16 @@ def audit(result, params) -> list[str]:
     housed = hh[hh["moved_in_day"].notna()]
     dear = housed[~(housed["rent"] <= housed["market_rent"])]  # a missing rent fails too
     _report(out, "rent_below_market", dear, "had no lease rent or one above market rent (Art. 21)")
+
+    # Art. 24: a stay after the lease lasts at most 6 months (24(3)) or the market-rent stay (24(4)), or,
+    # for a tenant whose renewal re-review failed for an off-plan purchase not yet delivered, until 3 months
+    # after the delivery, which comes within transition.offplan_delivery_months of the purchase (24(2)).
+    staying = (hh["outcome"] == "ongoing") & hh["exit_day"].notna()  # still there at the horizon
+    stay = hh["transition_end_day"].where(~staying, float(n)) - hh["exit_day"]
+    offplan = hh["rejected_reason"].isin(["renewal_offplan_purchase"]).to_numpy()
+    months = np.where(offplan, max(lim["offplan_stay_months"], lim["stay_months"]), lim["stay_months"])
+    long = hh[(stay > months * MONTH_DAYS + _EPS).to_numpy()]
+    _report(out, "transition_length", long, "stayed after the lease longer than Art. 24 allows")
 
     # Art. 9, 15: offers follow the order of the waiting list.
     out += _order_of_offers(hh, result.offers, params, lim)

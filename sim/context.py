@@ -45,6 +45,8 @@ class Context(Protocol):
         r: the rules in force now, in days and per-day rates (``sim/rules.py``).
         rules_until: the day the rules in force next change (``inf``: never); a decision due later waits
             for it.
+        suburban_exempt_day: the day of ``eligibility.suburban_exempt_qualified_before`` (Art. 6(3)); a
+            tenant who qualified before it keeps its suburban hukou housing left out at renewal.
         waiting: the waiting list (Art. 19).
         alloc: offers of free units to waiting households (Art. 15-16).
         review_desk: when each review ends (Art. 11).
@@ -62,6 +64,7 @@ class Context(Protocol):
     streams: Streams
     r: Rules
     rules_until: float
+    suburban_exempt_day: float
     waiting: WaitingList
     alloc: Allocator
     review_desk: ReviewDesk

@@ -7,7 +7,9 @@ import math
 
 from . import rent
 from .context import Context, Process
+from .eligibility import draw_circumstances, ineligibility
 from .households import TENANT, TRANSITION, Household
+from .rules import Rules
 from .schema import FORCED_EXITS
 from .supply import Unit
 
@@ -47,14 +49,60 @@ def exit_hazards(m: Context, h: Household) -> tuple[float, str | None]:
     return t, reason
 
 
+def re_review(
+    m: Context, h: Household, r: Rules, since: float, day: float, exempt: bool, coin: float
+) -> tuple[str | None, float]:
+    """Art. 17(3), 20: the renewal re-review on ``day`` (重新进行资格审核, 按照准入资格申请程序), under the
+    rules ``r`` in force that day.
+
+    ``lease.renewal_review = "eligibility"``: the tenant's circumstances may have changed since ``since``
+    (its move-in, the start date, or its last re-review): with ``lease.circumstance_change_per_year`` they
+    are drawn again as an applicant's (the last change counts; the new ones are declared as they are). It
+    may have bought an off-plan home (期房) at ``lease.offplan_purchase_per_year``, delivered uniformly
+    within ``transition.offplan_delivery_months`` of the purchase, which takes it over the area line
+    (Art. 24(2): 因购买期房…不再符合准入条件). Otherwise Art. 5, 6 and 10 apply (Art. 6(3): suburban hukou
+    housing left out for ``exempt``); a false declaration that passed the first review passes again until
+    the circumstances change (Art. 25-26 act at the application); ``lease.renewal_residual_fail_share``
+    of the rest fail for what is not modelled (``coin``, uniform). ``"share"``: the re-review passes with
+    ``lease.renewal_pass_share`` whatever the circumstances.
+
+    Returns:
+        Why the re-review fails (``ineligibility``'s reasons, ``offplan_purchase``, ``not_modelled``), or
+        None; and the delivery day of an off-plan home not yet delivered on ``day`` when the tenant holds
+        no other housing in Shanghai (Art. 24(2): 审核时所购期房尚未交付，且承租人在本市不拥有其他产权住房或
+        承租公有住房), else ``inf``.
+    """
+    if r.renewal_review == "share":
+        return (None if coin < r.renewal_pass_share else "not_modelled"), math.inf
+    s = m.streams.renewal
+    if s.u() < -math.expm1(-r.circumstance_change_rate * (day - since)):
+        h.circumstances = draw_circumstances(s, r)
+        h.false_declaration = False
+    bought = since + s.hazard_time(r.offplan_purchase_rate)
+    if bought < day:
+        delivery = bought + s.uniform(*r.offplan_delivery_days)
+        pending = delivery > day and h.circumstances.area_per_capita == 0.0
+        return "offplan_purchase", delivery if pending else math.inf
+    if not h.false_declaration:
+        reason = ineligibility(h.circumstances, r, exempt)
+        if reason is not None:
+            return reason, math.inf
+    if coin >= 1.0 - r.renewal_residual_fail_share:
+        return "not_modelled", math.inf
+    return None, math.inf
+
+
 def tenancy(
     m: Context, h: Household, started: float | None = None, lease_start: float | None = None
 ) -> Process[None]:
     """Art. 17(3): a lease runs 2 years; to stay on, the tenant applies 3 months before it ends
-    (Art. 20: 租赁合同期满前3个月), is re-reviewed, and may renew; the total held over all tenancies of a
-    household is at most ``lease.max_total_years`` (6 years). A lease never runs past that total.
-    Art. 21: each lease, new or renewed, pays the rent published on the day it begins, for its whole term.
-    Art. 20: a tenant who does not apply in time gives up the renewal (视为承租人放弃续租).
+    (Art. 20: 租赁合同期满前3个月), is re-reviewed (``re_review``), and may renew; the total held over all
+    tenancies of a household is at most ``lease.max_total_years`` (6 years). A lease never runs past that
+    total. Art. 21: each lease, new or renewed, pays the rent published on the day it begins, for its
+    whole term. Art. 20: a tenant who does not apply in time gives up the renewal (视为承租人放弃续租).
+    Art. 6(3): a tenant who qualified before ``eligibility.suburban_exempt_qualified_before`` with
+    suburban hukou housing keeps it left out at every re-review (the stock's tenants qualified before
+    they moved in, before the start date).
 
     Args:
         started: when this tenancy began (earlier than now for a tenant of the initial stock).
@@ -72,6 +120,10 @@ def tenancy(
         m.count_flow("move_ins")
     t_exit, hazard_reason = exit_hazards(m, h)
     s = m.streams.tenancy
+    qualified = started if math.isnan(h.qualified_day) else h.qualified_day
+    exempt = qualified < m.suburban_exempt_day and h.circumstances.suburban_area_per_capita > 0.0
+    reviewed = now  # the circumstances are known to have met the rules as of now
+    delivery = math.inf  # of an off-plan home not yet delivered when the re-review failed (Art. 24(2))
     reason = None
     while reason is None:
         r = m.r
@@ -96,29 +148,36 @@ def tenancy(
             outcome = "cap"
         elif applies >= r.renewal_apply_share:
             outcome = "not_renewed"
-        elif passes >= r.renewal_pass_share:
-            outcome = "renewal_refused"
         else:
-            outcome = None
+            refusal, delivery = re_review(m, h, r, reviewed, decide, exempt, passes)
+            reviewed = decide
+            outcome = None if refusal is None else "renewal_refused"
         if t_exit <= lease_end:
             yield env.timeout(t_exit - env.now)
             reason = hazard_reason
+            delivery = math.inf
             break
         yield env.timeout(lease_end - env.now)
         reason = outcome
         lease_start = lease_end
-    yield from leave(m, h, unit, started, reason)
+    if reason == "renewal_refused":
+        h.rejected_reason = "renewal_" + refusal
+    yield from leave(m, h, unit, started, reason, delivery)
 
 
-def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> Process[None]:
-    """Art. 24: the tenant leaves when the lease ends or is ended. A tenant who bought an unfinished
-    home stays until 3 months after its delivery (Art. 24(2)); one who cannot move out at once may stay
-    6 months (Art. 24(3)); both at the old rent. A tenant who has held PRH for the full total gets no such
-    transition but may stay on at market rent (Art. 24(4): the unit's market rent of the day the stay
-    begins). A lease the operator ends (Art. 23(2): 限期收回) gets the 6-month transition only if
-    ``transition.forced_exit_transition``, and bars the household from applying again for
-    ``penalties.forced_exit_ban_days`` from the day it hands the unit back (Order No. 11, Art. 36). The unit
-    stays occupied meanwhile; the time does not count towards the total."""
+def leave(
+    m: Context, h: Household, unit: Unit, started: float, reason: str, delivery: float = math.inf
+) -> Process[None]:
+    """Art. 24: the tenant leaves when the lease ends or is ended. A tenant whose renewal re-review failed
+    for an off-plan purchase not yet delivered (``delivery``, ``re_review``) stays until 3 months after the
+    delivery (Art. 24(2): 过渡性居住期可延长至预售合同约定的房屋交付日期之后3个月); one who cannot move out at
+    once may stay 6 months (Art. 24(3)); both at the old rent. A tenant who has held PRH for the full total
+    gets no such transition but may stay on at market rent (Art. 24(4): the unit's market rent of the day
+    the stay begins). A lease the operator ends
+    (Art. 23(2): 限期收回) gets the 6-month transition only if ``transition.forced_exit_transition``, and
+    bars the household from applying again for ``penalties.forced_exit_ban_days`` from the day it hands the
+    unit back (Order No. 11, Art. 36). The unit stays occupied meanwhile; the time does not count towards
+    the total."""
     env, r, s = m.env, m.r, m.streams.transition
     now = env.now
     h.tenure_days = now - started
@@ -127,16 +186,15 @@ def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> 
     h.exit_reason = reason
     m.count_flow("exits")
     m.exit_counts[reason] += 1
-    offplan, other, market = s.u(), s.u(), s.u()
-    delivery = s.exp(r.offplan_delivery_days)
+    other, market = s.u(), s.u()
     stay = 0.0
     if h.used_days >= r.max_total_days - _EPS:
         if market < r.capped_stay_share:
             stay = r.capped_stay_days
             h.capped_stay = True
             rent.market_stay(m, h, now)
-    elif reason == "other_housing" and offplan < r.offplan_share:
-        stay = delivery + r.after_delivery_days
+    elif now < delivery + r.after_delivery_days < math.inf:
+        stay = delivery + r.after_delivery_days - now
     elif other < r.other_transition_share and (reason not in FORCED_EXITS or r.forced_exit_transition):
         stay = r.other_transition_days
     if stay > 0:

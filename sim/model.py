@@ -8,6 +8,7 @@ Model-level time series come from counters updated as events happen, sampled onc
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections import Counter
 
@@ -16,7 +17,7 @@ import mesa
 from . import allocation, leases, rent, replay, review, timers
 from .calendar import YEAR_DAYS, WorkCalendar
 from .context import Process
-from .eligibility import Circumstances, draw_circumstances
+from .eligibility import draw_circumstances, draw_eligible
 from .households import (
     FILING,
     HOUSEHOLD_COLUMNS,
@@ -92,6 +93,8 @@ class HousingModel(mesa.Model):
         self.rent_roll = rent.RentRoll(start, self.n_days)
         self.change_days = [d for d in params.change_days() if 0 < d < self.n_days]
         self.rules_until = self.change_days[0] if self.change_days else math.inf  # next switch of rules
+        exempt_before = datetime.date.fromisoformat(v0["eligibility.suburban_exempt_qualified_before"])
+        self.suburban_exempt_day = float((exempt_before - start).days)  # Art. 6(3), may be before day 0
 
     # --- bookkeeping -----------------------------------------------------------------------------
     # Mesa keeps, besides its registry ``_agents`` (hard references), a weak-keyed AgentSet of all agents
@@ -258,12 +261,12 @@ class HousingModel(mesa.Model):
         Args:
             declares: for a new applicant, the stream its declared circumstances are drawn from
                 (``draw_circumstances``, then whether the declaration is false: nine draws). None for a
-                household already there on the start date: eligible, honest, its first episode begun.
+                household already there on the start date: honest, its first episode begun, its
+                circumstances given by ``initial_circumstances``.
         """
         h = Household(self, kind, size, sector, sector != "other", employer, frontline)
         self.state_counts[IDLE] += 1
         if declares is None:
-            h.circumstances = _eligible()
             h.start_episode(0.0, initial=True)
         else:
             h.circumstances = draw_circumstances(declares, self.r)
@@ -363,11 +366,20 @@ class HousingModel(mesa.Model):
         total = r.max_total_days if r.max_total_days < math.inf else r.term_days * 3
         share = self.params.value("supply.initial_held_share")
         held = (share["low"] + s.u() * (share["high"] - share["low"])) * total
+        self.initial_circumstances(h, qualified_day=-held)  # it qualified before it moved in
         lease_start = -(held % r.term_days)
         h.leases = int(held // r.term_days)
         unit.occupant = h
         h.unit = unit
         h.proc = self.env.process(leases.tenancy(self, h, started=-held, lease_start=lease_start))
+
+    def initial_circumstances(self, h: Household, qualified_day: float) -> None:
+        """A household already there on the start date declared circumstances that met Art. 5, 6 and 10
+        when it qualified: they are drawn as an applicant's are, conditioned on meeting the rules of the
+        start date, with Art. 6(3)'s suburban exemption if it qualified before
+        ``eligibility.suburban_exempt_qualified_before`` (the ``initial`` stream)."""
+        exempt = qualified_day < self.suburban_exempt_day
+        h.circumstances = draw_eligible(self.streams.initial, self.r, exempt)
 
     def _initial_waiting(self) -> None:
         """Qualified households waiting on the start date, their certificates issued evenly over
@@ -394,6 +406,7 @@ class HousingModel(mesa.Model):
             )
             frontline = kind == "employer" and sector == "public_service" and s.chance(r.frontline_share)
             h = self.new_household(kind, size, sector, employer, frontline)
+            self.initial_circumstances(h, qualified_day=day)
             self.receipt_counter += 1
             h.receipt_no = self.receipt_counter
             h.receipt_time = day
@@ -460,7 +473,3 @@ def _sector(u: float, r: Rules) -> str:
     if u < r.priority_sector_share:
         return SECTORS[1]
     return SECTORS[2]
-
-
-def _eligible() -> Circumstances:
-    return Circumstances(True, 3.0, True, 0.0, 0.0, False, False)

@@ -141,7 +141,11 @@ class Rules:
         self.max_total_days = _days(v["lease.max_total_years"])
         self.renewal_notice_days = v["lease.renewal_notice_months"] * MONTH_DAYS
         self.renewal_apply_share = v["lease.renewal_apply_share"]
+        self.renewal_review = v["lease.renewal_review"]
         self.renewal_pass_share = v["lease.renewal_pass_share"]
+        self.renewal_residual_fail_share = v["lease.renewal_residual_fail_share"]
+        self.circumstance_change_rate = _per_day(v["lease.circumstance_change_per_year"])
+        self.offplan_purchase_rate = _per_day(v["lease.offplan_purchase_per_year"])
 
         # Rent and arrears (Art. 21, 23).
         self.discount = v["rent.discount_to_market"]
@@ -161,8 +165,8 @@ class Rules:
         self.employer_relocation_rate = _per_day(v["exits.employer_relocation_per_year"])
 
         # Transitions (Art. 24).
-        self.offplan_share = v["transition.offplan_share"]
-        self.offplan_delivery_days = v["transition.offplan_delivery_months"] * MONTH_DAYS
+        delivery = v["transition.offplan_delivery_months"]  # uniform from the purchase
+        self.offplan_delivery_days = tuple(float(delivery[b]) * MONTH_DAYS for b in ("low", "high"))
         self.after_delivery_days = v["transition.after_delivery_months"] * MONTH_DAYS
         self.other_transition_share = v["transition.other_share"]
         self.other_transition_days = v["transition.other_months"] * MONTH_DAYS

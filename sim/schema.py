@@ -280,6 +280,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("eligibility.exclude_other_benefits", FLAG, "flag", "Art. 5"),
     Key("eligibility.exclude_simultaneous_applications", FLAG, "flag", "Art. 10"),
     Key("eligibility.count_suburban_hukou_housing", FLAG, "flag", "Art. 6(3)"),
+    Key("eligibility.suburban_exempt_qualified_before", DATE, "date", "Art. 6(3)", dated=False),
     # review (Art. 11-14, 25-26)
     Key("review.working_days", NUMBER, "working day", "Art. 11", **_NN, whole=True),
     Key(
@@ -361,7 +362,17 @@ SCHEMA: tuple[Key, ...] = (
     Key("lease.max_total_years", NUMBER, "year", "Art. 17(3)", **_NN, inf_ok=True),
     Key("lease.renewal_notice_months", NUMBER, "month", "Art. 20", **_NN),
     Key("lease.renewal_apply_share", SHARE, "share", "ASSUMED", **_01),
+    Key(
+        "lease.renewal_review",
+        CHOICE,
+        "eligibility|share",
+        "Art. 17(3), 20",
+        choices=("eligibility", "share"),
+    ),
     Key("lease.renewal_pass_share", SHARE, "share", "ASSUMED", **_01),
+    Key("lease.renewal_residual_fail_share", SHARE, "share", "ASSUMED", **_01),
+    Key("lease.circumstance_change_per_year", NUMBER, "per year", "ASSUMED", **_NN),
+    Key("lease.offplan_purchase_per_year", NUMBER, "per year", "ASSUMED", **_NN),
     # rent and arrears (Art. 21, 23)
     Key("rent.discount_to_market", SHARE, "share below market", "Art. 21", **_01),
     # the market path: read once, at day 0 (``sim/rent.py``)
@@ -392,8 +403,13 @@ SCHEMA: tuple[Key, ...] = (
     Key("exits.absence_per_year", NUMBER, "per year", "ASSUMED", **_NN),
     Key("exits.violation_per_year", NUMBER, "per year", "ASSUMED", **_NN),
     # transition after a tenancy (Art. 24)
-    Key("transition.offplan_share", SHARE, "share of other-housing exits", "ASSUMED", **_01),
-    Key("transition.offplan_delivery_months", NUMBER, "month", "ASSUMED", **_NN),
+    Key(
+        "transition.offplan_delivery_months",
+        RANGE,
+        "month from the purchase, uniform",
+        "ASSUMED",
+        entries=("low", "high"),
+    ),
     Key("transition.after_delivery_months", NUMBER, "month", "Art. 24(2)", **_NN),
     Key("transition.other_share", SHARE, "share of other exits", "ASSUMED", **_01),
     Key("transition.other_months", NUMBER, "month", "Art. 24(3)", **_NN),

@@ -27,6 +27,8 @@ STREAM_NAMES = (
     "circumstances",  # circumstances redrawn after a reported change
     "supply",  # initial stock and unit attributes
     "employers",  # employer relocation hazards
+    "renewal",  # tenants' changed circumstances, off-plan purchases and their delivery (Art. 20, 24(2))
+    "initial",  # circumstances of the households already there on the start date
 )
 
 _BLOCK = 4096
@@ -116,6 +118,8 @@ class Streams:
     circumstances: Stream
     supply: Stream
     employers: Stream
+    renewal: Stream
+    initial: Stream
 
     def __init__(self, seed: int):
         children = np.random.SeedSequence(seed).spawn(len(STREAM_NAMES))

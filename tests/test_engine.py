@@ -13,7 +13,7 @@ import pytest
 from helpers import SCENARIOS
 
 from sim import audit, load_scenario, simulate
-from sim.calendar import YEAR_DAYS
+from sim.calendar import MONTH_DAYS, YEAR_DAYS
 from sim.context import Context
 from sim.households import Employer, Household
 from sim.model import HousingModel
@@ -196,6 +196,28 @@ def test_audit_catches_a_lease_rent_above_market(baseline_run, baseline):
     hh.loc[i, "rent"] = hh.loc[i, "market_rent"] + 1
     assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"rent_below_market"}
     assert "rent_below_market" not in names(audit(baseline_run, baseline))
+
+
+def test_audit_catches_a_transition_longer_than_art24_allows(baseline_run, baseline):
+    """Art. 24(2)-(3): a stay after the lease lasts 6 months, or up to 3 months after the delivery of an
+    off-plan home (bounded) for a tenant whose renewal re-review failed for the purchase. A 6-month stay
+    stretched by a day, an off-plan stay stretched past the latest delivery, and a stay still running at
+    the horizon years after the lease ended are all caught."""
+    hh = baseline_run.households.copy()
+    assert "transition_length" not in names(audit(baseline_run, baseline))
+    stays = hh["transition_end_day"].notna()
+    offplan = hh["rejected_reason"].isin(["renewal_offplan_purchase"])
+    i = hh.index[stays & ~offplan & ~hh["capped_stay"]][0]
+    hh.loc[i, "transition_end_day"] += 1
+    assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"transition_length"}
+    hh = baseline_run.households.copy()
+    i = hh.index[stays & offplan][0]
+    hh.loc[i, "transition_end_day"] = hh.loc[i, "exit_day"] + (36 + 3) * MONTH_DAYS + 1
+    assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"transition_length"}
+    hh = baseline_run.households.copy()  # a stay that never ends: still there at the horizon
+    i = hh.index[stays & ~offplan & ~hh["capped_stay"] & (hh["exit_day"] < 1000)][0]
+    hh.loc[i, ["transition_end_day", "outcome"]] = (np.nan, "ongoing")
+    assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"transition_length"}
 
 
 def test_audit_catches_two_households_in_one_unit(baseline_run, baseline):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,9 +27,11 @@ from sim import ScenarioError, load_scenario, simulate
 from sim.allocation import Allocator
 from sim.calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar
 from sim.eligibility import Circumstances, counted_area, ineligibility
+from sim.leases import re_review
 from sim.rent import RentRoll, RentSchedule
 from sim.rules import Rules
 from sim.schema import FORCED_EXITS, FORCED_HAZARD_EXITS, HAZARD_EXITS, REFUSALS
+from sim.streams import Stream
 from sim.waiting_list import WaitingList
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -67,6 +70,17 @@ NO_EXIT_HAZARDS = {
     **{f"exits.{reason}_per_year": 0.0 for reason in HAZARD_EXITS},
     "exits.employer_relocation_per_year": 0.0,
     "rent.arrears_hazard_per_year": 0.0,
+}
+
+#: Every tenant applies to renew and passes the re-review: its circumstances never change, it buys no
+#: off-plan home, and no re-review fails for what is not modelled (Art. 17(3), 20); no refusal is
+#: overturned on re-check (Art. 14), since a tenant let in so fails its re-review on the same circumstances.
+RENEW_ALL = {
+    "review.appeal_upheld_share": 0.0,
+    "lease.renewal_apply_share": 1.0,
+    "lease.circumstance_change_per_year": 0.0,
+    "lease.offplan_purchase_per_year": 0.0,
+    "lease.renewal_residual_fail_share": 0.0,
 }
 
 #: Lots of bans and re-applications: withdrawals, refusals to sign, no-shows, false declarations.
@@ -597,8 +611,10 @@ def test_art17_1_not_signing_after_choosing_voids_the_qualification_and_bars_for
     """Art. 17(1): 选房后不签订租赁合同的，其区公共租赁住房准入资格确认书失效，
     并自逾期日起1年内不得申请本区公共租赁住房. Nobody signs: every household that chose a unit ends
     with ``sign_refused``, barred 365 days from the signing appointment
-    (``allocation.offer_to_sign_days`` after choosing); nobody moves in."""
-    params, r = run(baseline, {"allocation.sign_refusal_share": 1.0})
+    (``allocation.offer_to_sign_days`` after choosing); nobody moves in. No employer leaves the district
+    (its staff's offers would fall through unbarred, Art. 5)."""
+    no_departures = {"allocation.sign_refusal_share": 1.0, "exits.employer_relocation_per_year": 0.0}
+    params, r = run(baseline, no_departures)
     acc = accepted_offers(r)
     assert len(acc) > 100
     assert (acc["outcome"] == "sign_refused").all()
@@ -752,8 +768,7 @@ def seven_years_no_hazards(baseline):
         "supply.initial_occupancy": 0.5,
         "supply.target_units": 120,
         "queue.initial_waiting": 30,
-        "lease.renewal_apply_share": 1.0,
-        "lease.renewal_pass_share": 1.0,
+        **RENEW_ALL,
     }
     return run(baseline, overrides)
 
@@ -806,11 +821,13 @@ def test_art20_a_tenant_who_does_not_apply_3_months_before_expiry_gives_up_renew
 
 def test_art17_3_renewal_requires_passing_the_re_review(baseline):
     """Art. 17(3): 合同到期后承租人仍需租赁的，区住房保障机构应重新进行资格审核，符合条件的可续租
-    (Art. 20: 经审核符合条件的，重新签订租赁合同). Every renewal re-review fails: every tenancy that does not
-    reach the 6-year total ends with ``renewal_refused`` at the end of its lease (for a new tenant, its
-    first 2-year lease); one whose lease takes it to the total ends with ``cap``, with no re-review."""
+    (Art. 20: 经审核符合条件的，重新签订租赁合同). Every renewal re-review fails (the residual share of
+    failures for what is not modelled is 1): every tenancy that does not reach the 6-year total ends with
+    ``renewal_refused`` at the end of its lease (for a new tenant, its first 2-year lease); one whose lease
+    takes it to the total ends with ``cap``, with no re-review."""
     _, r = run(
-        baseline, {**NO_EXIT_HAZARDS, "lease.renewal_apply_share": 1.0, "lease.renewal_pass_share": 0.0}
+        baseline,
+        {**NO_EXIT_HAZARDS, "lease.renewal_apply_share": 1.0, "lease.renewal_residual_fail_share": 1.0},
     )
     hh = r.households
     ended = hh[hh["exit_day"].notna()]
@@ -826,14 +843,144 @@ def test_art17_3_renewal_requires_passing_the_re_review(baseline):
     assert (stock["exit_reason"] == "cap").sum() > 20
 
 
+# ================================================================== Art. 20: the renewal re-review
+
+
+def re_reviewed(baseline, overrides: dict, c: Circumstances, *, exempt=False, coin=0.5, since=0.0, day=600.0):
+    """The renewal re-review (``sim.leases.re_review``) on ``day`` of a tenant who declared ``c``, under the
+    baseline with ``overrides``: unless they say otherwise its circumstances do not change, it buys no
+    off-plan home and no re-review fails for what is not modelled. Returns (reason or None, delivery)."""
+    r = rules(baseline, {**RENEW_ALL, **overrides})
+    m = SimpleNamespace(streams=SimpleNamespace(renewal=Stream(np.random.default_rng(SEED))))
+    h = SimpleNamespace(circumstances=c, false_declaration=False)
+    return re_review(m, h, r, since, day, exempt, coin)
+
+
+@pytest.mark.parametrize(("area", "reason"), [(14.9, None), (15.0, "housing_area")])
+def test_art20_a_tenant_whose_area_rose_to_15_m2_fails_the_renewal_re_review(baseline, area, reason):
+    """Art. 20: 租赁合同到期后需续租的，承租人应当…按照准入资格申请程序…提交书面申请。经审核符合条件的，
+    重新签订租赁合同; Art. 5: 在本市人均住房建筑面积低于15平方米. A sitting tenant whose per-capita area
+    is now 15.0 m² fails the re-review; one at 14.9 m² renews."""
+    assert re_reviewed(baseline, {}, applicant(area_per_capita=area)) == (reason, math.inf)
+
+
+def test_art20_circumstances_that_changed_during_the_tenancy_are_judged_at_renewal(baseline):
+    """Art. 20: 按照准入资格申请程序…经审核符合条件的，重新签订租赁合同. A tenant's circumstances change at
+    ``lease.circumstance_change_per_year``, drawn again as an applicant's: with a change certain and every
+    applicant now holding 15 m² a person, the re-review fails on the area; with no change it passes."""
+    now_housed = {
+        "households.housed_share": 1.0,
+        "households.area_per_capita_m2": {"low": 15.0, "high": 15.0},
+    }
+    changed = {**now_housed, "lease.circumstance_change_per_year": 1e9}
+    assert re_reviewed(baseline, changed, applicant()) == ("housing_area", math.inf)
+    assert re_reviewed(baseline, now_housed, applicant()) == (None, math.inf)
+
+
+def test_art20_the_renewal_re_review_applies_the_area_line_in_force_that_day(baseline):
+    """Art. 20: 经审核符合条件的，重新签订租赁合同, with Art. 5's area line of the rules in force on the day
+    of the re-review (``scenarios/area20.toml``: 低于20平方米). A tenant at 17 m² a person renews under the
+    20 m² line and fails under the 15 m² one."""
+    tenant = applicant(area_per_capita=17.0)
+    assert re_reviewed(baseline, {"eligibility.max_area_per_capita_m2": 20.0}, tenant) == (None, math.inf)
+    assert re_reviewed(baseline, {}, tenant) == ("housing_area", math.inf)
+
+
+#: From 2022-10-22 (day 365) the area line falls from 20 m² to 15 m²; every household holds 15-19.9 m² a
+#: person, so only the 20 m² line lets it in; every tenant renews while nothing else ends a tenancy.
+TIGHTENED = {
+    **NO_EXIT_HAZARDS,
+    **RENEW_ALL,
+    "households.housed_share": 1.0,
+    "households.area_per_capita_m2": {"low": 15.0, "high": 19.9},
+    "eligibility.max_area_per_capita_m2": {"values": {"2021-10-22": 20.0, "2022-10-22": 15.0}},
+}
+
+
+def renewal_day(hh: pd.DataFrame) -> pd.Series:
+    """Art. 20: the day of the re-review of the lease that ended, 3 months before its end."""
+    return hh["exit_day"] - 3 * MONTH_DAYS
+
+
+def test_art20_a_sitting_tenant_is_judged_by_the_rule_in_force_at_the_renewal(baseline):
+    """Art. 20: 租赁合同到期后需续租的，…经审核符合条件的，重新签订租赁合同. The area line tightens from
+    20 m² to 15 m² on 2022-10-22; tenants (at 15-19.9 m² a person, let in by the 20 m² line) renew at every
+    re-review before that day and fail every one from that day on, the stock's own tenants included
+    (their circumstances are drawn as applicants', not given)."""
+    params, r = run(baseline, TIGHTENED)
+    switch = calendar_of(params, r).day_of("2022-10-22")
+    hh = r.households
+    ended = hh[hh["exit_day"].notna()]
+    below = ends_below_the_cap(ended, r)
+    refused = ended[below]
+    assert (refused["exit_reason"] == "renewal_refused").all()
+    assert (refused["rejected_reason"] == "renewal_housing_area").all()
+    assert (renewal_day(refused) >= switch - EPS).all()
+    assert refused["initial"].sum() > 20 and (~refused["initial"]).sum() > 20
+    renewed = hh[(hh["leases"] >= 2) & hh["moved_in_day"].notna()]
+    assert len(renewed) > 20  # re-reviews before the switch passed
+    _, lenient = run(baseline, {**TIGHTENED, "eligibility.max_area_per_capita_m2": 20.0})
+    assert not (lenient.households["exit_reason"] == "renewal_refused").any()
+
+
+@pytest.mark.parametrize(("exempt", "reason"), [(True, None), (False, "housing_area")])
+def test_art6_3_suburban_hukou_housing_stays_left_out_at_renewal_for_those_qualified_before_2021_10_22(
+    baseline, exempt, reason
+):
+    """Art. 6(3): 2021年10月22日前已享受郊区户籍地住房不计建筑面积政策并取得区筹公共租赁住房准入资格的对象，
+    因续租重新审核准入资格时，该处郊区户籍地住房仍可不计入申请家庭住房建筑面积. With suburban hukou housing
+    counted, a tenant holding 20 m² a person of it who qualified before that date renews; one who
+    qualified later fails on the area."""
+    tenant = applicant(suburban_area_per_capita=20.0)
+    counted = {"eligibility.count_suburban_hukou_housing": True}
+    assert re_reviewed(baseline, counted, tenant, exempt=exempt) == (reason, math.inf)
+
+
+def test_art6_3_tenants_qualified_before_2021_10_22_keep_renewing_when_suburban_housing_counts(baseline):
+    """Art. 6(3): 2021年10月22日前…取得…准入资格的对象，因续租重新审核准入资格时，该处郊区户籍地住房仍可
+    不计入. Every household holds only suburban hukou housing (20 m² a person), counted from 2022-10-22:
+    the stock's tenants (qualified before 2021-10-22) renew at every re-review; tenants qualified since
+    fail every re-review from that day on. With the exemption dated 2000-01-01 the stock fails too."""
+    counted_later = {
+        **NO_EXIT_HAZARDS,
+        **RENEW_ALL,
+        "households.housed_share": 0.0,
+        "households.suburban_hukou_housing_share": 1.0,
+        "eligibility.count_suburban_hukou_housing": {"values": {"2021-10-22": False, "2022-10-22": True}},
+    }
+    params, r = run(baseline, counted_later)
+    switch = calendar_of(params, r).day_of("2022-10-22")
+    hh = r.households
+    ended = hh[hh["exit_day"].notna()]
+    stock = ended[ended["initial"] & (ended["moved_in_day"] < 0)]
+    assert len(stock) > 50
+    assert not (stock["exit_reason"] == "renewal_refused").any()
+    new = ended[~ended["initial"] & ends_below_the_cap(ended, r)]
+    assert len(new) > 20
+    assert (new["rejected_reason"] == "renewal_housing_area").all()
+    assert (renewal_day(new) >= switch - EPS).all()
+    _, r = run(baseline, {**counted_later, "eligibility.suburban_exempt_qualified_before": "2000-01-01"})
+    ended = r.households[r.households["exit_day"].notna()]
+    stock = ended[ended["initial"] & (ended["moved_in_day"] < 0) & ends_below_the_cap(ended, r)]
+    assert (stock["rejected_reason"] == "renewal_housing_area").sum() > 20
+
+
+@pytest.mark.parametrize(("coin", "reason"), [(0.69, None), (0.71, "not_modelled")])
+def test_art20_a_residual_share_of_re_reviews_fails_for_what_is_not_modelled(baseline, coin, reason):
+    """Art. 20: 经审核符合条件的，重新签订租赁合同. An eligible tenant still fails
+    ``lease.renewal_residual_fail_share`` (here 0.3) of re-reviews, for what its circumstances do not model:
+    those whose uniform draw is at or above 0.7."""
+    residual = {"lease.renewal_residual_fail_share": 0.3}
+    assert re_reviewed(baseline, residual, applicant(), coin=coin) == (reason, math.inf)
+
+
 # ================================================================== Art. 23: arrears
 
 
 ARREARS = {
     **NO_EXIT_HAZARDS,
     "rent.arrears_hazard_per_year": 2.0,
-    "lease.renewal_apply_share": 1.0,
-    "lease.renewal_pass_share": 1.0,
+    **RENEW_ALL,
 }
 
 
@@ -872,14 +1019,12 @@ def test_art23_a_higher_arrears_limit_makes_tenancies_last_longer(baseline):
 
 @pytest.fixture(scope="module")
 def transitions(baseline):
-    """Every non-capped exit takes the transition; off-plan purchases are delivered at once; 4-year cap so
-    that cap exits happen in three years; half the capped tenants stay on at market rent."""
+    """Every non-capped exit takes the transition; 4-year cap so that cap exits happen in three years; half
+    the capped tenants stay on at market rent."""
     overrides = {
         "lease.max_total_years": 4,
         "exits.other_housing_per_year": 0.3,
         "exits.job_change_per_year": 0.2,
-        "transition.offplan_share": 1.0,
-        "transition.offplan_delivery_months": 0.0,
         "transition.other_share": 1.0,
         "transition.capped_market_stay_share": 0.5,
     }
@@ -890,7 +1035,8 @@ def test_art24_3_other_exits_get_a_6_month_transition(baseline, transitions):
     """Art. 24(3): 承租人因其他原因在租赁合同期满或终止后暂时无法退房的，可给予6个月过渡期."""
     _, r = transitions
     ex = r.households[r.households["exit_day"].notna()]
-    other = ex[(ex["exit_reason"] != "cap") & (ex["exit_reason"] != "other_housing") & ~ex["capped_stay"]]
+    offplan = ex["rejected_reason"].isin(["renewal_offplan_purchase"])
+    other = ex[(ex["exit_reason"] != "cap") & ~offplan & ~ex["capped_stay"]]
     other = other[other["transition_end_day"].notna()]
     assert len(other) > 50
     assert np.allclose(other["transition_end_day"] - other["exit_day"], 6 * MONTH_DAYS)
@@ -899,24 +1045,51 @@ def test_art24_3_other_exits_get_a_6_month_transition(baseline, transitions):
     assert np.allclose(ex["tenure_days"], ex["exit_day"] - ex["moved_in_day"])
 
 
-def test_art24_2_an_off_plan_buyer_stays_until_3_months_after_delivery(baseline, transitions):
-    """Art. 24(2): 过渡性居住期可延长至预售合同约定的房屋交付日期之后3个月. With delivery at once, the
-    stay is 3 months."""
-    _, r = transitions
-    ex = r.households[(r.households["exit_reason"] == "other_housing") & ~r.households["capped_stay"]]
-    ex = ex[ex["transition_end_day"].notna()]
-    assert len(ex) > 20
-    assert np.allclose(ex["transition_end_day"] - ex["exit_day"], 3 * MONTH_DAYS)
+#: Off-plan purchases (期房) are frequent and delivered 6-12 months after the purchase; every tenant applies
+#: to renew; no other stay after a lease (Art. 24(3)), and tenants also leave for other housing.
+OFFPLAN = {
+    **NO_EXIT_HAZARDS,
+    **RENEW_ALL,
+    "lease.offplan_purchase_per_year": 0.5,
+    "transition.offplan_delivery_months": {"low": 6.0, "high": 12.0},
+    "transition.other_share": 0.0,
+    "exits.other_housing_per_year": 0.3,
+}
 
 
-def test_art24_2_an_off_plan_stay_lasts_beyond_3_months_when_delivery_is_later(baseline):
-    """Art. 24(2): 过渡性居住期可延长至预售合同约定的房屋交付日期之后3个月. With delivery some months
-    away, every off-plan stay is longer than 3 months."""
-    _, r = run(baseline, {"exits.other_housing_per_year": 0.5, "transition.offplan_share": 1.0})
-    ex = r.households[r.households["exit_reason"] == "other_housing"]
-    ex = ex[ex["transition_end_day"].notna() & ~ex["capped_stay"]]
-    assert len(ex) > 20
-    assert ((ex["transition_end_day"] - ex["exit_day"]) > 3 * MONTH_DAYS).all()
+def test_art24_2_an_off_plan_buyer_who_fails_the_re_review_stays_until_3_months_after_delivery(baseline):
+    """Art. 24(2): 承租人因购买期房…不再符合准入条件、未通过准入资格审核，审核时所购期房尚未交付，…过渡性
+    居住期可延长至预售合同约定的房屋交付日期之后3个月. Only tenants whose renewal re-review failed for an
+    off-plan purchase stay on; the stay ends within 12 + 3 months of the lease's end (delivery is bounded),
+    and beyond 3 months when the delivery comes after it. Tenants who left for other housing (Art. 23(1)(1))
+    or failed for another reason get no such stay."""
+    _, r = run(baseline, OFFPLAN)
+    ex = r.households[r.households["exit_day"].notna() & ~r.households["capped_stay"]]
+    offplan = ex["rejected_reason"].isin(["renewal_offplan_purchase"])
+    stays = ex.loc[offplan, "transition_end_day"] - ex.loc[offplan, "exit_day"]
+    assert stays.notna().sum() > 20
+    assert (stays.dropna() <= (12 + 3) * MONTH_DAYS + EPS).all()
+    assert (stays.dropna() > 3 * MONTH_DAYS).sum() > 10
+    assert ex.loc[~offplan, "transition_end_day"].isna().all()
+    assert (ex.loc[~offplan, "exit_reason"] == "other_housing").sum() > 20
+
+
+@pytest.mark.parametrize(("area", "stays"), [(0.0, True), (5.0, False)])
+def test_art24_2_only_a_buyer_holding_no_other_housing_stays_until_delivery(baseline, area, stays):
+    """Art. 24(2): …审核时所购期房尚未交付，且承租人在本市不拥有其他产权住房或承租公有住房的，可…延长过渡性
+    居住期. An off-plan purchase fails the re-review; the home delivered 24-36 months after the purchase
+    is not delivered at the re-review 600 days on, and the tenant may stay until then only if it holds no
+    other housing in Shanghai."""
+    bought = {
+        "lease.offplan_purchase_per_year": 1e9,
+        "transition.offplan_delivery_months": {"low": 24.0, "high": 36.0},
+    }
+    reason, delivery = re_reviewed(baseline, bought, applicant(area_per_capita=area), since=0.0, day=600.0)
+    assert reason == "offplan_purchase"
+    if stays:
+        assert 24 * MONTH_DAYS <= delivery <= 36 * MONTH_DAYS
+    else:
+        assert delivery == math.inf
 
 
 def test_art24_4_no_transition_after_6_years_but_a_market_rent_stay(baseline, transitions):
@@ -1514,8 +1687,7 @@ def living_area(params, unit_types: pd.Series) -> np.ndarray:
 #: every appraisal changes every unit's rent.
 RENEWING = {
     **NO_EXIT_HAZARDS,
-    "lease.renewal_apply_share": 1.0,
-    "lease.renewal_pass_share": 1.0,
+    **RENEW_ALL,
     "rent.market_growth_per_year": 0.1,
 }
 
@@ -1586,7 +1758,7 @@ def rent_stays(baseline):
     overrides = {
         "lease.renewal_apply_share": 0.0,
         "lease.max_total_years": 4,
-        "transition.offplan_share": 0.0,
+        "lease.offplan_purchase_per_year": 0.0,
         "transition.other_share": 1.0,
         "transition.capped_market_stay_share": 1.0,
         "transition.capped_market_stay_months": 6,

@@ -303,10 +303,10 @@ def test_set_unknown_key():
 def test_set_a_section_names_its_keys():
     baseline = load_scenario("baseline")
     with pytest.raises(ScenarioError) as info:
-        baseline.with_overrides(dict([parse_set("lease=8")]))
+        baseline.with_overrides(dict([parse_set("analysis=8")]))
     assert str(info.value) == (
-        "--set: lease: a section, not a key (its keys: lease.term_years, lease.max_total_years, "
-        "lease.renewal_notice_months, lease.renewal_apply_share, lease.renewal_pass_share)"
+        "--set: analysis: a section, not a key (its keys: analysis.min_cell, analysis.warmup_days, "
+        "analysis.cohort_margin_days)"
     )
     with pytest.raises(ScenarioError) as info:  # a long section: its first keys and how many
         baseline.with_overrides(dict([parse_set("arrivals=8")]))
