@@ -27,6 +27,7 @@ STREAM_NAMES = (
     "circumstances",  # circumstances redrawn after a reported change
     "supply",  # initial stock and unit attributes
     "employers",  # employer relocation hazards
+    "review_time",  # how long each review, re-review and tip-off check takes (Art. 11, 12, 19)
 )
 
 _BLOCK = 4096
@@ -116,6 +117,7 @@ class Streams:
     circumstances: Stream
     supply: Stream
     employers: Stream
+    review_time: Stream
 
     def __init__(self, seed: int):
         children = np.random.SeedSequence(seed).spawn(len(STREAM_NAMES))
