@@ -151,12 +151,7 @@ def _limits(params: Params, n_days: int) -> dict:
         "validity_years": most("queue.validity_years"),
         "review_working_days": most("review.working_days"),
         "review_capacity": min(float(params.value("review.capacity_per_working_day", d)) for d in days),
-        "fifo": all(
-            params.value("allocation.mode", d) == "continuous"
-            and params.value("allocation.priority_rule", d) == "none"
-            and not params.value("allocation.key_employer_priority", d)
-            for d in days
-        ),
+        "most_reviews_a_day": max(float(params.value("review.capacity_per_working_day", d)) for d in days),
         "forced_exit_ban_days": min(float(params.value("penalties.forced_exit_ban_days", d)) for d in days),
         "min_living_area": min(
             float(params.value("allocation.min_living_area_m2_per_person", d)) for d in days

@@ -1,4 +1,4 @@
-"""Waiting, offers and moving in: Art. 3, 7, 15-19.
+"""Waiting, offers and moving in: Art. 3, 7, 9, 15-19.
 
 Art. 15: allocation is continuous (常态配租: whenever a unit is free or a household qualifies) or in
 batches (集中配租: every ``allocation.batch_interval_days``). Units go to households in the order of the
@@ -13,7 +13,7 @@ import math
 
 from .context import Context, Process
 from .eligibility import draw_circumstances, ineligibility
-from .households import OFFERED, WAITING, Household
+from .households import KEY_EMPLOYER, OFFERED, SECTOR, WAITING, Household
 from .supply import Unit
 
 
@@ -26,8 +26,8 @@ class Allocator:
         self.kinds_on_line: set[tuple] = set()  # (type, living area) of every unit on line (Art. 19)
         self.n_vacant = 0
         self._suits: dict[tuple, list] = {}  # (type, area) -> waiting-list classes it suits
-        self.allocated = 0  # accepted offers, for the reserved share (Art. 3)
-        self.to_priority = 0  # of which to priority-sector households
+        self.allocated = 0  # accepted offers, for the reserved shares (Art. 3, 9)
+        self.to_group = {KEY_EMPLOYER: 0, SECTOR: 0}  # of which to each favoured group's members
 
     def rules_changed(self) -> None:
         self._suits.clear()
@@ -35,7 +35,7 @@ class Allocator:
     def suits(self, qclass: tuple, utype: str, area: float) -> bool:
         """Art. 7: the unit type is in the household's standard and the living area is at least
         ``allocation.min_living_area_m2_per_person`` (5 m²) a person."""
-        size, frontline, _ = qclass
+        size, frontline = qclass[0], qclass[1]
         r = self.m.r
         return utype in r.unit_types_for(size, frontline) and size * r.min_living_area <= area
 
@@ -70,16 +70,27 @@ class Allocator:
 
     # --- offers --------------------------------------------------------------------------------
     def offer_unit(self, unit: Unit) -> bool:
-        """Art. 15-16 (and Art. 3 under ``reserved_share``): offer ``unit`` down the waiting list until
-        a household accepts it or no suitable household is left. Returns True when accepted."""
+        """Art. 15-16: offer ``unit`` down the waiting list until a household accepts it or no suitable
+        household is left. Returns True when accepted.
+
+        Under ``reserved_share`` (Art. 9 key employers' staff, then Art. 3 priority sectors): while a
+        group has had fewer than its share of the accepted offers, this unit, counted in, goes first to
+        the group's members in order."""
         m, r = self.m, self.m.r
         waiting = m.waiting
         classes = self._classes_for(unit)
-        reserved = r.priority_rule == "reserved_share" and self.to_priority < r.reserved_share * (
-            self.allocated + 1
-        )
+        due = [
+            group
+            for group, pref in ((KEY_EMPLOYER, r.key_employer), (SECTOR, r.sector))
+            if pref.rule == "reserved_share"
+            and self.to_group[group] < pref.reserved_share * (self.allocated + 1)
+        ]
         while True:
-            h = waiting.first_for(unit, classes, priority_only=True) if reserved else None
+            h = None
+            for group in due:
+                h = waiting.first_for(unit, classes, group)
+                if h is not None:
+                    break
             if h is None:
                 h = waiting.first_for(unit, classes)
                 if h is None:
@@ -102,6 +113,12 @@ class Allocator:
         the unit is held for them and their waiting ends."""
         m = self.m
         now = m.env.now
+        if h.employer is not None and h.employer.relocation_day <= now:
+            # Art. 5: staff whose employer leaves the district at this very instant leave the list at the
+            # same instant (``waiting``); the departure also frees its staff tenants' units, offered at
+            # once: this vacancy passes them by
+            unit.declined.add(h.unique_id)
+            return False
         h.offers += 1
         h.offered_suitable = True
         accepted = not m.streams.offers.chance(m.r.decline_share)
@@ -114,7 +131,8 @@ class Allocator:
         unit.occupant = h
         h.unit = unit
         self.allocated += 1
-        self.to_priority += h.priority
+        for group in self.to_group:
+            self.to_group[group] += h.qclass[group]
         m.waiting.remove(h)
         h.left_queue_day = now
         m.set_state(h, OFFERED)
@@ -144,7 +162,8 @@ class Allocator:
 def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     """Art. 19: a qualified household waits (轮候); its qualification (准入资格确认书) is valid for
     ``queue.validity_years`` (2 years). While waiting it may give the qualification up (1-year ban) or
-    report changed circumstances, which are re-reviewed: if they still qualify a new certificate is
+    report changed circumstances, which are re-reviewed (in a review time, ``Rules.review_time``): if they
+    still qualify a new certificate is
     issued (原准入资格作废, 重新出具), else the qualification ends. A qualification that runs out counts as
     given up (1-year ban), unless no suitable unit was there for it (无适配房源除外, ``lapse_barred``).
     Staff whose employer leaves the district no longer qualify and leave the list.
@@ -208,7 +227,7 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
             h.circumstances = draw_circumstances(m.streams.circumstances, r)
             h.false_declaration = False  # the change is declared as it is (``leases.re_review``)
             t_change = math.inf
-            t_rereview = m.cal.add_working_days(now, r.review_wd)
+            t_rereview = m.cal.add_working_days(now, r.review_time.draw(m.streams.review_time.u()))
     return True
 
 

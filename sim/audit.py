@@ -59,11 +59,15 @@ def audit(result, params) -> list[str]:
     waited = hh[hh["certificate_day"].notna() & (left - hh["certificate_day"] > valid + _EPS)]
     _report(out, "validity", waited, f"waited past the {lim['validity_years']}-year validity")
 
-    # Art. 11: reviews end within the working-day limit unless review capacity is limited.
+    # Art. 11: reviews end within the working-day limit unless review capacity is limited; with it
+    # limited, no working day sees more reviews end than the staff can do (the overruns are figures).
+    rev = hh[hh["review_day"].notna()]
+    ends = np.floor(rev["review_day"])
+    crowded = rev[ends.map(ends.value_counts()) > lim["most_reviews_a_day"]]
+    _report(out, "review_time", crowded, f"ended on a day with over {lim['most_reviews_a_day']:g} reviews")
     if lim["review_capacity"] == math.inf:
         v0 = params.resolved(0)
         cal = WorkCalendar(params.start_date, n, v0["calendar.holidays"], v0["calendar.makeup_workdays"])
-        rev = hh[hh["review_day"].notna()]
         wd = [
             cal.working_days_between(a, b) for a, b in zip(rev["receipt_day"], rev["review_day"], strict=True)
         ]
@@ -133,34 +137,30 @@ def _report(out: list, name: str, rows: pd.DataFrame, what: str) -> None:
 
 
 def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> list[str]:
-    """Continuous allocation without a reserved share: every offer goes to the first household in the
-    order of the waiting list that the unit suits and that has not declined it during this vacancy."""
+    """Continuous allocation without a reserved share (Art. 3, 9): every offer goes to the first
+    household in the order of the waiting list that the unit suits and that has not declined it during
+    this vacancy."""
     days = [0, *params.change_days()]
     rules = [Rules(params.resolved(d)) for d in days]
-    if any(r.mode != "continuous" or r.priority_rule == "reserved_share" for r in rules) or len(days) > 1:
+    reserved = any(pref.rule == "reserved_share" for r in rules for pref in (r.sector, r.key_employer))
+    if reserved or any(r.mode != "continuous" for r in rules) or len(days) > 1:
         return []
     r = rules[0]
+    key, sector = r.key_employer, r.sector
     ep = hh.set_index(["household_id", "episode"])
     entry = ep["certificate_day"].where(ep["qualified_day"].isna(), ep["qualified_day"]).clip(lower=0.0)
     # a re-issued certificate keeps the place in the list: the spell starts with the first one
     entry = entry.where(ep["qualified_day"].notna() | ep["initial"], np.nan)
     leave = ep["left_queue_day"].fillna(math.inf)
 
-    def key(row) -> tuple:
-        seniority = row.receipt_day
-        if r.priority_rule == "tilt" and row.priority:
-            seniority -= r.priority_weight_days
-        return (
-            0 if (r.key_employer_priority and row.key_employer) else 1,
-            0 if (r.priority_rule == "strict" and row.priority) else 1,
-            seniority,
-            row.receipt_no,
-        )
+    def order(row) -> tuple:
+        seniority = row.receipt_day - key.credit(row.key_employer) - sector.credit(row.priority)
+        return (key.rank(row.key_employer), sector.rank(row.priority), seniority, row.receipt_no)
 
     events = []
     spells = ep.assign(entry=entry, leave=leave)[entry.notna()].reset_index()
     for row in spells.itertuples(index=False):
-        who, cls, k = (row.household_id, row.episode), (row.size, bool(row.frontline)), key(row)
+        who, cls, k = (row.household_id, row.episode), (row.size, bool(row.frontline)), order(row)
         events.append((row.entry, 0, who, cls, k))
         if row.leave < math.inf:
             # staff whose employer left the district (Art. 5) are out of the list from that instant: an

@@ -24,6 +24,10 @@ TRANSITION = "transition"  # lease over, staying on under Art. 24 (过渡期 or 
 IDLE = "idle"  # between episodes: banned, or not (yet) applying again
 STATES = (FILING, IN_REVIEW, WAITING, OFFERED, TENANT, TRANSITION, IDLE)
 
+#: Positions in ``Household.qclass`` of the flags of the two favoured groups (``rules.Preference``): the
+#: priority sectors (Art. 3) and the staff of district key employers (Art. 9).
+SECTOR, KEY_EMPLOYER = 2, 3
+
 #: How an episode ended (column ``outcome``).
 OUTCOMES = (
     "abandoned_incomplete",
@@ -182,8 +186,9 @@ class Household(mesa.Agent):
         self.priority = priority
         self.employer = employer
         self.frontline = frontline
-        # Waiting-list class: households of one class are suitable for the same units (Art. 7).
-        self.qclass = (size, frontline, priority)
+        # Waiting-list class: households of one class are suitable for the same units (Art. 7) and belong
+        # to the same favoured groups (Art. 3, 9)
+        self.qclass = (size, frontline, priority, employer is not None and employer.key)
         self.state = IDLE
         self.episode = -1
         self.used_days = 0.0  # PRH held so far, across tenancies (Art. 17(3) counts the total)
@@ -215,7 +220,7 @@ class Household(mesa.Agent):
         self.employer = None
         self.kind = "single" if self.size == 1 else "family"
         self.frontline = False
-        self.qclass = (self.size, False, self.priority)
+        self.qclass = (self.size, False, self.priority, False)
 
     def start_episode(self, now: float, initial: bool = False) -> None:
         """Reset the record of the current application episode."""

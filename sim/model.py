@@ -72,7 +72,7 @@ class HousingModel(mesa.Model):
         self.streams = Streams(seed)
         self.waiting = WaitingList()
         self.alloc = allocation.Allocator(self)
-        self.review_desk = review.ReviewDesk(self.cal)
+        self.review_desk = review.ReviewDesk(self.cal, self.streams.review_time)
         self.receipt_counter = 0
         self.queue_entries = 0
         self.units: list = []

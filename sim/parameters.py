@@ -21,6 +21,7 @@ import copy
 import datetime
 import difflib
 import functools
+import itertools
 import json
 import math
 import os
@@ -247,13 +248,16 @@ def _contract_years(v: dict, spec: Key) -> dict:
     return {"years": years, "shares": shares}
 
 
-def _low_high(v: dict, spec: Key) -> dict:
+def _ordered(v: dict, spec: Key) -> dict:
+    """Numbers ≥ 0 (at most 1 in a share range) named by the key's ``entries``, each at least the one before
+    (``low ≤ high``)."""
     _exact(v, spec.entries)
     share = spec.type == schema.SHARE_RANGE
-    low, high = _num(v["low"], "low", share=share), _num(v["high"], "high", share=share)
-    if high < low:
-        raise _Bad(f"must be at least low ({_fmt(low)}), got {_fmt(high)}", "high")
-    return {"low": low, "high": high}
+    out = {name: _num(v[name], name, share=share) for name in spec.entries}
+    for before, name in itertools.pairwise(spec.entries):
+        if out[name] < out[before]:
+            raise _Bad(f"must be at least {before} ({_fmt(out[before])}), got {_fmt(out[name])}", name)
+    return out
 
 
 def _mix(v: dict, spec: Key) -> dict:
@@ -325,8 +329,8 @@ _CHECKS = {
     schema.EMPLOYER_BLOCK: _employer_block,
     schema.MONTHLY_FACTORS: _monthly_factors,
     schema.CONTRACT_LENGTHS: _contract_years,
-    schema.RANGE: _low_high,
-    schema.SHARE_RANGE: _low_high,
+    schema.RANGE: _ordered,
+    schema.SHARE_RANGE: _ordered,
     schema.UNIT_MIX: _mix,
     schema.PROJECT_LIST: _projects,
     schema.UNIT_TYPE_LIST: _names,

@@ -10,7 +10,8 @@ offer; ``summary``: named figures (waits in days, shares in [0, 1]). Definitions
   rate (分配入住率, Art. 29) is occupied units over units on line, a unit in transition counting as occupied;
 - ``lapse_rate``: share of the cohort's qualified households whose qualification ran out (Art. 19);
 - ``review_within_limit_share``: share of reviews ended within ``review.working_days`` working days
-  (Art. 11), over reviews ended after the warm-up;
+  (Art. 11), over reviews ended after the warm-up; ``reviews_over_limit``: the number of them that ended
+  past it (a review backlog, when ``review.capacity_per_working_day`` is finite);
 - ``wait_mean_<group>`` and ``housed_<group>``: the cohort's mean wait and number housed by kind of
   applicant (Art. 4: single, family, employer staff) and sector (Art. 3: priority sectors or not);
   tables and charts suppress a group housing fewer than ``analysis.min_cell`` households (Art. 27).
@@ -59,6 +60,7 @@ SUMMARY_FIGURES = (
     "occupancy_rate",
     "lapse_rate",
     "review_within_limit_share",
+    "reviews_over_limit",
     "applications",
     "qualification_rate",
     "housed_share",
@@ -143,6 +145,7 @@ def summarise(
     qualified = cohort[cohort["qualified_day"].notna()]
     after = daily[daily["day"] >= warmup]
     reviewed = hh[hh["review_day"].notna() & (hh["review_day"] >= warmup)]
+    late = reviewed["review_day"] > reviewed["review_deadline_day"] + 1e-9
     out = {
         "wait_apply_to_movein_mean": _stat(np.mean, wait),
         "wait_apply_to_movein_median": _stat(np.median, wait),
@@ -154,7 +157,8 @@ def summarise(
         if len(after)
         else np.nan,
         "lapse_rate": _share(qualified["lapsed"]),
-        "review_within_limit_share": _share(reviewed["review_day"] <= reviewed["review_deadline_day"] + 1e-9),
+        "review_within_limit_share": _share(~late),
+        "reviews_over_limit": float(late.sum()),
         "applications": float(daily["applications"].sum()),
         "qualification_rate": _share(
             cohort["review_day"].notna() & cohort["qualified_day"].notna(), where=cohort["review_day"].notna()

@@ -10,34 +10,42 @@ from .context import Context, Process
 from .eligibility import ineligibility
 from .households import FILING, IN_REVIEW, Household
 from .rules import Rules
+from .streams import Stream
 
 
 class ReviewDesk:
     """Art. 11: the review is done within 8 working days (整个审核流程应在8个工作日内完成).
 
-    With unlimited staff every review ends on its deadline. With ``review.capacity_per_working_day``
-    finite, at most that many reviews end on one working day, in receipt order, so a backlog pushes
-    reviews past the deadline; the share done in time is a reported figure.
+    Each review takes its own time, drawn from ``review.duration_working_days`` and at most the limit
+    (``Rules.review_time``). With unlimited staff it ends then. With ``review.capacity_per_working_day``
+    finite, at most that many reviews end on one working day: a review ends on the first working day,
+    from the end of its own time on, that has room, so a backlog pushes reviews past the deadline; the
+    overruns are reported figures (``reviews_over_limit``, ``review_within_limit_share``).
     """
 
-    def __init__(self, calendar: WorkCalendar):
+    def __init__(self, calendar: WorkCalendar, stream: Stream):
         self.cal = calendar
-        self.day = -1  # the working day currently being filled
-        self.count = 0  # reviews already ending on it
+        self.stream = stream  # the review times (``review_time``)
+        self.ending: dict[int, int] = {}  # working day -> reviews ending on it
+        self.later: dict[int, int] = {}  # a full working day -> a later working day to try next
 
     def finish(self, t: float, r: Rules) -> tuple[float, float]:
         """(time the review ends, its Art. 11 deadline) for a file received at ``t``."""
-        deadline = self.cal.add_working_days(t, r.review_wd)
+        cal = self.cal
+        deadline = cal.add_working_days(t, r.review_wd)
+        done = cal.add_working_days(t, r.review_time.draw(self.stream.u()))
         cap = r.review_capacity
         if cap == math.inf:
-            return deadline, deadline
-        day = math.floor(deadline)
-        if day > self.day:
-            self.day, self.count = day, 0
-        while self.count >= cap:
-            self.day, self.count = int(self.cal.add_working_days(self.day, 1)), 0
-        self.count += 1
-        return max(self.day + (deadline - day), deadline), deadline
+            return done, deadline
+        day = first = math.floor(done)
+        full = []
+        while self.ending.get(day, 0) >= cap:
+            full.append(day)
+            day = self.later.get(day) or int(cal.add_working_days(day, 1))
+        for d in full:  # the next search from any of them starts where this one ended
+            self.later[d] = day
+        self.ending[day] = self.ending.get(day, 0) + 1
+        return day + (done - first), deadline
 
 
 def filing(m: Context, households: list[Household], delay: float = 0.0) -> Process[None]:
@@ -78,10 +86,11 @@ def filing(m: Context, households: list[Household], delay: float = 0.0) -> Proce
 def review(m: Context, h: Household) -> Process[bool]:
     """Art. 11-14, 25-26 for one received application. Returns True when the household qualifies.
 
-    Art. 11: the review applies Art. 5, 6 and 10 within 8 working days. Art. 25-26: a false declaration
-    looks eligible; if the review catches it the application is refused and the household barred
-    (MOHURD Order No. 11, Art. 36). Art. 12: an eligible applicant is publicised for 3 days; a real-name
-    tip-off is checked within 10 working days and, if upheld, the application is refused (Art. 13).
+    Art. 11: the review applies Art. 5, 6 and 10 within 8 working days (``ReviewDesk``). Art. 25-26: a
+    false declaration looks eligible; if the review catches it the application is refused and the
+    household barred (MOHURD Order No. 11, Art. 36). Art. 12: an eligible applicant is publicised for 3
+    days; a real-name tip-off is checked within 10 working days (``review.tipoff_duration_working_days``,
+    at most the limit) and, if upheld, the application is refused (Art. 13).
     Art. 14: a refused applicant may ask for a re-check, decided within 15 working days; one that
     overturns the refusal is publicised like a first approval; the refusals in ``review.final_refusals``
     (a caught false declaration, Art. 25-26, and the employer's departure, Art. 5) stand. Staff of an
@@ -94,6 +103,7 @@ def review(m: Context, h: Household) -> Process[bool]:
     env, cal, s = m.env, m.cal, m.streams.review
     m.set_state(h, IN_REVIEW)
     done, deadline = m.review_desk.finish(env.now, m.r)
+    u_tipoff = m.streams.review_time.u()
     h.review_deadline_day = deadline
     if done >= m.rules_until:
         yield env.timeout(done - env.now)
@@ -114,7 +124,7 @@ def review(m: Context, h: Household) -> Process[bool]:
     if reason is None:
         t += r.publicity_days
         if tipoff:
-            t = cal.add_working_days(t, r.tipoff_wd)
+            t = cal.add_working_days(t, r.tipoff_time.draw(u_tipoff))
             if upheld:
                 reason = "tipoff_upheld"
     if reason is not None and appeal:

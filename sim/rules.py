@@ -9,10 +9,62 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 from .calendar import MONTH_DAYS, YEAR_DAYS
 from .rent import demand_factor
 from .schema import HAZARD_EXITS, KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Preference:
+    """How one group of applicants is favoured in the order of service: the priority sectors (Art. 3:
+    适当倾斜) or the staff of district key employers (Art. 9: 区重点单位可优先申请房源).
+
+    ``rule``: ``none``, receipt order alone; ``tilt``, a member ranks as if it had filed ``weight_days``
+    earlier (a seniority credit); ``reserved_share``, at least ``reserved_share`` of accepted offers go to
+    members while one that the unit suits is waiting (``Allocator.offer_unit``); ``strict``, members are
+    served before everyone else (precedence).
+    """
+
+    rule: str
+    weight_days: float
+    reserved_share: float
+
+    @classmethod
+    def of(cls, v: dict, prefix: str) -> Preference:
+        """The group's keys ``<prefix>_rule``, ``<prefix>_weight`` and ``<prefix>_reserved_share``."""
+        return cls(v[f"{prefix}_rule"], v[f"{prefix}_weight"], v[f"{prefix}_reserved_share"])
+
+    def rank(self, member: bool) -> int:
+        """0 for a member under ``strict`` (served first), else 1."""
+        return 0 if member and self.rule == "strict" else 1
+
+    def credit(self, member: bool) -> float:
+        """Days of seniority credited to a member under ``tilt``, else 0."""
+        return self.weight_days if member and self.rule == "tilt" else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingDays:
+    """A duration in whole working days (Art. 11, 12): a triangular draw on [``low``, ``high``] with its
+    mode at ``mode``, rounded up to a whole working day, and never more than the time ``limit`` the
+    measures set (the operator meets its limit when its staff allow)."""
+
+    low: float
+    mode: float
+    high: float
+    limit: int
+
+    def draw(self, u: float) -> int:
+        """The duration for a uniform draw ``u`` in [0, 1) (the triangular distribution's inverse)."""
+        low, mode, high = self.low, self.mode, self.high
+        span = high - low
+        if u * span < mode - low:
+            x = low + math.sqrt(u * span * (mode - low))
+        else:
+            x = high - math.sqrt((1.0 - u) * span * (high - mode))
+        return min(math.ceil(x), self.limit)
 
 
 def _cumulative(shares) -> list[float]:
@@ -92,10 +144,12 @@ class Rules:
 
         # Review, publicity, tip-offs, appeals, false declarations (Art. 11-14, 25-26).
         self.review_wd = int(v["review.working_days"])
+        self.review_time = WorkingDays(**v["review.duration_working_days"], limit=self.review_wd)
         self.review_capacity = v["review.capacity_per_working_day"]
         self.publicity_days = v["review.publicity_days"]
         self.tipoff_share = v["review.tipoff_share"]
         self.tipoff_wd = int(v["review.tipoff_working_days"])
+        self.tipoff_time = WorkingDays(**v["review.tipoff_duration_working_days"], limit=self.tipoff_wd)
         self.tipoff_upheld_share = v["review.tipoff_upheld_share"]
         self.appeal_share = v["review.appeal_share"]
         self.appeal_wd = int(v["review.appeal_working_days"])
@@ -113,10 +167,8 @@ class Rules:
         # Allocation (Art. 3, 7, 9, 15-18).
         self.mode = v["allocation.mode"]
         self.batch_interval_days = v["allocation.batch_interval_days"]
-        self.priority_rule = v["allocation.priority_rule"]
-        self.priority_weight_days = v["allocation.priority_weight"]
-        self.reserved_share = v["allocation.priority_reserved_share"]
-        self.key_employer_priority = v["allocation.key_employer_priority"]
+        self.sector = Preference.of(v, "allocation.priority")
+        self.key_employer = Preference.of(v, "allocation.key_employer")
         self.decline_share = v["allocation.decline_share"]
         self.offer_to_sign_days = v["allocation.offer_to_sign_days"]
         self.sign_refusal_share = v["allocation.sign_refusal_share"]

@@ -93,7 +93,7 @@ SHARE_TABLE = "share table"  # {name = share}; the names are ``entries`` when gi
 FAMILY_SIZES = "family size shares"
 EMPLOYER_BLOCK = "employer block"
 CONTRACT_LENGTHS = "contract lengths"
-RANGE = "range"
+RANGE = "range"  # numbers ≥ 0 named by ``entries``, each at least the one before
 SHARE_RANGE = "share range"  # a range within [0, 1]
 UNIT_MIX = "unit mix"
 PROJECT_LIST = "project list"
@@ -134,8 +134,6 @@ SHAPES = {
         "family_share in [0, 1]"
     ),
     CONTRACT_LENGTHS: "years ≥ 0; shares of the same length summing to 1",
-    RANGE: "0 ≤ low ≤ high",
-    SHARE_RANGE: "0 ≤ low ≤ high ≤ 1",
     UNIT_MIX: "unit type = {share, living_area_m2 > 0}; shares summing to 1",
 }
 
@@ -191,6 +189,10 @@ class Key:
         """The bounds as the documentation writes them: ``≥ 0``, ``> 0``, ``[0, 1]``, ``one of ...``."""
         if self.type == CHOICE:
             return "one of " + ", ".join(self.choices)
+        if self.type == RANGE:
+            return " ≤ ".join(("0", *self.entries))
+        if self.type == SHARE_RANGE:
+            return " ≤ ".join(("0", *self.entries, "1"))
         if self.type == NAME_LIST:
             return "each one of " + ", ".join(self.choices)
         if self.type in SHAPES:
@@ -213,6 +215,22 @@ def _show(x: float) -> str:
 _NN = {"low": 0}  # not negative
 _POS = {"low": 0, "low_open": True}  # positive
 _01 = {"low": 0, "high": 1}  # a share's bounds
+
+#: How a favoured group is served (``sim.rules.Preference``): receipt order, a seniority credit, a reserved
+#: share of vacancies, or precedence.
+PREFERENCE_RULES = ("none", "tilt", "reserved_share", "strict")
+
+
+def _preference(prefix: str, citation: str) -> tuple[Key, ...]:
+    """The keys of one favoured group (Art. 3 priority sectors, Art. 9 key employers): its rule
+    (``<prefix>_rule``), the days credited under ``tilt`` (``<prefix>_weight``) and the share of vacancies
+    reserved under ``reserved_share`` (``<prefix>_reserved_share``)."""
+    return (
+        Key(f"{prefix}_rule", CHOICE, "|".join(PREFERENCE_RULES), citation, choices=PREFERENCE_RULES),
+        Key(f"{prefix}_weight", NUMBER, "day of seniority credit", "ASSUMED", **_NN),
+        Key(f"{prefix}_reserved_share", SHARE, "share of vacancies", "ASSUMED", **_01),
+    )
+
 
 SCHEMA: tuple[Key, ...] = (
     # calendar: read once, at day 0
@@ -284,6 +302,13 @@ SCHEMA: tuple[Key, ...] = (
     # review (Art. 11-14, 25-26)
     Key("review.working_days", NUMBER, "working day", "Art. 11", **_NN, whole=True),
     Key(
+        "review.duration_working_days",
+        RANGE,
+        "working day, triangular, rounded up, at most review.working_days",
+        "ASSUMED",
+        entries=("low", "mode", "high"),
+    ),
+    Key(
         "review.capacity_per_working_day",
         NUMBER,
         "reviews per working day",
@@ -295,6 +320,13 @@ SCHEMA: tuple[Key, ...] = (
     Key("review.publicity_days", NUMBER, "day", "Art. 12", **_NN),
     Key("review.tipoff_share", SHARE, "share", "ASSUMED", **_01),
     Key("review.tipoff_working_days", NUMBER, "working day", "Art. 12", **_NN, whole=True),
+    Key(
+        "review.tipoff_duration_working_days",
+        RANGE,
+        "working day, triangular, rounded up, at most review.tipoff_working_days",
+        "ASSUMED",
+        entries=("low", "mode", "high"),
+    ),
     Key("review.tipoff_upheld_share", SHARE, "share", "ASSUMED", **_01),
     Key("review.appeal_share", SHARE, "share", "ASSUMED", **_01),
     Key("review.appeal_working_days", NUMBER, "working day", "Art. 14", **_NN, whole=True),
@@ -319,16 +351,8 @@ SCHEMA: tuple[Key, ...] = (
     # allocation (Art. 3, 7, 9, 15-18)
     Key("allocation.mode", CHOICE, "continuous|batch", "Art. 15", choices=("continuous", "batch")),
     Key("allocation.batch_interval_days", NUMBER, "day", "ASSUMED", low=1),  # a batch a day at most
-    Key(
-        "allocation.priority_rule",
-        CHOICE,
-        "none|tilt|reserved_share|strict",
-        "Art. 3",
-        choices=("none", "tilt", "reserved_share", "strict"),
-    ),
-    Key("allocation.priority_weight", NUMBER, "day of seniority credit", "ASSUMED", **_NN),
-    Key("allocation.priority_reserved_share", SHARE, "share of vacancies", "ASSUMED", **_01),
-    Key("allocation.key_employer_priority", FLAG, "flag", "Art. 9"),
+    *_preference("allocation.priority", "Art. 3"),
+    *_preference("allocation.key_employer", "Art. 9"),
     Key("allocation.decline_share", SHARE, "share of offers", "ASSUMED", **_01),
     Key("allocation.offer_to_sign_days", NUMBER, "day", "ASSUMED", **_NN),
     Key("allocation.sign_refusal_share", SHARE, "share", "ASSUMED", **_01),

@@ -29,6 +29,7 @@ STREAM_NAMES = (
     "employers",  # employer relocation hazards
     "renewal",  # tenants' changed circumstances, off-plan purchases and their delivery (Art. 20, 24(2))
     "initial",  # circumstances of the households already there on the start date
+    "review_time",  # how long each review, re-review and tip-off check takes (Art. 11, 12, 19)
 )
 
 _BLOCK = 4096
@@ -120,6 +121,7 @@ class Streams:
     employers: Stream
     renewal: Stream
     initial: Stream
+    review_time: Stream
 
     def __init__(self, seed: int):
         children = np.random.SeedSequence(seed).spawn(len(STREAM_NAMES))

@@ -1,12 +1,15 @@
 """The waiting list (轮候, Art. 19) and the order in which it is served (Art. 3, 9, 19).
 
 Receipt numbers set the order (Art. 9: 收件单编号按申请人申请的时间先后顺序实施排序管理). Ahead of that come,
-when the scenario says so: households carried over from an earlier batch (Art. 19: 下批次…可优先配租),
-staff of district key employers (Art. 9: 区重点单位可优先申请房源), and priority sectors under the
-``strict`` rule (Art. 3); under ``tilt`` a priority-sector household ranks as if it had applied
-``allocation.priority_weight`` days earlier.
+when the scenario says so: households carried over from an earlier batch (Art. 19: 下批次…可优先配租), then
+the two favoured groups under their ``strict`` rule (``rules.Preference``): staff of district key
+employers (Art. 9: 区重点单位可优先申请房源, ``allocation.key_employer_rule``), then priority sectors
+(Art. 3, ``allocation.priority_rule``). Under ``tilt`` a member ranks as if it had applied
+``allocation.key_employer_weight`` or ``allocation.priority_weight`` days earlier; a ``reserved_share``
+is served by the allocator (``Allocator.offer_unit``), not by the order.
 
-Households are kept in classes of equal suitability (size, front-line, priority sector), each sorted by
+Households are kept in classes of equal suitability and groups (size, front-line, priority sector, key
+employer), each sorted by
 its order key, so finding the first suitable household for a unit looks at the head of a few classes,
 not at the whole list. A class is a ``sortedcontainers.SortedList``: a city's classes hold tens of
 thousands of households, and a plain list would move them all on every offer from its head.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from sortedcontainers import SortedList
 
+from .households import KEY_EMPLOYER
 from .rules import Rules
 
 
@@ -33,12 +37,10 @@ class WaitingList:
     def order_key(self, h, r: Rules) -> tuple:
         """Art. 3, 9, 19: the household's place in the order of service (smaller is served first)."""
         carried = 0 if (r.carry_over and r.mode == "batch" and h.queue_entry < self.carried_mark) else 1
-        key_emp = 0 if (r.key_employer_priority and h.employer is not None and h.employer.key) else 1
-        strict = 0 if (r.priority_rule == "strict" and h.priority) else 1
-        seniority = h.receipt_time
-        if r.priority_rule == "tilt" and h.priority:
-            seniority -= r.priority_weight_days
-        return (carried, key_emp, strict, seniority, h.receipt_no)
+        key, sector = r.key_employer, r.sector
+        staff, priority = h.qclass[KEY_EMPLOYER], h.priority
+        seniority = h.receipt_time - key.credit(staff) - sector.credit(priority)
+        return (carried, key.rank(staff), sector.rank(priority), seniority, h.receipt_no)
 
     def add(self, h, r: Rules) -> None:
         h.qkey = self.order_key(h, r)
@@ -65,15 +67,16 @@ class WaitingList:
             lst.clear()  # in place: the allocator keeps the classes a unit suits (``Allocator._classes_for``)
             lst.update(entries)
 
-    def first_for(self, unit, suitable_classes, priority_only: bool = False):
+    def first_for(self, unit, suitable_classes, group: int | None = None):
         """The first household in order that suits ``unit`` and has not declined it, or None.
 
-        ``suitable_classes``: the classes that suit the unit, as ``(qclass, sorted list)`` pairs.
+        ``suitable_classes``: the classes that suit the unit, as ``(qclass, sorted list)`` pairs;
+        ``group``: only members of this favoured group (``SECTOR`` or ``KEY_EMPLOYER``).
         """
         best = None
         declined = unit.declined
         for qclass, lst in suitable_classes:
-            if priority_only and not qclass[2]:
+            if group is not None and not qclass[group]:
                 continue
             for entry in lst:
                 if entry[1] not in declined:

@@ -181,6 +181,22 @@ def test_audit_catches_a_forced_exit_housed_again_within_its_ban(baseline_run, b
     assert "forced_exit_ban" not in names(audit(baseline_run, baseline))
 
 
+def test_audit_catches_more_reviews_ending_on_a_day_than_the_staff_can_do(baseline):
+    """Art. 11: with ``review.capacity_per_working_day`` finite (3 here, below the files received), at
+    most that many reviews end on a working day, and reviews past the limit are figures, not violations;
+    a fourth review moved onto a full day is caught."""
+    params = baseline.with_overrides({"calendar.horizon_years": 2, "review.capacity_per_working_day": 3})
+    run = simulate(params, seed=1)
+    assert run.summary["reviews_over_limit"] > 0
+    assert "review_time" not in names(audit(run, params))
+    hh = run.households.copy()
+    ends = np.floor(hh["review_day"])
+    full = ends.value_counts().index[0]
+    i = hh.index[hh["review_day"].notna() & (ends != full)][0]
+    hh.loc[i, "review_day"] = full + 0.5
+    assert "review_time" in names(audit(corrupted(run, households=hh), params))
+
+
 def test_audit_catches_staff_moving_in_after_their_employer_left(baseline_run, baseline):
     hh = baseline_run.households.copy()
     i = hh.index[hh["moved_in_day"].notna() & hh["employer_left_day"].notna()][0]
@@ -240,15 +256,19 @@ def test_audit_catches_daily_counts_that_do_not_reconcile(baseline_run, baseline
 
 
 def test_audit_catches_an_offer_out_of_order(baseline, baseline_run):
-    """Give a household served later the key-employer priority (Art. 9) while it was already waiting:
-    the offer made before it to an ordinary household is then out of order."""
+    """Give a household served later the key-employer seniority credit (Art. 9: 180 days in the baseline)
+    while it was already waiting and had applied less than 180 days after an ordinary household served
+    before it: that earlier offer is then out of order."""
     offers = baseline_run.offers
     hh = baseline_run.households.copy()
-    ordinary = hh.loc[~hh["key_employer"], ["household_id", "episode"]]
+    weight = baseline.value("allocation.key_employer_weight")
+    ordinary = hh.loc[~hh["key_employer"], ["household_id", "episode", "receipt_day"]]
     accepted = offers[offers["accepted"]].merge(ordinary, on=["household_id", "episode"])
     first = accepted[accepted["day"] > 400].iloc[0]
     later = accepted[
-        (accepted["day"] > first["day"] + 30) & (accepted["unit_type"] == first["unit_type"])
+        (accepted["day"] > first["day"] + 30)
+        & (accepted["unit_type"] == first["unit_type"])
+        & (accepted["receipt_day"] < first["receipt_day"] + weight)
     ].iloc[0]
     b = (hh["household_id"] == later["household_id"]) & (hh["episode"] == later["episode"])
     hh.loc[b, "qualified_day"] = first["day"] - 1

@@ -91,6 +91,7 @@ CONTROLS = tuple(
         "allocation.batch_interval_days",
         "allocation.priority_rule",
         "allocation.priority_reserved_share",
+        "allocation.key_employer_rule",
         "eligibility.max_area_per_capita_m2",
         "supply.target_units",
         "supply.target_date",

@@ -55,6 +55,9 @@ TERMS: dict[str, Term] = {
     "review_within_limit_share": Term(
         "在规定工作日内完成审核的比例", "Share of reviews done within the working-day limit", "share"
     ),
+    "reviews_over_limit": Term(
+        "超过审核时限完成审核的申请户数", "Applications reviewed past the working-day limit", "households"
+    ),
     "applications": Term("申请户数", "Applications", "households"),
     "qualification_rate": Term(
         "审核通过取得准入资格的比例", "Share of reviewed applications that qualified", "share"
@@ -299,6 +302,9 @@ TERMS.update(
         "key.allocation.priority_reserved_share": Term(
             "倾斜行业预留房源比例", "Vacancies reserved for priority sectors", "share"
         ),
+        "key.allocation.key_employer_weight": Term(
+            "区重点单位职工轮候时间加权", "Seniority credit for key employers' staff", "days"
+        ),
         "key.eligibility.max_area_per_capita_m2": Term(
             "人均住房面积上限", "Housing area threshold a person", "m2"
         ),
@@ -450,6 +456,9 @@ TERMS.update(
         ),
         "explore.key.allocation.priority_reserved_share": Term(
             "倾斜行业预留房源比例（0–1，第三条）", "Reserved share for priority sectors, 0–1 (Art. 3)"
+        ),
+        "explore.key.allocation.key_employer_rule": Term(
+            "区重点单位职工优先方式（第九条）", "Priority for staff of district key employers (Art. 9)"
         ),
         "explore.key.eligibility.max_area_per_capita_m2": Term(
             "人均住房建筑面积标准（平方米，低于此值可申请，第五条）",
