@@ -7,10 +7,22 @@ import math
 
 from .context import Context, Process
 from .households import TENANT, TRANSITION, Household
-from .rules import FORCED_EXITS
+from .rules import FORCED_EXITS, Rules
 from .supply import Unit
 
-_EPS = 1e-9
+EPS = 1e-9
+"""Days within which two times are taken as one (a lease reaching the total)."""
+
+
+def total_days(m: Context, h: Household, years: float) -> float:
+    """Art. 17(3): the days a household may hold PRH in total (享受公共租赁住房保障的总年限累计不超过6年)
+    under a total of ``years``: as many days as from its first move-in to the same date ``years`` later
+    (calendar years, ``sim/calendar.py``). Days held in every tenancy count against them; one continuous
+    tenancy thus ends on the date ``years`` after it began. ``inf`` before any move-in or without a total."""
+    first = h.first_moved_in
+    if first != first or years == math.inf:  # NaN: never moved in
+        return math.inf
+    return m.cal.add_months(first, 12.0 * years) - first
 
 
 def exit_hazards(m: Context, h: Household) -> tuple[float, str | None]:
@@ -51,8 +63,14 @@ def tenancy(
 ) -> Process[None]:
     """Art. 17(3): a lease runs 2 years; to stay on, the tenant applies 3 months before it ends
     (Art. 20: 租赁合同期满前3个月), is re-reviewed, and may renew; the total held over all tenancies of a
-    household is at most ``lease.max_total_years`` (6 years). A lease never runs past that total.
-    Art. 20: a tenant who does not apply in time gives up the renewal (视为承租人放弃续租).
+    household is at most ``lease.max_total_years`` (6 years, ``total_days``). A lease never runs past that
+    total. Art. 20: a tenant who does not apply in time gives up the renewal (视为承租人放弃续租).
+    Years and months are calendar ones: a lease ends on the same date 2 years after it began.
+
+    Each rule is read on the day it applies: the renewal on the rules in force on the day it is decided;
+    a lease that was to be the last one under the total in force then is decided again on the day it ends
+    if the total in force that day leaves time (a higher total from a dated value, Art. 30), by the same
+    application and re-review.
 
     Args:
         started: when this tenancy began (earlier than now for a tenant of the initial stock).
@@ -64,23 +82,31 @@ def tenancy(
     lease_start = now if lease_start is None else lease_start
     unit = h.unit
     h.moved_in_day = started
+    if h.first_moved_in != h.first_moved_in:  # NaN: the household's first tenancy
+        h.first_moved_in = started
     m.set_state(h, TENANT)
     m.units_occupied += 1
     if started >= 0:
         m.count_flow("move_ins")
     t_exit, hazard_reason = exit_hazards(m, h)
     s = m.streams.tenancy
+
+    def total_reached(r: Rules) -> float:  # when this tenancy reaches the total in force under ``r``
+        return started - h.used_days + total_days(m, h, r.max_total_years)
+
+    r = m.r
+    limit = total_reached(r)
     reason = None
     while reason is None:
-        r = m.r
-        held_before = h.used_days + (lease_start - started)
-        length = min(r.term_days, r.max_total_days - held_before)
-        if length <= _EPS:  # a lower cap came into force: no further lease
+        if m.r is not r:
+            r = m.r
+            limit = total_reached(r)
+        lease_end = min(m.cal.add_months(lease_start, r.term_months), limit)
+        if lease_end - lease_start <= EPS:  # a lower cap came into force: no further lease
             reason = "cap"
             break
         h.leases += 1
-        lease_end = lease_start + length
-        decide = max(lease_end - r.renewal_notice_days, env.now)
+        decide = max(m.cal.add_months(lease_end, -r.renewal_notice_months), env.now)
         applies, passes = s.u(), s.u()
         if t_exit <= decide:
             yield env.timeout(t_exit - env.now)
@@ -89,22 +115,33 @@ def tenancy(
         if decide >= m.rules_until:  # decide on the rules in force then
             yield env.timeout(decide - env.now)
             r = m.r
-        if held_before + length >= r.max_total_days - _EPS:
-            outcome = "cap"
-        elif applies >= r.renewal_apply_share:
-            outcome = "not_renewed"
-        elif passes >= r.renewal_pass_share:
-            outcome = "renewal_refused"
-        else:
-            outcome = None
+            limit = total_reached(r)
+        outcome = _renewal(r, lease_end >= limit - EPS, applies, passes)
         if t_exit <= lease_end:
             yield env.timeout(t_exit - env.now)
             reason = hazard_reason
             break
         yield env.timeout(lease_end - env.now)
+        if outcome == "cap" and m.r is not r:  # the total in force today may leave time
+            r = m.r
+            limit = total_reached(r)
+            outcome = _renewal(r, lease_end >= limit - EPS, applies, passes)
         reason = outcome
         lease_start = lease_end
     yield from leave(m, h, unit, started, reason)
+
+
+def _renewal(r: Rules, total_reached: bool, applies: float, passes: float) -> str | None:
+    """Art. 17(3), 20: how a lease ends, decided on the rules ``r``: at the total (``cap``), with no
+    application in time (``not_renewed``), with the re-review failed (``renewal_refused``), or renewed
+    (None). ``applies`` and ``passes`` are the lease's two uniform draws."""
+    if total_reached:
+        return "cap"
+    if applies >= r.renewal_apply_share:
+        return "not_renewed"
+    if passes >= r.renewal_pass_share:
+        return "renewal_refused"
+    return None
 
 
 def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> Process[None]:
@@ -125,18 +162,18 @@ def leave(m: Context, h: Household, unit: Unit, started: float, reason: str) -> 
     m.exit_counts[reason] += 1
     offplan, other, market = s.u(), s.u(), s.u()
     delivery = s.exp(r.offplan_delivery_days)
-    stay = 0.0
-    if h.used_days >= r.max_total_days - _EPS:
+    until = now
+    if reason == "cap":
         if market < r.capped_stay_share:
-            stay = r.capped_stay_days
+            until = m.cal.add_months(now, r.capped_stay_months)
             h.capped_stay = True
     elif reason == "other_housing" and offplan < r.offplan_share:
-        stay = delivery + r.after_delivery_days
+        until = m.cal.add_months(now + delivery, r.after_delivery_months)
     elif other < r.other_transition_share and (reason not in FORCED_EXITS or r.forced_exit_transition):
-        stay = r.other_transition_days
-    if stay > 0:
+        until = m.cal.add_months(now, r.other_transition_months)
+    if until > now:
         m.set_state(h, TRANSITION)
-        yield env.timeout(stay)
+        yield env.timeout(until - now)
         h.transition_end_day = env.now
     if reason in FORCED_EXITS:
         m.ban(h, m.r.forced_exit_ban_days)  # from the day the unit is handed back

@@ -14,7 +14,7 @@ from collections import Counter
 import mesa
 
 from . import allocation, leases, replay, review, timers
-from .calendar import YEAR_DAYS, WorkCalendar
+from .calendar import WorkCalendar, run_days
 from .context import Process
 from .eligibility import Circumstances, draw_circumstances
 from .households import (
@@ -41,8 +41,10 @@ from .waiting_list import WaitingList
 #: Flow counters kept per day (columns of the ``daily`` table).
 FLOWS = ("applications", "qualifications", "move_ins", "exits", "lapses")
 
-#: Episode outcomes after which a household may apply again (``arrivals.reapply_share``).
-_NO_REAPPLY_EXITS = {"other_housing", "cap"}
+#: Exit reasons after which a household does not apply again (``arrivals.reapply_share``). A household that
+#: left on reaching the total (``cap``) may, if the total in force on the day it applies leaves it time
+#: (``HousingModel.end_episode``).
+_NO_REAPPLY_EXITS = {"other_housing"}
 
 
 class HousingModel(mesa.Model):
@@ -62,12 +64,7 @@ class HousingModel(mesa.Model):
         v0 = params.resolved(0)
         self.r = Rules(v0)
         start = params.start_date
-        end = (
-            start.replace(year=start.year + int(v0["calendar.horizon_years"]))
-            if float(v0["calendar.horizon_years"]).is_integer()
-            else None
-        )
-        self.n_days = (end - start).days if end else int(round(v0["calendar.horizon_years"] * YEAR_DAYS))
+        self.n_days = run_days(start, v0["calendar.horizon_years"])  # ends on the same date N years later
         self.cal = WorkCalendar(start, self.n_days, v0["calendar.holidays"], v0["calendar.makeup_workdays"])
         self.env = timers.new_environment()
         self.streams = Streams(seed)
@@ -134,7 +131,9 @@ class HousingModel(mesa.Model):
         self.count_flow("applications")
 
     def end_episode(self, h: Household, outcome: str) -> None:
-        """Record the episode; the household may apply again later, after any ban (SPEC: re-application)."""
+        """Record the episode; the household may apply again later, after any ban (SPEC: re-application)
+        and once the total in force leaves it time (Art. 17(3), read on the day it applies: a household
+        that reached the total applies again, if at all, after a dated value has raised it)."""
         h.outcome = outcome
         self.rows.append(h.row())
         self.set_state(h, IDLE)
@@ -142,20 +141,30 @@ class HousingModel(mesa.Model):
         h.proc = None
         r = self.r
         reapply = self.streams.reapply
-        if (
-            reapply.chance(r.reapply_share)
-            and h.exit_reason not in _NO_REAPPLY_EXITS
-            and h.used_days < r.max_total_days
-        ):
-            at = max(self.env.now, h.banned_until) + reapply.exp(r.reapply_delay_days)
-            if h.employer is not None and h.employer.relocation_day <= at:
-                h.leave_employer()  # Art. 4(3), 5: it applies on its own once its employer has left
-            if at < self.n_days:
-                h.circumstances = draw_circumstances(reapply, r)
-                h.false_declaration = reapply.chance(r.false_share)
-                self.env.process(review.filing(self, [h], delay=at - self.env.now))
-                return
+        if reapply.chance(r.reapply_share) and h.exit_reason not in _NO_REAPPLY_EXITS:
+            free = self.time_left_from(h)
+            if free < self.n_days:
+                at = max(free, h.banned_until) + reapply.exp(r.reapply_delay_days)
+                if h.employer is not None and h.employer.relocation_day <= at:
+                    h.leave_employer()  # Art. 4(3), 5: it applies on its own once its employer has left
+                if at < self.n_days:
+                    h.circumstances = draw_circumstances(reapply, r)
+                    h.false_declaration = reapply.chance(r.false_share)
+                    self.env.process(review.filing(self, [h], delay=at - self.env.now))
+                    return
         h.remove()  # gone for good: deregister from Mesa so it can be freed
+
+    def time_left_from(self, h: Household) -> float:
+        """Art. 17(3): the first time from now on which the total in force (``lease.max_total_years``, dated
+        values included) exceeds the days ``h`` has held; ``inf`` if none within the run."""
+        now = self.env.now
+        if h.used_days <= 0.0:
+            return now
+        for day in (now, *(d for d in self.change_days if d > now)):
+            cap = self.params.value("lease.max_total_years", day)
+            if h.used_days < leases.total_days(self, h, cap) - leases.EPS:
+                return day
+        return math.inf
 
     # --- the life of one application -------------------------------------------------------------
     def life(self, h: Household, certificate_day: float | None = None) -> Process[None]:
@@ -352,19 +361,33 @@ class HousingModel(mesa.Model):
             while size > 1 and size * r.min_living_area > unit.living_area:
                 size -= 1
         h = self.new_household(kind, size, sector, employer, employer is not None)
-        # years already held: uniform over the total allowed (three leases when there is no total)
-        held = s.u() * (r.max_total_days if r.max_total_days < math.inf else r.term_days * 3)
-        lease_start = -(held % r.term_days)
-        h.leases = int(held // r.term_days)
+        # the first move-in: uniform over the days from which the total still ends after the start date
+        # (three leases when there is no total); then the leases held since, each from the end of the last
+        cal, cap = self.cal, r.max_total_years
+        if cap < math.inf:
+            earliest = math.floor(cal.add_years(0.0, -cap))
+            while cal.add_years(earliest, cap) <= 0.0:  # a month's end (29-31) shortened on the way back
+                earliest += 1
+            started = s.u() * earliest
+        else:
+            started = cal.add_months(0.0, -s.u() * r.term_months * 3)
+        cap_end = cal.add_years(started, cap)
+        h.leases, lease_start = 0, started
+        while (end := min(cal.add_months(lease_start, r.term_months), cap_end)) <= 0.0:
+            h.leases += 1
+            lease_start = end
         unit.occupant = h
         h.unit = unit
-        h.proc = self.env.process(leases.tenancy(self, h, started=-held, lease_start=lease_start))
+        h.proc = self.env.process(leases.tenancy(self, h, started=started, lease_start=lease_start))
 
     def _initial_waiting(self) -> None:
         """Qualified households waiting on the start date, qualified evenly over the validity period."""
         r, s = self.r, self.streams.supply
         n = int(self.params.value("queue.initial_waiting"))
-        span = min(r.validity_days, 2 * YEAR_DAYS)
+        valid = min(r.validity_months, 24.0)
+        span = -self.cal.add_months(0.0, -valid)  # from the same date ``valid`` months before
+        if self.cal.add_months(-span, valid) < 0.0:  # that date was 28 February for a 29 February start
+            span -= 1.0
         days = sorted(-s.u() * span for _ in range(n))
         for day in days:
             kind = KINDS[s.pick(r.kind_cum)]
@@ -415,7 +438,7 @@ class HousingModel(mesa.Model):
             self.alloc.batch,
         ):
             env.process(proc())
-        env.run(until=self.n_days + 0.5)
+        env.run(until=self.n_days)  # the last day's events included, none of the day after the run
 
     def finish(self) -> None:
         """Record the episodes still open at the horizon and release Mesa's hold on the model."""
