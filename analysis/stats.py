@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from sim import SUMMARY_FIGURES, SimulationResult
-from sim.calendar import YEAR_DAYS
+from sim.calendar import run_days
 from sim.records import GROUPS, cohort_mask
 from sim.schema import FORCED_HAZARD_EXITS
 
@@ -199,25 +199,36 @@ def exit_group(reason: str) -> str:
     return "other"
 
 
-def run_years(n_days: int) -> int:
-    """Years of a run of ``n_days`` days, the last one possibly short: year ``k`` of the run is days
-    ``[k·YEAR_DAYS, (k+1)·YEAR_DAYS)`` (``sim.calendar.YEAR_DAYS``, 365.25 days)."""
-    return int(math.ceil(n_days / YEAR_DAYS - 1e-9))
+def run_year_starts(start_date, n_days: int) -> np.ndarray:
+    """The first day of each year of a run of ``n_days`` days from ``start_date``, the last year possibly
+    short: year ``k`` begins on the same date ``k`` years after the start (calendar years,
+    ``sim.calendar.run_days``)."""
+    start = pd.Timestamp(start_date).date()
+    starts = [0]
+    while (day := run_days(start, len(starts))) < n_days:
+        starts.append(day)
+    return np.array(starts)
 
 
-def yearly_exits(households: pd.DataFrame, n_days: int) -> pd.DataFrame:
-    """Exits per year of the run (:func:`run_years`; ``sim.calendar.YEAR_DAYS``) by exit group.
+def _run_year(days, starts: np.ndarray) -> np.ndarray:
+    """The year of the run (:func:`run_year_starts`) each of ``days`` falls in."""
+    return np.searchsorted(starts, np.asarray(days, dtype=float), side="right") - 1
+
+
+def yearly_exits(households: pd.DataFrame, n_days: int, start_date) -> pd.DataFrame:
+    """Exits per year of the run (:func:`run_year_starts`) by exit group.
 
     Returns ``scenario, seed, year, group, count``, every combination present (zeros included).
     """
     hh = with_scenario(households)
     left = hh[hh["exit_day"].notna() & hh["exit_reason"].notna()]
-    years = run_years(n_days)
+    starts = run_year_starts(start_date, n_days)
+    years = len(starts)
     part = pd.DataFrame(
         {
             "scenario": left["scenario"].astype(str).to_numpy(),
             "seed": left["seed"].to_numpy(),
-            "year": np.minimum((left["exit_day"].to_numpy(dtype=float) // YEAR_DAYS).astype(int), years - 1),
+            "year": np.maximum(_run_year(left["exit_day"], starts), 0),
             "group": [exit_group(str(r)) for r in left["exit_reason"]],
         }
     )
@@ -246,15 +257,15 @@ def exit_group_means(exits: pd.DataFrame, scenario: str) -> tuple[pd.DataFrame, 
     return mean, totals.set_index("year").reindex(mean.index)
 
 
-def yearly_exit_totals(daily: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Exits per year of the run from the daily table (``scenario, seed, day, exits``): the mean and
-    interval across seeds per ``scenario, year``, and the number of years of the run."""
-    n_days = int(daily["day"].max()) + 1
-    years = run_years(n_days)
+def yearly_exit_totals(daily: pd.DataFrame, start_date) -> tuple[pd.DataFrame, int]:
+    """Exits per year of the run (:func:`run_year_starts`) from the daily table (``scenario, seed, day,
+    exits``): the mean and interval across seeds per ``scenario, year``, and the number of years of the
+    run."""
+    starts = run_year_starts(start_date, int(daily["day"].max()) + 1)
     d = daily[["scenario", "seed", "day", "exits"]].copy()
-    d["year"] = np.minimum((d["day"] // YEAR_DAYS).astype(int), years - 1)
+    d["year"] = _run_year(d["day"], starts)
     per = d.groupby(["scenario", "seed", "year"], sort=False)["exits"].sum().reset_index()
-    return ci_table(per, ["scenario", "year"], "exits"), years
+    return ci_table(per, ["scenario", "year"], "exits"), len(starts)
 
 
 def exit_group_table(replications: pd.DataFrame) -> pd.DataFrame:

@@ -39,7 +39,7 @@ from analysis.reporting.numbers import format_number
 from analysis.reporting.tables import render_table
 from analysis.reporting.terms import term
 from analysis.stats import paired_difference, t_interval
-from sim.calendar import YEAR_DAYS
+from sim.calendar import years_until
 from sim.replay import load_cohort, read_applications, replay_path
 
 FIGURES = ("share_qualified", "share_moved_in", "wait_mean", "wait_median")
@@ -181,7 +181,7 @@ def run_replay(params_list, reps: int, seed: int, progress: bool = True, setup=N
     """Replications of each scenario over the recorded period; returns the report frame. ``setup``:
     what :func:`check_replay` returned for these scenarios, when the caller checked them first."""
     recorded, end_day, cohort = check_replay(params_list) if setup is None else setup
-    horizon = math.ceil(end_day) / YEAR_DAYS
+    horizon = years_until(params_list[0].start_date, math.ceil(end_day))  # a run of exactly those days
     rec = group_figures(recorded)
     min_cell = int(params_list[0].value("analysis.min_cell"))
     per_scenario = []

@@ -42,7 +42,7 @@ import sim
 from analysis.experiments.runner import MAX_REPS, seeds_problem
 from analysis.experiments.sweep import check_study_fields, display_path, find_base
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
-from sim.calendar import YEAR_DAYS
+from sim.calendar import run_days
 from sim.parameters import describe_value, read_toml
 from sim.records import DAILY_COLUMNS
 
@@ -129,16 +129,8 @@ def _number(source: str, where: str, x: object) -> float:
 def run_dates(params: sim.Params) -> tuple[datetime.date, datetime.date]:
     """First and last date of a run of ``params`` (the daily table's first and last ``date``)."""
     start = params.start_date
-    years = float(params.value("calendar.horizon_years"))
-    end = None
-    if years.is_integer():
-        try:
-            end = start.replace(year=start.year + int(years))
-        except ValueError:  # 29 February
-            end = None
-    if end is None:
-        end = start + datetime.timedelta(days=int(round(years * YEAR_DAYS)))
-    return start, end - datetime.timedelta(days=1)
+    days = run_days(start, float(params.value("calendar.horizon_years")))
+    return start, start + datetime.timedelta(days=days - 1)
 
 
 def _date(source: str, where: str, x: object) -> str:

@@ -157,7 +157,8 @@ def _limits(params: Params, n_days: int) -> dict:
             float(params.value("allocation.min_living_area_m2_per_person", d)) for d in days
         ),
         # Art. 24: the longest stays after a lease, in months: at the old rent for other reasons (24(3))
-        # or at market rent (24(4)), and after an off-plan purchase (24(2): delivery + 3 months)
+        # or at market rent (24(4)), and after an off-plan purchase (24(2): the latest delivery, in mean
+        # months from the purchase, then 3 calendar months)
         "stay_months": max(
             max(
                 float(params.value("transition.other_months", d)),
@@ -165,9 +166,10 @@ def _limits(params: Params, n_days: int) -> dict:
             )
             for d in days
         ),
-        "offplan_stay_months": max(
-            float(params.value("transition.offplan_delivery_months", d)["high"])
-            + float(params.value("transition.after_delivery_months", d))
-            for d in days
+        "offplan_delivery_months": max(
+            float(params.value("transition.offplan_delivery_months", d)["high"]) for d in days
+        ),
+        "after_delivery_months": max(
+            float(params.value("transition.after_delivery_months", d)) for d in days
         ),
     }

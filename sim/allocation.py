@@ -172,7 +172,7 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     """
     env, r, qs = m.env, m.r, m.streams.queue
     h.certificate_day = certificate_day
-    expiry = certificate_day + r.validity_days
+    expiry = m.cal.add_months(certificate_day, r.validity_months)
     h.queue_entry = m.queue_entries
     m.queue_entries += 1
     m.waiting.add(h, r)
@@ -206,7 +206,7 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
                 m.end_episode(h, "changed_ineligible")
                 return False
             h.certificate_day = now
-            expiry = now + r.validity_days
+            expiry = m.cal.add_months(now, r.validity_months)
             t_change = now + qs.hazard_time(r.change_rate)
         elif t == expiry:
             m.waiting.remove(h)

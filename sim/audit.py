@@ -13,7 +13,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from .calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar
+from .calendar import MONTH_DAYS, WorkCalendar, add_months, add_years, run_days
 from .households import OUTCOMES
 from .records import DAY_END
 from .rules import Rules
@@ -36,6 +36,7 @@ INVARIANTS = (
     "one_household_per_unit",
     "occupied_within_total",
     "daily_reconciles",
+    "run_dates",
 )
 
 
@@ -45,18 +46,21 @@ def audit(result, params) -> list[str]:
     lim = result.limits
     out: list[str] = []
 
-    # Art. 17(3): no household holds PRH longer than the cap in total (transitions excluded).
-    cap_days = lim["max_total_years"] * YEAR_DAYS
+    # Art. 17(3): no household holds PRH longer than the cap in total (transitions excluded): as many days
+    # as from its first move-in to the same date that many years later (calendar years).
+    start = params.start_date
     last = hh.groupby("household_id")["episode"].transform("max") == hh["episode"]
     still = (hh["outcome"] == "ongoing") & hh["moved_in_day"].notna() & hh["exit_day"].isna()
     held = hh["total_tenure_days"] + np.where(still, n - hh["moved_in_day"], 0.0)
+    first = hh.groupby("household_id")["moved_in_day"].transform("min")
+    cap_days = _later(start, first, lim["max_total_years"]) - first
     over = hh[last & (held > cap_days + _EPS)]
     _report(out, "cap", over, f"held PRH longer than {lim['max_total_years']} years in total")
 
-    # Art. 19: no one waits past the validity of the qualification.
-    valid = lim["validity_years"] * YEAR_DAYS
+    # Art. 19: no one waits past the validity of the qualification (calendar years from the certificate).
     left = hh["left_queue_day"].fillna(float(n))
-    waited = hh[hh["certificate_day"].notna() & (left - hh["certificate_day"] > valid + _EPS)]
+    expiry = _later(start, hh["certificate_day"], lim["validity_years"])
+    waited = hh[hh["certificate_day"].notna() & (left > expiry + _EPS)]
     _report(out, "validity", waited, f"waited past the {lim['validity_years']}-year validity")
 
     # Art. 11: reviews end within the working-day limit unless review capacity is limited; with it
@@ -102,9 +106,16 @@ def audit(result, params) -> list[str]:
     # after the delivery, which comes within transition.offplan_delivery_months of the purchase (24(2)).
     staying = (hh["outcome"] == "ongoing") & hh["exit_day"].notna()  # still there at the horizon
     stay = hh["transition_end_day"].where(~staying, float(n)) - hh["exit_day"]
+    # (months are calendar ones; the delivery is drawn in mean months from the purchase, before the exit)
     offplan = hh["rejected_reason"].isin(["renewal_offplan_purchase"]).to_numpy()
-    months = np.where(offplan, max(lim["offplan_stay_months"], lim["stay_months"]), lim["stay_months"])
-    long = hh[(stay > months * MONTH_DAYS + _EPS).to_numpy()]
+    start, exit_day = params.start_date, hh["exit_day"].to_numpy()
+    latest = np.array([add_months(start, d, lim["stay_months"]) if d == d else math.nan for d in exit_day])
+    delivered = exit_day + lim["offplan_delivery_months"] * MONTH_DAYS
+    after = np.array(
+        [add_months(start, d, lim["after_delivery_months"]) if d == d else math.nan for d in delivered]
+    )
+    latest = np.where(offplan, np.maximum(latest, after), latest)
+    long = hh[(stay.to_numpy() > latest - exit_day + _EPS)]
     _report(out, "transition_length", long, "stayed after the lease longer than Art. 24 allows")
 
     # Art. 9, 15: offers follow the order of the waiting list.
@@ -127,7 +138,13 @@ def audit(result, params) -> list[str]:
         out.append("occupied_within_total: occupied units outside [0, units on line] on some day")
 
     out += _daily_reconciles(hh, daily, n)
+    out += _run_dates(hh, daily, result.offers, params, n)
     return out
+
+
+def _later(start, days: pd.Series, years: float) -> np.ndarray:
+    """The time ``years`` calendar years after each of ``days`` (NaN stays NaN)."""
+    return np.array([add_years(start, d, years) if d == d else math.nan for d in days], dtype=float)
 
 
 def _report(out: list, name: str, rows: pd.DataFrame, what: str) -> None:
@@ -237,34 +254,101 @@ def _one_household_per_unit(hh: pd.DataFrame, n: int) -> list[str]:
 
 
 def _daily_reconciles(hh: pd.DataFrame, daily: pd.DataFrame, n: int) -> list[str]:
-    """The daily flows add up to the events recorded in ``households``, and the daily waiting count
-    matches the households whose waiting spell covers the end of that day."""
+    """On every day of the run, the daily table agrees with ``households``: each day's flows (filings,
+    qualifications, move-ins, exits, lapses) are the events the episodes record on that day, and each
+    day's stocks sampled at its end (tenants, households in transition, occupied units, waiting households)
+    are the episodes whose spell covers that instant."""
     out = []
+    if len(daily) != n or not np.array_equal(daily["day"].to_numpy(), np.arange(n)):
+        return [f"daily_reconciles: the daily table does not have one row for each day 0 .. {n - 1}"]
 
-    def within(col, mask=None):
-        x = hh[col] if mask is None else hh.loc[mask, col]
-        return int(((x >= 0) & (x < n)).sum())
+    def per_day(col, mask=None):
+        x = (hh[col] if mask is None else hh.loc[mask, col]).to_numpy(dtype=float)
+        x = x[(x >= 0) & (x < n)]
+        return np.bincount(np.floor(x).astype(int), minlength=n)
 
     fresh = ~hh["initial"]
-    expected = {
-        "applications": within("applied_day", fresh),
-        "qualifications": within("qualified_day", fresh),
-        "move_ins": within("moved_in_day"),
-        "exits": within("exit_day"),
-        "lapses": within("left_queue_day", hh["lapsed"]),
+    flows = {
+        "applications": per_day("applied_day", fresh),
+        "qualifications": per_day("qualified_day", fresh),
+        "move_ins": per_day("moved_in_day"),
+        "exits": per_day("exit_day"),
+        "lapses": per_day("left_queue_day", hh["lapsed"]),
     }
-    for col, count in expected.items():
-        got = int(daily[col].sum())
-        if got != count:
-            out.append(f"daily_reconciles: daily {col} add up to {got}, households record {count}")
+    for col, expect in flows.items():
+        _first_difference(out, col, daily[col].to_numpy(), expect)
+
+    def covering(begin, end):
+        """How many spells [begin, end) cover the end of each day."""
+        t = np.arange(n) + DAY_END
+        b = np.sort(begin[~np.isnan(begin)])
+        e = np.sort(end[~np.isnan(end)])
+        return np.searchsorted(b, t, side="right") - np.searchsorted(e, t, side="right")
+
+    moved = hh["moved_in_day"].notna()
+    exit_day = hh["exit_day"].where(moved, np.nan).fillna(math.inf)
+    # a transition ends on its recorded day, or after the horizon if still running; else there is none
+    in_transition = hh["transition_end_day"].notna() | ((hh["outcome"] == "ongoing") & hh["exit_day"].notna())
+    trans_end = hh["transition_end_day"].fillna(math.inf).where(in_transition, exit_day)
+    mi = hh["moved_in_day"].to_numpy(dtype=float)
+    tenants = covering(mi, exit_day.where(moved, np.nan).to_numpy(dtype=float))
+    transition = covering(
+        exit_day.where(moved & (exit_day < math.inf), np.nan).to_numpy(dtype=float),
+        trans_end.where(moved & (exit_day < math.inf), np.nan).to_numpy(dtype=float),
+    )
+    _first_difference(out, "tenants", daily["tenants"].to_numpy(), tenants)
+    _first_difference(out, "in_transition", daily["in_transition"].to_numpy(), transition)
+    _first_difference(out, "units_occupied", daily["units_occupied"].to_numpy(), tenants + transition)
+
     entry = hh["certificate_day"].where(hh["qualified_day"].isna(), hh["qualified_day"])
     entry = entry.where(hh["qualified_day"].notna() | hh["initial"], np.nan).clip(lower=0.0)
-    leave = hh["left_queue_day"].fillna(math.inf)
-    for day in range(0, n, max(n // 40, 1)):
-        t = day + DAY_END
-        expect = int(((entry <= t) & (leave > t)).sum())
-        got = int(daily.loc[daily["day"] == day, "waiting"].iloc[0])
-        if got != expect:
-            out.append(f"daily_reconciles: day {day} waiting {got}, households record {expect}")
-            break
+    leave = hh["left_queue_day"].fillna(math.inf).where(entry.notna(), np.nan)
+    waiting = covering(entry.to_numpy(dtype=float), leave.to_numpy(dtype=float))
+    _first_difference(out, "waiting", daily["waiting"].to_numpy(), waiting)
+    return out
+
+
+def _first_difference(out: list, col: str, got: np.ndarray, expect: np.ndarray) -> None:
+    bad = np.flatnonzero(got != expect)
+    if len(bad):
+        d = int(bad[0])
+        out.append(
+            f"daily_reconciles: {col} differ on {len(bad)} days; day {d}: daily {int(got[d])}, "
+            f"households record {int(expect[d])}"
+        )
+
+
+#: Columns of ``households`` that record when something happened (``review_day`` is left out: the day a
+#: review will end is known, and recorded, when it begins).
+_EVENT_DAYS = (
+    "applied_day",
+    "receipt_day",
+    "qualified_day",
+    "certificate_day",
+    "left_queue_day",
+    "moved_in_day",
+    "exit_day",
+    "transition_end_day",
+)
+
+
+def _run_dates(hh: pd.DataFrame, daily: pd.DataFrame, offers: pd.DataFrame, params, n: int) -> list[str]:
+    """A run of N years ends on the same date N years after it starts (``calendar.horizon_years``), and
+    nothing happens after the last day of the daily table."""
+    out = []
+    days = run_days(params.start_date, params.value("calendar.horizon_years"))
+    dates = daily["date"]
+    first = pd.Timestamp(params.start_date)
+    if (
+        n != days
+        or len(dates) != days
+        or dates.iloc[0] != first
+        or dates.iloc[-1] != first + pd.Timedelta(days=days - 1)
+    ):
+        out.append(f"run_dates: the daily table does not run from {params.start_date} for {days} days")
+    for col in _EVENT_DAYS:
+        late = hh[hh[col] >= n]
+        _report(out, "run_dates", late, f"have {col} after the last day of the run (day {n - 1})")
+    if len(offers) and (offers["day"] >= n).any():
+        out.append(f"run_dates: {int((offers['day'] >= n).sum())} offers made after the last day of the run")
     return out

@@ -1,13 +1,20 @@
-"""Working-day calendar for the measures' time limits (Art. 11, 12, 14 and 18).
+"""The calendar of a run: calendar years and months, and working days.
 
-The measures count their time limits in working days (工作日): Monday to Friday, less the State
+The measures state durations in years and months (the 2-year qualification, Art. 19; the 2-year lease
+and the 6-year total, Art. 17(3); 3 months before the lease ends, Art. 20; the 6-month transition,
+Art. 24(3)). They are counted in calendar dates: ``add_months`` / ``add_years`` give the time the same
+number of calendar months or years later (the same date, or the month's last day when the month is
+shorter: 29 February plus one year is 28 February), and a run of N years ends on the same date N years
+after it starts (``run_days``).
+
+Time limits in working days (工作日, Art. 11, 12, 14 and 18) count Monday to Friday, less the State
 Council's public holidays (放假日), plus the weekend days declared working days (调休上班).
 The dates come from the scenario (``calendar.holidays`` and ``calendar.makeup_workdays`` in
 ``scenarios/baseline.toml``).
 
-Simulated time is a float: one day = 1.0 (a year is ``YEAR_DAYS`` days), and day 0 is the start date,
-so time ``t`` falls on calendar day ``floor(t)``. ``WorkCalendar.add_working_days`` moves a time forward
-by whole working days and keeps its fractional part, so events keep their order.
+Simulated time is a float: one day = 1.0, and day 0 is the start date, so time ``t`` falls on calendar
+day ``floor(t)``. ``add_months`` and ``WorkCalendar.add_working_days`` move a time to another day and keep
+its fractional part, so events keep their order.
 
 The calendar holds a table for days ``0 .. n_days - 1`` plus a margin (two years by default), so
 deadlines set near the horizon still resolve. Holidays outside that table are ignored; past it the
@@ -24,13 +31,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["MONTH_DAYS", "YEAR_DAYS", "WorkCalendar"]
+__all__ = ["MONTH_DAYS", "YEAR_DAYS", "WorkCalendar", "add_months", "add_years", "run_days", "years_until"]
 
-#: Days in a year, for every duration given in years (scenario files, rules, outputs): the Julian year,
-#: so that a span of years has one length wherever it starts.
+#: The mean length of a calendar year in days (the Julian year), for quantities given per year or as a mean
+#: (hazards and rates per year, the mean of a random delay, scales of charts and estimates). Never for a
+#: rule's duration in years or months: those count calendar dates (``add_years``, ``add_months``).
 YEAR_DAYS = 365.25
-#: Days in a month, for every duration given in months (Art. 20, 24).
+#: The mean length of a calendar month in days, for means given in months.
 MONTH_DAYS = YEAR_DAYS / 12
+
+_MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 DateLike = datetime.date | str
 
@@ -47,6 +57,69 @@ def _to_date(value: DateLike) -> datetime.date:
         except ValueError:
             raise ValueError(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
     raise TypeError(f"expected a datetime.date or an ISO date string, got {type(value).__name__}: {value!r}")
+
+
+def _month_length(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _MONTH_LENGTHS[month - 1]
+
+
+def _shift(ordinal: int, months: int) -> int:
+    """The ordinal of the same date ``months`` calendar months later (the month's last day if shorter)."""
+    d = datetime.date.fromordinal(ordinal)
+    y, m0 = divmod(d.year * 12 + d.month - 1 + months, 12)
+    day = d.day
+    if day > 28:
+        day = min(day, _month_length(y, m0 + 1))
+    return datetime.date(y, m0 + 1, day).toordinal()
+
+
+def add_months(start: datetime.date, t: float, months: float) -> float:
+    """The time ``months`` calendar months after time ``t`` (day 0 = ``start``; negative: before).
+
+    Whole months go to the same date of the month (31 March plus one month is 30 April, 29 February plus
+    twelve is 28 February); a fraction of a month is that fraction of the next month's days (1.5 months
+    after 1 January is 1 February plus half of February's 28 days). The fractional part of ``t`` is kept.
+    An infinite number of months (a rule switched off) gives ``inf``.
+    """
+    if months == math.inf or t == math.inf:
+        return math.inf
+    d = math.floor(t)
+    return _day_later(start, d, months) + (t - d)
+
+
+def _day_later(start: datetime.date, day: int, months: float) -> float:
+    """``add_months`` of a whole day."""
+    base = start.toordinal()
+    k = math.floor(months)
+    later = _shift(base + day, k)
+    frac = months - k
+    if frac:
+        later += frac * (_shift(base + day, k + 1) - later)
+    return later - base
+
+
+def add_years(start: datetime.date, t: float, years: float) -> float:
+    """The time ``years`` calendar years after time ``t``: ``12 × years`` calendar months
+    (``add_months``), so whole years land on the same date (29 February on 28 February)."""
+    return add_months(start, t, 12.0 * years)
+
+
+def run_days(start: datetime.date, years: float) -> int:
+    """The days of a run of ``years`` years from ``start``: it ends on the same date ``years`` later
+    (``calendar.horizon_years``; a fraction of a year counts calendar months, ``add_years``)."""
+    return round(add_years(start, 0.0, years))
+
+
+def years_until(start: datetime.date, day: int) -> float:
+    """The number of years whose run from ``start`` lasts ``day`` days (``run_days`` inverted)."""
+    base = start.toordinal()
+    k = day // 31  # whole months that surely fit, then count on
+    while _shift(base, k + 1) - base <= day:
+        k += 1
+    lo, hi = _shift(base, k) - base, _shift(base, k + 1) - base
+    return (k + (day - lo) / (hi - lo)) / 12.0
 
 
 class WorkCalendar:
@@ -101,6 +174,9 @@ class WorkCalendar:
         self._count_upto: list[int] = np.cumsum(is_wd).tolist()
         self._wd_index: list[int] = np.flatnonzero(is_wd).tolist()
         self._limit = float(n)
+        self._later: dict[
+            tuple[int, float], float
+        ] = {}  # ``add_months`` of whole days, as they are asked for
 
     # ------------------------------------------------------------------ dates
 
@@ -120,6 +196,20 @@ class WorkCalendar:
                 f"{date.isoformat()} is before the calendar's start date {self.start_date.isoformat()}"
             )
         return k
+
+    def add_months(self, t: float, months: float) -> float:
+        """The time ``months`` calendar months after ``t`` (module ``add_months``)."""
+        if months == math.inf or t == math.inf:
+            return math.inf
+        d = math.floor(t)
+        later = self._later.get((d, months))
+        if later is None:
+            later = self._later[d, months] = _day_later(self.start_date, d, months)
+        return later + (t - d)
+
+    def add_years(self, t: float, years: float) -> float:
+        """The time ``years`` calendar years after ``t`` (module ``add_years``)."""
+        return self.add_months(t, 12.0 * years)
 
     @property
     def end_date(self) -> datetime.date:

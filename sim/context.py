@@ -40,9 +40,10 @@ class Context(Protocol):
 
     Attributes:
         env: the one clock (one unit = one day, day 0 = ``calendar.start_date``) and event queue.
-        cal: the working-day calendar (Art. 11, 12, 14, 18).
+        cal: the calendar: calendar months and years (Art. 17(3), 19, 20, 24) and working days (Art. 11,
+            12, 14, 18).
         streams: the named random streams (``sim/streams.py``).
-        r: the rules in force now, in days and per-day rates (``sim/rules.py``).
+        r: the rules in force now, in days, calendar months and per-day rates (``sim/rules.py``).
         rules_until: the day the rules in force next change (``inf``: never); a decision due later waits
             for it.
         suburban_exempt_day: the day of ``eligibility.suburban_exempt_qualified_before`` (Art. 6(3)); a

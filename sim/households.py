@@ -131,6 +131,7 @@ class Household(mesa.Agent):
         "state",
         "episode",
         "used_days",
+        "first_moved_in",
         "banned_until",
         "circumstances",
         "false_declaration",
@@ -192,6 +193,7 @@ class Household(mesa.Agent):
         self.state = IDLE
         self.episode = -1
         self.used_days = 0.0  # PRH held so far, across tenancies (Art. 17(3) counts the total)
+        self.first_moved_in = NAN  # when its first tenancy began: the total's years count from it
         self.banned_until = -math.inf
         self.circumstances: Circumstances | None = None
         self.false_declaration = False

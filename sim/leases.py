@@ -13,7 +13,19 @@ from .rules import Rules
 from .schema import FORCED_EXITS
 from .supply import Unit
 
-_EPS = 1e-9
+EPS = 1e-9
+"""Days within which two times are taken as one (a lease reaching the total)."""
+
+
+def total_days(m: Context, h: Household, years: float) -> float:
+    """Art. 17(3): the days a household may hold PRH in total (享受公共租赁住房保障的总年限累计不超过6年)
+    under a total of ``years``: as many days as from its first move-in to the same date ``years`` later
+    (calendar years, ``sim/calendar.py``). Days held in every tenancy count against them; one continuous
+    tenancy thus ends on the date ``years`` after it began. ``inf`` before any move-in or without a total."""
+    first = h.first_moved_in
+    if first != first or years == math.inf:  # NaN: never moved in
+        return math.inf
+    return m.cal.add_months(first, 12.0 * years) - first
 
 
 def exit_hazards(m: Context, h: Household) -> tuple[float, str | None]:
@@ -97,12 +109,18 @@ def tenancy(
 ) -> Process[None]:
     """Art. 17(3): a lease runs 2 years; to stay on, the tenant applies 3 months before it ends
     (Art. 20: 租赁合同期满前3个月), is re-reviewed (``re_review``), and may renew; the total held over all
-    tenancies of a household is at most ``lease.max_total_years`` (6 years). A lease never runs past that
-    total. Art. 21: each lease, new or renewed, pays the rent published on the day it begins, for its
-    whole term. Art. 20: a tenant who does not apply in time gives up the renewal (视为承租人放弃续租).
-    Art. 6(3): a tenant who qualified before ``eligibility.suburban_exempt_qualified_before`` with
-    suburban hukou housing keeps it left out at every re-review (the stock's tenants qualified before
-    they moved in, before the start date).
+    tenancies of a household is at most ``lease.max_total_years`` (6 years, ``total_days``). A lease never
+    runs past that total. Art. 20: a tenant who does not apply in time gives up the renewal
+    (视为承租人放弃续租). Art. 21: each lease, new or renewed, pays the rent published on the day it begins,
+    for its whole term. Art. 6(3): a tenant who qualified before
+    ``eligibility.suburban_exempt_qualified_before`` with suburban hukou housing keeps it left out at every
+    re-review (the stock's tenants qualified before they moved in, before the start date). Years and months
+    are calendar ones: a lease ends on the same date 2 years after it began.
+
+    Each rule is read on the day it applies: the renewal on the rules in force on the day it is decided;
+    a lease that was to be the last one under the total in force then is decided again on the day it ends
+    if the total in force that day leaves time (a higher total from a dated value, Art. 30), by the same
+    application and re-review.
 
     Args:
         started: when this tenancy began (earlier than now for a tenant of the initial stock).
@@ -114,6 +132,8 @@ def tenancy(
     lease_start = now if lease_start is None else lease_start
     unit = h.unit
     h.moved_in_day = started
+    if h.first_moved_in != h.first_moved_in:  # NaN: the household's first tenancy
+        h.first_moved_in = started
     m.set_state(h, TENANT)
     m.units_occupied += 1
     if started >= 0:
@@ -123,19 +143,38 @@ def tenancy(
     qualified = started if math.isnan(h.qualified_day) else h.qualified_day
     exempt = qualified < m.suburban_exempt_day and h.circumstances.suburban_area_per_capita > 0.0
     reviewed = now  # the circumstances are known to have met the rules as of now
-    delivery = math.inf  # of an off-plan home not yet delivered when the re-review failed (Art. 24(2))
+    refusal, delivery = None, math.inf  # why a re-review failed; an off-plan home's delivery (Art. 24(2))
+
+    def total_reached(r: Rules) -> float:  # when this tenancy reaches the total in force under ``r``
+        return started - h.used_days + total_days(m, h, r.max_total_years)
+
+    def outcome(r: Rules, day: float) -> str | None:
+        """How the lease ends, decided on ``day`` under the rules ``r``: at the total (``cap``), with no
+        application in time (``not_renewed``), with the re-review failed (``renewal_refused``), or renewed
+        (None), from the lease's two uniform draws ``applies`` and ``passes``."""
+        nonlocal reviewed, refusal, delivery
+        if lease_end >= limit - EPS:
+            return "cap"
+        if applies >= r.renewal_apply_share:
+            return "not_renewed"
+        refusal, delivery = re_review(m, h, r, reviewed, day, exempt, passes)
+        reviewed = day
+        return None if refusal is None else "renewal_refused"
+
+    r = m.r
+    limit = total_reached(r)
     reason = None
     while reason is None:
-        r = m.r
-        held_before = h.used_days + (lease_start - started)
-        length = min(r.term_days, r.max_total_days - held_before)
-        if length <= _EPS:  # a lower cap came into force: no further lease
+        if m.r is not r:
+            r = m.r
+            limit = total_reached(r)
+        lease_end = min(m.cal.add_months(lease_start, r.term_months), limit)
+        if lease_end - lease_start <= EPS:  # a lower cap came into force: no further lease
             reason = "cap"
             break
         h.leases += 1
         rent.sign_lease(m, h, lease_start)
-        lease_end = lease_start + length
-        decide = max(lease_end - r.renewal_notice_days, env.now)
+        decide = max(m.cal.add_months(lease_end, -r.renewal_notice_months), env.now)
         applies, passes = s.u(), s.u()
         if t_exit <= decide:
             yield env.timeout(t_exit - env.now)
@@ -144,21 +183,19 @@ def tenancy(
         if decide >= m.rules_until:  # decide on the rules in force then
             yield env.timeout(decide - env.now)
             r = m.r
-        if held_before + length >= r.max_total_days - _EPS:
-            outcome = "cap"
-        elif applies >= r.renewal_apply_share:
-            outcome = "not_renewed"
-        else:
-            refusal, delivery = re_review(m, h, r, reviewed, decide, exempt, passes)
-            reviewed = decide
-            outcome = None if refusal is None else "renewal_refused"
+            limit = total_reached(r)
+        ends = outcome(r, decide)
         if t_exit <= lease_end:
             yield env.timeout(t_exit - env.now)
             reason = hazard_reason
             delivery = math.inf
             break
         yield env.timeout(lease_end - env.now)
-        reason = outcome
+        if ends == "cap" and m.r is not r:  # the total in force today may leave time
+            r = m.r
+            limit = total_reached(r)
+            ends = outcome(r, lease_end)
+        reason = ends
         lease_start = lease_end
     if reason == "renewal_refused":
         h.rejected_reason = "renewal_" + refusal
@@ -173,11 +210,10 @@ def leave(
     delivery (Art. 24(2): 过渡性居住期可延长至预售合同约定的房屋交付日期之后3个月); one who cannot move out at
     once may stay 6 months (Art. 24(3)); both at the old rent. A tenant who has held PRH for the full total
     gets no such transition but may stay on at market rent (Art. 24(4): the unit's market rent of the day
-    the stay begins). A lease the operator ends
-    (Art. 23(2): 限期收回) gets the 6-month transition only if ``transition.forced_exit_transition``, and
-    bars the household from applying again for ``penalties.forced_exit_ban_days`` from the day it hands the
-    unit back (Order No. 11, Art. 36). The unit stays occupied meanwhile; the time does not count towards
-    the total."""
+    the stay begins). A lease the operator ends (Art. 23(2): 限期收回) gets the 6-month transition only if
+    ``transition.forced_exit_transition``, and bars the household from applying again for
+    ``penalties.forced_exit_ban_days`` from the day it hands the unit back (Order No. 11, Art. 36). The unit
+    stays occupied meanwhile; the time does not count towards the total. Months are calendar ones."""
     env, r, s = m.env, m.r, m.streams.transition
     now = env.now
     h.tenure_days = now - started
@@ -187,19 +223,20 @@ def leave(
     m.count_flow("exits")
     m.exit_counts[reason] += 1
     other, market = s.u(), s.u()
-    stay = 0.0
-    if h.used_days >= r.max_total_days - _EPS:
+    after_delivery = m.cal.add_months(delivery, r.after_delivery_months) if delivery < math.inf else now
+    until = now
+    if reason == "cap":
         if market < r.capped_stay_share:
-            stay = r.capped_stay_days
+            until = m.cal.add_months(now, r.capped_stay_months)
             h.capped_stay = True
             rent.market_stay(m, h, now)
-    elif now < delivery + r.after_delivery_days < math.inf:
-        stay = delivery + r.after_delivery_days - now
+    elif after_delivery > now:
+        until = after_delivery
     elif other < r.other_transition_share and (reason not in FORCED_EXITS or r.forced_exit_transition):
-        stay = r.other_transition_days
-    if stay > 0:
+        until = m.cal.add_months(now, r.other_transition_months)
+    if until > now:
         m.set_state(h, TRANSITION)
-        yield env.timeout(stay)
+        yield env.timeout(until - now)
         h.transition_end_day = env.now
     rent.settle(m, h, env.now)
     if reason in FORCED_EXITS:

@@ -15,7 +15,7 @@ from collections import Counter
 import mesa
 
 from . import allocation, leases, rent, replay, review, timers
-from .calendar import YEAR_DAYS, WorkCalendar
+from .calendar import WorkCalendar, run_days
 from .context import Process
 from .eligibility import draw_circumstances, draw_eligible
 from .households import (
@@ -61,12 +61,7 @@ class HousingModel(mesa.Model):
         v0 = params.resolved(0)
         self.r = Rules(v0)
         start = params.start_date
-        end = (
-            start.replace(year=start.year + int(v0["calendar.horizon_years"]))
-            if float(v0["calendar.horizon_years"]).is_integer()
-            else None
-        )
-        self.n_days = (end - start).days if end else int(round(v0["calendar.horizon_years"] * YEAR_DAYS))
+        self.n_days = run_days(start, v0["calendar.horizon_years"])  # ends on the same date N years later
         self.cal = WorkCalendar(start, self.n_days, v0["calendar.holidays"], v0["calendar.makeup_workdays"])
         self.env = timers.new_environment()
         self.streams = Streams(seed)
@@ -142,7 +137,9 @@ class HousingModel(mesa.Model):
         self.count_flow("applications")
 
     def end_episode(self, h: Household, outcome: str) -> None:
-        """Record the episode; the household may apply again later, after any ban (SPEC: re-application)."""
+        """Record the episode; the household may apply again later, after any ban (SPEC: re-application)
+        and once the total in force leaves it time (Art. 17(3), read on the day it applies: a household
+        that reached the total applies again, if at all, after a dated value has raised it)."""
         h.outcome = outcome
         self.rows.append(h.row())
         self.set_state(h, IDLE)
@@ -150,20 +147,30 @@ class HousingModel(mesa.Model):
         h.proc = None
         r = self.r
         reapply = self.streams.reapply
-        if (
-            reapply.chance(r.reapply_share)
-            and h.exit_reason not in r.reapply_barred_exits
-            and h.used_days < r.max_total_days
-        ):
-            at = max(self.env.now, h.banned_until) + reapply.exp(r.reapply_delay_days)
-            if h.employer is not None and h.employer.relocation_day <= at:
-                h.leave_employer()  # Art. 4(3), 5: it applies on its own once its employer has left
-            if at < self.n_days:
-                h.circumstances = draw_circumstances(reapply, r)
-                h.false_declaration = reapply.chance(r.false_share)
-                self.env.process(review.filing(self, [h], delay=at - self.env.now))
-                return
+        if reapply.chance(r.reapply_share) and h.exit_reason not in r.reapply_barred_exits:
+            free = self.time_left_from(h)
+            if free < self.n_days:
+                at = max(free, h.banned_until) + reapply.exp(r.reapply_delay_days)
+                if h.employer is not None and h.employer.relocation_day <= at:
+                    h.leave_employer()  # Art. 4(3), 5: it applies on its own once its employer has left
+                if at < self.n_days:
+                    h.circumstances = draw_circumstances(reapply, r)
+                    h.false_declaration = reapply.chance(r.false_share)
+                    self.env.process(review.filing(self, [h], delay=at - self.env.now))
+                    return
         h.remove()  # gone for good: deregister from Mesa so it can be freed
+
+    def time_left_from(self, h: Household) -> float:
+        """Art. 17(3): the first time from now on which the total in force (``lease.max_total_years``, dated
+        values included) exceeds the days ``h`` has held; ``inf`` if none within the run."""
+        now = self.env.now
+        if h.used_days <= 0.0:
+            return now
+        for day in (now, *(d for d in self.change_days if d > now)):
+            cap = self.params.value("lease.max_total_years", day)
+            if h.used_days < leases.total_days(self, h, cap) - leases.EPS:
+                return day
+        return math.inf
 
     # --- the life of one application -------------------------------------------------------------
     def life(self, h: Household, certificate_day: float | None = None) -> Process[None]:
@@ -362,16 +369,28 @@ class HousingModel(mesa.Model):
             while size > 1 and size * r.min_living_area > unit.living_area:
                 size -= 1
         h = self.new_household(kind, size, sector, employer, employer is not None)
-        # years already held, a share of the total allowed (three leases when there is no total)
-        total = r.max_total_days if r.max_total_days < math.inf else r.term_days * 3
+        # the first move-in: drawn evenly over ``supply.initial_held_share`` of the days from which the total
+        # still ends after the start date (three leases when there is no total); then the leases held since,
+        # each from the end of the last
+        cal, cap = self.cal, r.max_total_years
         share = self.params.value("supply.initial_held_share")
-        held = (share["low"] + s.u() * (share["high"] - share["low"])) * total
-        self.initial_circumstances(h, qualified_day=-held)  # it qualified before it moved in
-        lease_start = -(held % r.term_days)
-        h.leases = int(held // r.term_days)
+        held = share["low"] + s.u() * (share["high"] - share["low"])
+        if cap < math.inf:
+            earliest = math.floor(cal.add_years(0.0, -cap))
+            while cal.add_years(earliest, cap) <= 0.0:  # a month's end (29-31) shortened on the way back
+                earliest += 1
+            started = held * earliest
+        else:
+            started = cal.add_months(0.0, -held * r.term_months * 3)
+        self.initial_circumstances(h, qualified_day=started)  # it qualified before it moved in
+        cap_end = cal.add_years(started, cap)
+        h.leases, lease_start = 0, started
+        while (end := min(cal.add_months(lease_start, r.term_months), cap_end)) <= 0.0:
+            h.leases += 1
+            lease_start = end
         unit.occupant = h
         h.unit = unit
-        h.proc = self.env.process(leases.tenancy(self, h, started=-held, lease_start=lease_start))
+        h.proc = self.env.process(leases.tenancy(self, h, started=started, lease_start=lease_start))
 
     def initial_circumstances(self, h: Household, qualified_day: float) -> None:
         """A household already there on the start date declared circumstances that met Art. 5, 6 and 10
@@ -381,13 +400,22 @@ class HousingModel(mesa.Model):
         exempt = qualified_day < self.suburban_exempt_day
         h.circumstances = draw_eligible(self.streams.initial, self.r, exempt)
 
+    def _months_back(self, months: float) -> float:
+        """The days from the same date ``months`` before the start date to it, one fewer when that date
+        was shortened to a month's end (28 February for a 29 February start), so that a certificate issued
+        then is still valid on the start date."""
+        span = -self.cal.add_months(0.0, -months)
+        if self.cal.add_months(-span, months) < 0.0:
+            span -= 1.0
+        return span
+
     def _initial_waiting(self) -> None:
         """Qualified households waiting on the start date, their certificates issued evenly over
         ``queue.initial_certificate_age_years`` before it, within their validity (Art. 19)."""
         r, s = self.r, self.streams.supply
         n = int(self.params.value("queue.initial_waiting"))
         age = self.params.value("queue.initial_certificate_age_years")
-        low, high = (min(age[b] * YEAR_DAYS, r.validity_days) for b in ("low", "high"))
+        low, high = (self._months_back(min(age[b] * 12.0, r.validity_months)) for b in ("low", "high"))
         days = sorted(-(low + s.u() * (high - low)) for _ in range(n))
         for day in days:
             kind = KINDS[s.pick(r.kind_cum)]
@@ -439,7 +467,7 @@ class HousingModel(mesa.Model):
             self.alloc.batch,
         ):
             env.process(proc())
-        env.run(until=self.n_days + 0.5)
+        env.run(until=self.n_days)  # the last day's events included, none of the day after the run
 
     def finish(self) -> None:
         """Record the episodes still open at the horizon and release Mesa's hold on the model."""

@@ -2,7 +2,9 @@
 
 Scenario files keep each value in its own unit (years, months, working days, rates per year); the engine
 works in days and per-day rates. ``Rules`` does that conversion in one place, each time a dated value
-switches (``Params.change_days``), so the event loop only reads plain attributes.
+switches (``Params.change_days``), so the event loop only reads plain attributes. A rule's duration in
+years or months becomes calendar months, counted in calendar dates from the day it starts
+(``WorkCalendar.add_months``); rates per year and means become days with ``YEAR_DAYS``.
 """
 
 from __future__ import annotations
@@ -71,10 +73,6 @@ def _cumulative(shares) -> list[float]:
     cum = list(itertools.accumulate(float(s) for s in shares))
     cum[-1] = 1.0
     return cum
-
-
-def _days(years: float) -> float:
-    return years * YEAR_DAYS
 
 
 def _per_day(per_year: float) -> float:
@@ -159,7 +157,7 @@ class Rules:
         self.final_refusals = frozenset(v["review.final_refusals"])
 
         # Waiting (Art. 19).
-        self.validity_days = _days(v["queue.validity_years"])
+        self.validity_months = 12.0 * v["queue.validity_years"]  # calendar months (``WorkCalendar``)
         self.withdraw_rate = _per_day(v["queue.withdraw_hazard_per_year"])
         self.change_rate = _per_day(v["queue.change_hazard_per_year"])
         self.carry_over = v["queue.carry_over_priority"]
@@ -189,9 +187,9 @@ class Rules:
         self.forced_exit_ban_days = v["penalties.forced_exit_ban_days"]
 
         # Leases and renewal (Art. 17, 20).
-        self.term_days = _days(v["lease.term_years"])
-        self.max_total_days = _days(v["lease.max_total_years"])
-        self.renewal_notice_days = v["lease.renewal_notice_months"] * MONTH_DAYS
+        self.term_months = 12.0 * v["lease.term_years"]
+        self.max_total_years = v["lease.max_total_years"]
+        self.renewal_notice_months = v["lease.renewal_notice_months"]
         self.renewal_apply_share = v["lease.renewal_apply_share"]
         self.renewal_review = v["lease.renewal_review"]
         self.renewal_pass_share = v["lease.renewal_pass_share"]
@@ -219,12 +217,12 @@ class Rules:
         # Transitions (Art. 24).
         delivery = v["transition.offplan_delivery_months"]  # uniform from the purchase
         self.offplan_delivery_days = tuple(float(delivery[b]) * MONTH_DAYS for b in ("low", "high"))
-        self.after_delivery_days = v["transition.after_delivery_months"] * MONTH_DAYS
+        self.after_delivery_months = v["transition.after_delivery_months"]
         self.other_transition_share = v["transition.other_share"]
-        self.other_transition_days = v["transition.other_months"] * MONTH_DAYS
+        self.other_transition_months = v["transition.other_months"]
         self.forced_exit_transition = bool(v["transition.forced_exit_transition"])
         self.capped_stay_share = v["transition.capped_market_stay_share"]
-        self.capped_stay_days = v["transition.capped_market_stay_months"] * MONTH_DAYS
+        self.capped_stay_months = v["transition.capped_market_stay_months"]
 
         # Supply (Art. 7, 8).
         mix = v["supply.mix"]

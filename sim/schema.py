@@ -519,6 +519,8 @@ def document() -> str:
         "Every key of `scenarios/baseline.toml`, in its order, with the type, unit and bounds the\n"
         "loader checks. The baseline states each key's value and the full text of its reference; the\n"
         "citation here is its head (the article, or ASSUMED for a behavioural input). Values keep these\n"
-        "units; the engine converts them to days in one place (`sim/rules.py`), with 1 year =\n"
-        f"{YEAR_DAYS} days and 1 month = 1/12 year (`sim/calendar.py`).\n\n" + markdown()
+        "units; the engine converts them in one place (`sim/rules.py`). A duration in years or months\n"
+        "counts calendar dates: it ends on the same date that many years or months later, 29 February\n"
+        "going to 28 February (`sim/calendar.py`); a rate per year or a mean in months uses the mean\n"
+        f"year of {YEAR_DAYS} days and month of 1/12 year.\n\n" + markdown()
     )

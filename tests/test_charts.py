@@ -292,7 +292,10 @@ def _all_charts(lang: str):
     yield "wait_stats", charts.wait_stats_chart(reps, lang)
     yield "mean_wait", charts.mean_wait_chart(reps, lang)
     yield "lapse_rate", charts.lapse_rate_chart(reps, lang)
-    yield "exits_by_reason", charts.exits_by_reason_chart(project_stats.yearly_exits(hh, N_DAYS), lang)
+    yield (
+        "exits_by_reason",
+        charts.exits_by_reason_chart(project_stats.yearly_exits(hh, N_DAYS, "2021-10-22"), lang),
+    )
     yield "exits_per_year", charts.exits_per_year_chart(daily, lang)
     yield "exit_reasons", charts.exit_reasons_chart(reps, lang)
     yield "wait_by_group", charts.group_wait_chart(reps, lang, min_cell=MIN_CELL)

@@ -13,7 +13,7 @@ import pytest
 from helpers import SCENARIOS
 
 from sim import audit, load_scenario, simulate
-from sim.calendar import MONTH_DAYS, YEAR_DAYS
+from sim.calendar import MONTH_DAYS
 from sim.context import Context
 from sim.households import Employer, Household
 from sim.model import HousingModel
@@ -141,15 +141,16 @@ def names(violations):
 
 def test_audit_catches_a_tenancy_over_the_cap(baseline_run, baseline):
     hh = baseline_run.households.copy()
-    i = hh.index[hh["outcome"] == "exited"][0]
-    hh.loc[i, "total_tenure_days"] = 6 * YEAR_DAYS + 1
+    last = hh.groupby("household_id")["episode"].transform("max") == hh["episode"]
+    i = hh.index[(hh["outcome"] == "exited") & last][0]
+    hh.loc[i, "total_tenure_days"] = 6 * 366  # longer than any 6 calendar years
     assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"cap"}
 
 
 def test_audit_catches_a_wait_past_validity(baseline_run, baseline):
     hh = baseline_run.households.copy()
     i = hh.index[hh["left_queue_day"].notna()][0]
-    hh.loc[i, "left_queue_day"] = hh.loc[i, "certificate_day"] + 2 * YEAR_DAYS + 1
+    hh.loc[i, "left_queue_day"] = hh.loc[i, "certificate_day"] + 2 * 366  # longer than any 2 calendar years
     assert "validity" in names(audit(corrupted(baseline_run, households=hh), baseline))
 
 
@@ -253,6 +254,58 @@ def test_audit_catches_daily_counts_that_do_not_reconcile(baseline_run, baseline
     daily.loc[300, "units_occupied"] = daily.loc[300, "units_total"] + 1
     found = names(audit(corrupted(baseline_run, daily=daily), baseline))
     assert {"daily_reconciles", "occupied_within_total"} <= found
+
+
+def daily_violations(result, params, daily) -> list[str]:
+    return [v for v in audit(corrupted(result, daily=daily), params) if v.startswith("daily_reconciles")]
+
+
+@pytest.mark.parametrize("column", ["tenants", "in_transition", "units_occupied", "waiting", "exits"])
+def test_audit_catches_a_daily_count_off_on_any_one_day(baseline_run, baseline, column):
+    """SPEC: counts in ``daily`` reconcile with ``households`` on every day of the run: one count off by
+    one on a single day (not the first, not a round one) is caught, a stock and a flow alike."""
+    daily = baseline_run.daily.copy()
+    day = 1237
+    daily.loc[day, column] += 1
+    found = daily_violations(baseline_run, baseline, daily)
+    assert any(f"{column} differ on 1 days; day {day}:" in v for v in found), found
+
+
+def test_audit_catches_a_move_in_after_the_last_daily_row(baseline_run, baseline):
+    """SPEC: a run of N years ends on the same date N years after it starts; nothing happens after the last
+    row of the daily table."""
+    hh = baseline_run.households.copy()
+    i = hh.index[hh["moved_in_day"].notna() & hh["exit_day"].isna() & ~hh["initial"]][0]
+    hh.loc[i, "moved_in_day"] = baseline_run.n_days + 0.2
+    assert "run_dates" in names(audit(corrupted(baseline_run, households=hh), baseline))
+
+
+def test_audit_catches_a_daily_table_that_stops_short(baseline_run, baseline):
+    daily = baseline_run.daily.iloc[:-1]
+    assert {"run_dates", "daily_reconciles"} <= names(audit(corrupted(baseline_run, daily=daily), baseline))
+
+
+@pytest.mark.parametrize(
+    ("start", "years", "last"),
+    [
+        ("2021-10-22", 10, "2031-10-21"),
+        ("2021-10-22", 1, "2022-10-21"),
+        ("2021-10-22", 0.5, "2022-04-21"),
+        ("2024-02-29", 1, "2025-02-27"),  # 29 February plus a year is 28 February: the run ends that day
+    ],
+)
+def test_a_run_of_n_years_ends_on_the_same_date_n_years_later(baseline, start, years, last):
+    """SPEC: a run of N years ends on the same date N years after it starts: the daily table has one row for
+    each day up to the day before, and every move-in and exit of the households table falls on one of them."""
+    small = {"supply.initial_units": 100, "supply.target_units": 100, "arrivals.applications_per_year": 300}
+    params = baseline.with_overrides({**small, "calendar.start_date": start, "calendar.horizon_years": years})
+    r = simulate(params, seed=1)
+    d = r.daily
+    assert d["date"].iloc[0] == pd.Timestamp(start) and d["date"].iloc[-1] == pd.Timestamp(last)
+    assert (d["day"] == np.arange(len(d))).all() and len(d) == r.n_days
+    for col in ("moved_in_day", "exit_day", "applied_day", "left_queue_day", "transition_end_day"):
+        assert (r.households[col].dropna() < r.n_days).all()
+    assert audit(r, params) == []
 
 
 def test_audit_catches_an_offer_out_of_order(baseline, baseline_run):

@@ -25,7 +25,7 @@ import pytest
 
 from sim import ScenarioError, load_scenario, simulate
 from sim.allocation import Allocator
-from sim.calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar
+from sim.calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar, add_months
 from sim.eligibility import Circumstances, counted_area, ineligibility
 from sim.leases import re_review
 from sim.rent import RentRoll, RentSchedule
@@ -134,6 +134,24 @@ def calendar_of(params, result) -> WorkCalendar:
     )
 
 
+def later(params, days, years: float = 0.0, months: float = 0.0) -> np.ndarray:
+    """The times ``years`` calendar years and ``months`` calendar months after each of ``days`` (rules stated
+    in years and months count calendar dates, ``sim/calendar.py``)."""
+    return np.array(
+        [add_months(params.start_date, d, 12 * years + months) if d == d else np.nan for d in days],
+        dtype=float,
+    )
+
+
+def total_days(params, hh: pd.DataFrame, years: float) -> pd.Series:
+    """Art. 17(3): the days each episode's household may hold PRH under a total of ``years``: from its first
+    move-in to the same date ``years`` later (``sim.leases.total_days``)."""
+    first = hh.groupby("household_id")["moved_in_day"].transform("min")
+    return (pd.Series(later(params, first, years), index=hh.index) - first).fillna(
+        np.inf
+    )  # inf: never housed
+
+
 def rules(baseline, overrides: dict | None = None) -> Rules:
     params = baseline.with_overrides(overrides or {})
     return Rules(params.resolved(0))
@@ -209,8 +227,76 @@ def test_art30_the_measures_take_effect_on_2021_10_22(baseline):
     )
     switch = (datetime.date(2026, 10, 22) - params.start_date).days
     assert params.change_days() == [switch]
-    assert Rules(params.resolved(switch - 1)).max_total_days == 6 * YEAR_DAYS
-    assert Rules(params.resolved(switch)).max_total_days == 8 * YEAR_DAYS
+    assert Rules(params.resolved(switch - 1)).max_total_years == 6
+    assert Rules(params.resolved(switch)).max_total_years == 8
+
+
+#: ``scenarios/successor_2026.toml`` (the total rises from 6 to 8 years on 2026-10-22) over six years, small,
+#: with tenants who stay to the total: no early exit, every renewal applied for and passed.
+SUCCESSOR = Path(__file__).resolve().parents[1] / "scenarios" / "successor_2026.toml"
+TO_THE_TOTAL = {
+    **SMALL,
+    **NO_EXIT_HAZARDS,
+    "calendar.horizon_years": 6,
+    **RENEW_ALL,
+    "queue.change_hazard_per_year": 0.0,
+}
+
+
+def successor_run(overrides: dict):
+    """One run of ``successor_2026.toml`` with ``TO_THE_TOTAL`` and ``overrides``, cached like ``run``."""
+    key = ("successor", repr(sorted(overrides.items())), SEED)
+    if key not in _RUNS:
+        params = load_scenario(SUCCESSOR).with_overrides({**TO_THE_TOTAL, **overrides})
+        _RUNS[key] = (params, simulate(params, SEED))
+    return _RUNS[key]
+
+
+@pytest.mark.parametrize("total", ["successor", "stays_6"])
+def test_art30_a_household_that_reached_the_old_total_applies_again_once_the_new_total_leaves_it_time(total):
+    """Art. 17(3): 享受公共租赁住房保障的总年限累计不超过6年, read on the day it applies (Art. 30: the
+    measures end on 2026-10-21; ``successor_2026`` raises the total to 8 years from 2026-10-22). Every
+    household would apply again a month after each episode: one that left on reaching 6 years before the
+    change applies again after it, never before; where the total stays 6 years none applies again."""
+    overrides = {"arrivals.reapply_share": 1.0, "arrivals.reapply_delay_days": 30}
+    if total == "stays_6":
+        overrides["lease.max_total_years"] = 6
+    params, r = successor_run(overrides)
+    switch = params.change_days()[0]
+    assert params.start_date + datetime.timedelta(days=switch) == datetime.date(2026, 10, 22)
+    hh = r.households
+    next_applied = hh.groupby("household_id")["applied_day"].shift(-1)
+    capped = hh["exit_reason"].eq("cap") & (hh["exit_day"] < switch)
+    assert capped.sum() > 50
+    again = next_applied[capped]
+    if total == "successor":
+        assert again.notna().mean() > 0.9  # those who have not yet: the few capped just before the horizon
+        assert (again.dropna() >= switch).all()
+    else:
+        assert again.isna().all()
+
+
+@pytest.mark.parametrize("total", ["successor", "stays_6"])
+def test_art30_a_lease_cut_to_the_old_total_is_renewed_at_its_end_under_the_new_total(total):
+    """Art. 20: renewal is applied for 3 months before the lease ends; Art. 17(3)'s total is read on the day
+    the lease ends. With 4-year leases, a tenant's second lease is cut to 2 years to end at the 6-year total;
+    when that end falls less than 3 months after ``successor_2026`` raises the total to 8 years, the lease
+    was to be the last under the old total, and is renewed at its end under the new one (every renewal
+    passes here). Where the total stays 6 years, it ends at the total (``cap``)."""
+    overrides = {"lease.term_years": 4}
+    if total == "stays_6":
+        overrides["lease.max_total_years"] = 6
+    params, r = successor_run(overrides)
+    switch = params.change_days()[0]
+    hh = r.households
+    six = pd.Series(later(params, hh["moved_in_day"], 6), index=hh.index)
+    cut = hh[(six >= switch) & (six < later(params, [switch], months=3)[0])]  # decided before the switch
+    assert len(cut) > 5 and (cut["moved_in_day"] < switch - 4 * 365).all()  # in their second, cut lease
+    if total == "successor":
+        assert cut["exit_day"].isna().all() and (cut["leases"] == 3).all()  # renewed; still there
+    else:
+        assert (cut["exit_reason"] == "cap").all() and np.allclose(cut["exit_day"], six[cut.index])
+        assert (cut["leases"] == 2).all()
 
 
 # ================================================================== Art. 5, 6, 10: eligibility
@@ -734,10 +820,12 @@ def test_art17_3_total_tenure_is_at_most_the_cap(baseline, cap_years):
     """Art. 17(3): 一户公共租赁住房保障对象（包括单身和家庭）享受公共租赁住房保障的总年限累计不超过6年.
     No household's total tenure (over all its tenancies, transitions excluded)
     exceeds ``lease.max_total_years``."""
-    _, r = run(baseline, {"lease.max_total_years": cap_years})
-    assert (r.households["total_tenure_days"] <= cap_years * YEAR_DAYS + EPS).all()
+    params, r = run(baseline, {"lease.max_total_years": cap_years})
+    hh = r.households
+    cap = total_days(params, hh, cap_years)
+    assert (hh["total_tenure_days"] <= cap + EPS).all()
     held = held_days(r)
-    assert (held <= cap_years * YEAR_DAYS + EPS).all()
+    assert (held <= cap[held.index] + EPS).all()
     assert (held > (cap_years - 1) * YEAR_DAYS).sum() > 10  # the cap is reached, not just respected
 
 
@@ -746,12 +834,12 @@ def test_art17_3_a_household_that_reached_the_total_does_not_apply_again(baselin
     Even when every household applies again soon after each episode, none applies after it has held PRH
     for the full total, and a household that applies again keeps the total already held (it never shrinks)."""
     cap = 4
-    _, r = run(
+    params, r = run(
         baseline,
         {"lease.max_total_years": cap, "arrivals.reapply_share": 1.0, "arrivals.reapply_delay_days": 30},
     )
     hh = r.households
-    full = hh["total_tenure_days"] >= cap * YEAR_DAYS - EPS
+    full = hh["total_tenure_days"] >= total_days(params, hh, cap) - EPS
     assert full.sum() > 20
     has_next = hh.groupby("household_id")["episode"].transform("max") > hh["episode"]
     assert not (full & has_next).any()
@@ -833,27 +921,30 @@ def seven_years_no_hazards(baseline):
 def test_art17_3_leases_run_2_years_and_end_at_the_6_year_total(baseline, seven_years_no_hazards):
     """Art. 17(3): 租赁合同期限一般为2年，合同到期后承租人仍需租赁的，区住房保障机构应重新进行资格审核，
     符合条件的可续租，一户公共租赁住房保障对象 … 总年限累计不超过6年. A tenant with no other reason to
-    leave holds exactly three 2-year leases and leaves for the cap after 6 × 365.25 days."""
-    _, r = seven_years_no_hazards
+    leave holds exactly three 2-year leases and leaves for the cap on the same date 6 years after it moved
+    in (calendar years: 2,191 or 2,192 days); each lease ends on the same date 2 years after it began."""
+    params, r = seven_years_no_hazards
     hh = r.households
-    done = hh[(hh["moved_in_day"] >= 0) & (hh["moved_in_day"] < r.n_days - 6 * YEAR_DAYS - 1)]
+    six = later(params, hh["moved_in_day"], 6)
+    done = hh[(hh["moved_in_day"] >= 0) & (six < r.n_days - 1)]
     assert len(done) > 30
     assert (done["exit_reason"] == "cap").all()
     assert (done["leases"] == 3).all()
-    assert np.allclose(done["tenure_days"], 6 * YEAR_DAYS)
+    assert np.allclose(done["exit_day"], six[done.index])
+    assert set(done["tenure_days"].round(6)) <= {2191.0, 2192.0}
     # the stock's own tenants, with part of the total held before the start, also leave at exactly 6 years
     stock = hh[hh["initial"] & hh["exit_day"].notna()]
     assert len(stock) > 50
     assert (stock["exit_reason"] == "cap").all()
-    assert np.allclose(stock["total_tenure_days"], 6 * YEAR_DAYS)
+    assert np.allclose(stock["exit_day"], later(params, stock["moved_in_day"], 6))
     assert (stock["leases"] == 3).all()
 
 
-def ends_below_the_cap(ended: pd.DataFrame, r) -> pd.Series:
+def ends_below_the_cap(params, ended: pd.DataFrame, r) -> pd.Series:
     """Ended tenancies after which the household has held PRH for less than the 6-year total (Art. 17(3));
     a lease that takes the household to the total ends with ``cap`` whatever the renewal would have been."""
     assert r.limits["max_total_years"] == 6
-    return ended["total_tenure_days"] < 6 * YEAR_DAYS - EPS
+    return ended["total_tenure_days"] < total_days(params, ended, 6) - EPS
 
 
 def test_art20_a_tenant_who_does_not_apply_3_months_before_expiry_gives_up_renewal(baseline):
@@ -861,16 +952,16 @@ def test_art20_a_tenant_who_does_not_apply_3_months_before_expiry_gives_up_renew
     租赁关系随即终止. Nobody applies to renew: every tenancy that does not reach the 6-year total ends
     with ``not_renewed`` at the end of its lease (for a new tenant, its first 2-year lease); one whose
     lease takes it to the total ends with ``cap`` (Art. 17(3))."""
-    _, r = run(baseline, {**NO_EXIT_HAZARDS, "lease.renewal_apply_share": 0.0})
+    params, r = run(baseline, {**NO_EXIT_HAZARDS, "lease.renewal_apply_share": 0.0})
     hh = r.households
     ended = hh[hh["exit_day"].notna()]
-    below = ends_below_the_cap(ended, r)
+    below = ends_below_the_cap(params, ended, r)
     assert (ended.loc[below, "exit_reason"] == "not_renewed").all()
     assert (ended.loc[~below, "exit_reason"] == "cap").all()
     new = fresh(ended[below])
     assert len(new) > 20
     assert (new["leases"] == 1).all()
-    assert np.allclose(new["tenure_days"], 2 * YEAR_DAYS)
+    assert np.allclose(new["exit_day"], later(params, new["moved_in_day"], 2))
     stock = ended[ended["initial"]]
     assert (stock["exit_reason"] == "not_renewed").sum() > 20  # the stock's tenants below the total
     assert (stock["exit_reason"] == "cap").sum() > 20  # and those whose lease ends at it
@@ -882,19 +973,19 @@ def test_art17_3_renewal_requires_passing_the_re_review(baseline):
     failures for what is not modelled is 1): every tenancy that does not reach the 6-year total ends with
     ``renewal_refused`` at the end of its lease (for a new tenant, its first 2-year lease); one whose lease
     takes it to the total ends with ``cap``, with no re-review."""
-    _, r = run(
+    params, r = run(
         baseline,
         {**NO_EXIT_HAZARDS, "lease.renewal_apply_share": 1.0, "lease.renewal_residual_fail_share": 1.0},
     )
     hh = r.households
     ended = hh[hh["exit_day"].notna()]
-    below = ends_below_the_cap(ended, r)
+    below = ends_below_the_cap(params, ended, r)
     assert (ended.loc[below, "exit_reason"] == "renewal_refused").all()
     assert (ended.loc[~below, "exit_reason"] == "cap").all()
     new = fresh(ended[below])
     assert len(new) > 20
     assert (new["leases"] == 1).all()
-    assert np.allclose(new["tenure_days"], 2 * YEAR_DAYS)
+    assert np.allclose(new["exit_day"], later(params, new["moved_in_day"], 2))
     stock = ended[ended["initial"]]
     assert (stock["exit_reason"] == "renewal_refused").sum() > 20
     assert (stock["exit_reason"] == "cap").sum() > 20
@@ -954,9 +1045,9 @@ TIGHTENED = {
 }
 
 
-def renewal_day(hh: pd.DataFrame) -> pd.Series:
-    """Art. 20: the day of the re-review of the lease that ended, 3 months before its end."""
-    return hh["exit_day"] - 3 * MONTH_DAYS
+def renewal_day(params, hh: pd.DataFrame) -> np.ndarray:
+    """Art. 20: the day of the re-review of the lease that ended, on the date 3 months before its end."""
+    return later(params, hh["exit_day"], months=-3)
 
 
 def test_art20_a_sitting_tenant_is_judged_by_the_rule_in_force_at_the_renewal(baseline):
@@ -968,11 +1059,11 @@ def test_art20_a_sitting_tenant_is_judged_by_the_rule_in_force_at_the_renewal(ba
     switch = calendar_of(params, r).day_of("2022-10-22")
     hh = r.households
     ended = hh[hh["exit_day"].notna()]
-    below = ends_below_the_cap(ended, r)
+    below = ends_below_the_cap(params, ended, r)
     refused = ended[below]
     assert (refused["exit_reason"] == "renewal_refused").all()
     assert (refused["rejected_reason"] == "renewal_housing_area").all()
-    assert (renewal_day(refused) >= switch - EPS).all()
+    assert (renewal_day(params, refused) >= switch - EPS).all()
     assert refused["initial"].sum() > 20 and (~refused["initial"]).sum() > 20
     renewed = hh[(hh["leases"] >= 2) & hh["moved_in_day"].notna()]
     assert len(renewed) > 20  # re-reviews before the switch passed
@@ -1012,13 +1103,13 @@ def test_art6_3_tenants_qualified_before_2021_10_22_keep_renewing_when_suburban_
     stock = ended[ended["initial"] & (ended["moved_in_day"] < 0)]
     assert len(stock) > 50
     assert not (stock["exit_reason"] == "renewal_refused").any()
-    new = ended[~ended["initial"] & ends_below_the_cap(ended, r)]
+    new = ended[~ended["initial"] & ends_below_the_cap(params, ended, r)]
     assert len(new) > 20
     assert (new["rejected_reason"] == "renewal_housing_area").all()
-    assert (renewal_day(new) >= switch - EPS).all()
+    assert (renewal_day(params, new) >= switch - EPS).all()
     _, r = run(baseline, {**counted_later, "eligibility.suburban_exempt_qualified_before": "2000-01-01"})
     ended = r.households[r.households["exit_day"].notna()]
-    stock = ended[ended["initial"] & (ended["moved_in_day"] < 0) & ends_below_the_cap(ended, r)]
+    stock = ended[ended["initial"] & (ended["moved_in_day"] < 0) & ends_below_the_cap(params, ended, r)]
     assert (stock["rejected_reason"] == "renewal_housing_area").sum() > 20
 
 
@@ -1048,9 +1139,9 @@ def test_art23_the_third_rent_arrears_ends_the_tenancy(baseline):
     that ends before the 6-year total ends for arrears; the others (mostly the stock's tenants, who have
     held part of the total already) end at the cap (Art. 17(3)). Nearly every new tenant leaves for
     arrears: three arrears come in 1.5 years on average."""
-    _, r = run(baseline, ARREARS)
+    params, r = run(baseline, ARREARS)
     ended = r.households[r.households["exit_day"].notna()]
-    below = ends_below_the_cap(ended, r)
+    below = ends_below_the_cap(params, ended, r)
     assert below.sum() > 100
     assert (ended.loc[below, "exit_reason"] == "arrears").all()
     assert (ended.loc[~below, "exit_reason"] == "cap").all()
@@ -1090,15 +1181,16 @@ def transitions(baseline):
 
 
 def test_art24_3_other_exits_get_a_6_month_transition(baseline, transitions):
-    """Art. 24(3): 承租人因其他原因在租赁合同期满或终止后暂时无法退房的，可给予6个月过渡期."""
-    _, r = transitions
+    """Art. 24(3): 承租人因其他原因在租赁合同期满或终止后暂时无法退房的，可给予6个月过渡期. The transition
+    ends on the same date 6 calendar months after the exit (181 to 184 days)."""
+    params, r = transitions
     ex = r.households[r.households["exit_day"].notna()]
     offplan = ex["rejected_reason"].isin(["renewal_offplan_purchase"])
     other = ex[(ex["exit_reason"] != "cap") & ~offplan & ~ex["capped_stay"]]
     other = other[other["transition_end_day"].notna()]
     assert len(other) > 50
-    assert np.allclose(other["transition_end_day"] - other["exit_day"], 6 * MONTH_DAYS)
-    assert np.isclose(6 * MONTH_DAYS, 182.625)
+    assert np.allclose(other["transition_end_day"], later(params, other["exit_day"], months=6))
+    assert (other["transition_end_day"] - other["exit_day"]).round(6).between(181, 184).all()
     # the transition is not PRH tenure: the tenancy ends at the exit day (SPEC: reported apart)
     assert np.allclose(ex["tenure_days"], ex["exit_day"] - ex["moved_in_day"])
 
@@ -1126,7 +1218,7 @@ def test_art24_2_an_off_plan_buyer_who_fails_the_re_review_stays_until_3_months_
     offplan = ex["rejected_reason"].isin(["renewal_offplan_purchase"])
     stays = ex.loc[offplan, "transition_end_day"] - ex.loc[offplan, "exit_day"]
     assert stays.notna().sum() > 20
-    assert (stays.dropna() <= (12 + 3) * MONTH_DAYS + EPS).all()
+    assert (stays.dropna() <= 12 * MONTH_DAYS + 92 + EPS).all()  # 3 calendar months: at most 92 days
     assert (stays.dropna() > 3 * MONTH_DAYS).sum() > 10
     assert ex.loc[~offplan, "transition_end_day"].isna().all()
     assert (ex.loc[~offplan, "exit_reason"] == "other_housing").sum() > 20
@@ -1186,7 +1278,7 @@ def test_art19_a_qualification_is_valid_for_2_years(baseline, lapses, which):
     """Art. 19: 配租住房未成功的申请人进入轮候期，其准入资格确认书在2年内有效. Nobody waits past 2
     years after the (latest) certificate."""
     scarce = {"supply.initial_units": 200, "supply.target_units": 200, "queue.change_hazard_per_year": 0.5}
-    _, r = {
+    params, r = {
         "busy": lambda: run(baseline, BUSY),
         "scarce": lambda: run(baseline, scarce),
         "lapses": lambda: lapses,
@@ -1195,17 +1287,17 @@ def test_art19_a_qualification_is_valid_for_2_years(baseline, lapses, which):
     cert = hh[hh["certificate_day"].notna()]
     assert len(cert) > 500
     left = cert["left_queue_day"].fillna(float(r.n_days))
-    assert ((left - cert["certificate_day"]) <= 2 * YEAR_DAYS + EPS).all()
+    assert (left <= later(params, cert["certificate_day"], 2) + EPS).all()
 
 
 def test_art19_a_qualification_runs_out_2_years_after_the_certificate(lapses):
     """Art. 19: 其准入资格确认书在2年内有效 … 轮候逾期的 … 视同申请人放弃准入资格. A qualification that
-    runs out ends exactly 2 × 365.25 days after its certificate."""
-    _, r = lapses
+    runs out ends on the same date 2 years after its certificate (calendar years: 730 or 731 days)."""
+    params, r = lapses
     lapsed = r.households[r.households["lapsed"]]
     assert len(lapsed) > 20
     assert (lapsed["outcome"] == "lapsed").all()
-    assert np.allclose(lapsed["left_queue_day"] - lapsed["certificate_day"], 2 * YEAR_DAYS)
+    assert np.allclose(lapsed["left_queue_day"], later(params, lapsed["certificate_day"], 2))
 
 
 def test_art19_changed_circumstances_are_re_reviewed_and_a_new_certificate_issued(baseline):
@@ -1214,13 +1306,13 @@ def test_art19_changed_circumstances_are_re_reviewed_and_a_new_certificate_issue
     that passes issues a new certificate, and the 2 years run from it; one that fails ends
     the qualification, without a ban."""
     scarce = {"supply.initial_units": 200, "supply.target_units": 200, "queue.change_hazard_per_year": 0.5}
-    _, r = run(baseline, scarce)
+    params, r = run(baseline, scarce)
     hh = fresh(r.households)
     reissued = hh[hh["certificate_day"] > hh["qualified_day"] + EPS]
     assert len(reissued) > 50
     left = reissued["left_queue_day"].fillna(float(r.n_days))
-    assert ((left - reissued["certificate_day"]) <= 2 * YEAR_DAYS + EPS).all()
-    assert ((left - reissued["qualified_day"]) > 2 * YEAR_DAYS).any()
+    assert (left <= later(params, reissued["certificate_day"], 2) + EPS).all()
+    assert (left > later(params, reissued["qualified_day"], 2)).any()
     failed = hh[hh["outcome"] == "changed_ineligible"]
     assert len(failed) > 10
     assert failed["rejected_reason"].str.startswith("changed_").all()
@@ -1313,7 +1405,7 @@ def test_bans_no_household_applies_again_before_its_ban_ends(baseline):
         assert (barred["outcome"] == outcome).any(), outcome
 
 
-@pytest.mark.parametrize("barred", [["other_housing", "cap"], []])
+@pytest.mark.parametrize("barred", [["other_housing"], []])
 def test_art23_1_1_a_tenant_who_left_for_other_housing_applies_again_only_if_not_barred(baseline, barred):
     """Art. 23(1)(1): 通过承租、购买、获赠、继承等方式获得其他住房 … 退出公共租赁住房. With every household
     applying again soon after each episode, a tenant who left for other housing never applies again when
@@ -1702,13 +1794,13 @@ def test_art24_3_a_forced_termination_gets_the_6_month_transition_only_if_the_re
     Art. 23(2)'s 限期收回: with ``transition.forced_exit_transition`` false (the baseline) a lease the
     operator ended gets no transition, while every voluntary exit does here; with it true, forced exits get
     6 months."""
-    _, r = run(baseline, {**FORCED, "transition.forced_exit_transition": transition})
+    params, r = run(baseline, {**FORCED, "transition.forced_exit_transition": transition})
     hh = r.households[r.households["outcome"] == "exited"]  # handed back before the run ended
     forced = hh[hh["exit_reason"].isin(FORCED_EXITS) & ~hh["capped_stay"]]
     voluntary = hh[hh["exit_reason"].isin(["job_change", "other", "marital_change"]) & ~hh["capped_stay"]]
     assert len(forced) > 30 and voluntary["transition_end_day"].notna().all()
     if transition:
-        assert np.allclose(forced["transition_end_day"] - forced["exit_day"], 6 * MONTH_DAYS)
+        assert np.allclose(forced["transition_end_day"], later(params, forced["exit_day"], months=6))
     else:
         assert forced["transition_end_day"].isna().all()
 
@@ -1741,7 +1833,8 @@ def test_art5_no_tenancy_of_staff_begins_after_their_employer_left(baseline):
         staff["rejected_reason"].eq("changed_employer_left_district") & staff["left_queue_day"].notna()
     ]
     fell = fell[[(h, e) in offered for h, e in zip(fell["household_id"], fell["episode"], strict=True)]]
-    assert len(fell) > 0 and fell["banned_until_day"].isna().all()
+    barred = fell["banned_until_day"] > fell["left_queue_day"]  # a ban of an earlier episode may still show
+    assert len(fell) > 0 and not barred.any()
     assert (fell["outcome"] == "changed_ineligible").all()
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis.experiments.outputs import write_frame
 from sim import load_scenario, simulate
-from sim.calendar import YEAR_DAYS
+from sim.calendar import run_days
 from sim.replay import APPLICATION_COLUMNS, TENANCY_COLUMNS
 
 HERE = Path(__file__).resolve().parent
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     write_frame(apps, out / "applications.csv")
     write_frame(tens, out / "tenancies.csv")
-    end = params.start_date + datetime.timedelta(days=round(args.years * YEAR_DAYS))
+    end = params.start_date + datetime.timedelta(days=run_days(params.start_date, args.years))
     running = (tens["end_date"] == "").sum()
     print(
         f"micro data: truth.toml, seed {args.seed}, {params.start_date} to {end}: "

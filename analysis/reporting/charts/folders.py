@@ -78,7 +78,7 @@ def run_figures(run_dir, lang: str = "en", params=None, figsize=FIGSIZE) -> dict
         waits = cohort_waits(hh, info.warmup_days, n_days - info.cohort_margin_days)
         figs["wait_distribution"] = wait_histogram_chart(waits, lang, colours, figsize=figsize)
         figs["exits_by_reason"] = exits_by_reason_chart(
-            yearly_exits(hh, n_days), lang, start_date=info.start_date, figsize=figsize
+            yearly_exits(hh, n_days, info.start_date), lang, start_date=info.start_date, figsize=figsize
         )
     else:
         figs["exits_per_year"] = exits_per_year_chart(

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.calendar import YEAR_DAYS
+from sim.calendar import run_days
 
 from ...stats import (
     EXIT_GROUPS,
@@ -89,8 +89,7 @@ def _run_year_axis(ax, start: pd.Timestamp, years, lang: str) -> None:
     """Categorical ticks for years of the run (which start on the start date, not on 1 January)."""
     labels = []
     for y in years:
-        a = start + pd.Timedelta(days=y * YEAR_DAYS)
-        b = start + pd.Timedelta(days=(y + 1) * YEAR_DAYS)
+        a, b = (start + pd.Timedelta(days=run_days(start.date(), k)) for k in (y, y + 1))
         labels.append(f"{a.year}–\n{b.year}")
     ax.set_xticks(range(len(labels)), labels)
     ax.set_xlabel(term("chart.run_year", lang).format(date=f"{start:%m-%d}"))
@@ -290,8 +289,8 @@ def exits_per_year_chart(
     daily = with_scenario(daily)
     names = scenario_names(daily)
     colours = colours_for(names, colours)
-    band, years = yearly_exit_totals(daily)
     start = _dates(daily.iloc[:1], start_date).iloc[0]
+    band, years = yearly_exit_totals(daily, start)
 
     fig, (ax,) = new_figure(figsize)
     handles, labels = [], []
