@@ -152,7 +152,7 @@ def _limits(params: Params, n_days: int) -> dict:
         "review_working_days": most("review.working_days"),
         "review_capacity": min(float(params.value("review.capacity_per_working_day", d)) for d in days),
         "most_reviews_a_day": max(float(params.value("review.capacity_per_working_day", d)) for d in days),
-        "forced_exit_ban_days": min(float(params.value("penalties.forced_exit_ban_days", d)) for d in days),
+        "forced_exit_ban_years": min(float(params.value("penalties.forced_exit_ban_years", d)) for d in days),
         "min_living_area": min(
             float(params.value("allocation.min_living_area_m2_per_person", d)) for d in days
         ),

@@ -214,13 +214,13 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
             h.lapsed = True
             m.count_flow("lapses")
             if lapse_barred(m, h):
-                m.ban(h, r.lapse_ban_days)
+                m.ban(h, r.lapse_ban_years)
             m.end_episode(h, "lapsed")
             return False
         elif t == t_withdraw:
             m.waiting.remove(h)
             h.left_queue_day = now
-            m.ban(h, r.ban_days)
+            m.ban(h, r.ban_years)
             m.end_episode(h, "withdrawn")
             return False
         else:  # changed circumstances reported: re-reviewed within the review time limit
@@ -276,7 +276,7 @@ def sign_and_move_in(m: Context, h: Household) -> Process[bool]:
 def _fell_through(m: Context, h: Household, unit: Unit, outcome: str, ban: bool = True) -> bool:
     h.unit = None
     if ban:
-        m.ban(h, m.r.ban_days)
+        m.ban(h, m.r.ban_years)
     m.alloc.unit_free(unit)
     m.end_episode(h, outcome)
     return False

@@ -86,10 +86,11 @@ def audit(result, params) -> list[str]:
     _report(out, "bans", early, "applied again before its ban ended")
 
     # Art. 23(2), Order No. 11 Art. 36: no household whose lease the operator ended applies again within
-    # the ban, counted from the day it handed the unit back (checked from the exit, not the ban recorded).
+    # the ban, counted from the day it handed the unit back to the same date that many calendar years later
+    # (checked from the exit, not the ban recorded).
     forced = hh["exit_reason"].isin(FORCED_EXITS) & (hh["outcome"] == "exited") & nxt.notna()
-    handed_back = hh["transition_end_day"].fillna(hh["exit_day"])
-    soon = hh[forced & (nxt < handed_back + lim["forced_exit_ban_days"] - _EPS)]
+    handed_back = hh["transition_end_day"].fillna(hh["exit_day"]).where(forced)
+    soon = hh[forced & (nxt < _later(start, handed_back, lim["forced_exit_ban_years"]) - _EPS)]
     _report(out, "forced_exit_ban", soon, "applied again within the ban after a forced exit (Art. 23(2))")
 
     # Art. 5, 23(1)(5): no tenancy of staff begins once their employer has left the district.

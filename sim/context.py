@@ -85,8 +85,8 @@ class Context(Protocol):
         """Count one event of the daily flow ``name`` (``FLOWS`` in ``sim/model.py``) on today's row."""
         ...
 
-    def ban(self, h: Household, days: float) -> None:
-        """Bar ``h`` from applying again for ``days`` from now (Art. 17-19, 26)."""
+    def ban(self, h: Household, years: float) -> None:
+        """Bar ``h`` from applying again for ``years`` calendar years from now (Art. 17-19, 23(2), 26)."""
         ...
 
     def begin_episode(self, h: Household) -> None:

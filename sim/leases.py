@@ -212,7 +212,8 @@ def leave(
     gets no such transition but may stay on at market rent (Art. 24(4): the unit's market rent of the day
     the stay begins). A lease the operator ends (Art. 23(2): 限期收回) gets the 6-month transition only if
     ``transition.forced_exit_transition``, and bars the household from applying again for
-    ``penalties.forced_exit_ban_days`` from the day it hands the unit back (Order No. 11, Art. 36). The unit
+    ``penalties.forced_exit_ban_years`` from the day it hands the unit back, to the same date that many years
+    later (Order No. 11, Art. 36: 自退回公共租赁住房之日起五年内不得再次申请). The unit
     stays occupied meanwhile; the time does not count towards the total. Months are calendar ones."""
     env, r, s = m.env, m.r, m.streams.transition
     now = env.now
@@ -240,7 +241,7 @@ def leave(
         h.transition_end_day = env.now
     rent.settle(m, h, env.now)
     if reason in FORCED_EXITS:
-        m.ban(h, m.r.forced_exit_ban_days)  # from the day the unit is handed back
+        m.ban(h, m.r.forced_exit_ban_years)  # from the day the unit is handed back
     m.units_occupied -= 1
     m.alloc.unit_vacated(unit)
     m.end_episode(h, "exited")

@@ -128,9 +128,10 @@ class HousingModel(mesa.Model):
         if 0 <= day < self.n_days:
             self.flows[name][day] += 1
 
-    def ban(self, h: Household, days: float) -> None:
-        """Bar the household from applying again for ``days`` from now (Art. 17-19, 26)."""
-        h.banned_until = max(h.banned_until, self.env.now + days)
+    def ban(self, h: Household, years: float) -> None:
+        """Bar the household from applying again for ``years`` calendar years from now (Art. 17-19, 23(2),
+        26): it may apply from the same date ``years`` later (``WorkCalendar.add_years``); 0 bars nothing."""
+        h.banned_until = max(h.banned_until, self.cal.add_years(self.env.now, years))
 
     def begin_episode(self, h: Household) -> None:
         h.start_episode(self.env.now)

@@ -136,6 +136,6 @@ def review(m: Context, h: Household) -> Process[bool]:
     if reason is not None:
         h.rejected_reason = reason
         if reason == "false_declaration":
-            m.ban(h, r.false_ban_days)
+            m.ban(h, r.false_ban_years)
         return False
     return True

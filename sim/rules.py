@@ -179,12 +179,12 @@ class Rules:
         self.family_types = frozenset(v["allocation.family_unit_types"])
         self.frontline_types = frozenset(v["allocation.frontline_unit_types"])
 
-        # Bans (Art. 17-19, 26).
-        self.ban_days = v["penalties.ban_days"]
-        self.lapse_ban_days = v["penalties.lapse_ban_days"]
+        # Bans (Art. 17-19, 23(2), 26), in calendar years (``WorkCalendar.add_years``).
+        self.ban_years = v["penalties.ban_years"]
+        self.lapse_ban_years = v["penalties.lapse_ban_years"]
         self.lapse_ban_exception = v["penalties.lapse_ban_exception"]
-        self.false_ban_days = v["penalties.false_declaration_ban_days"]
-        self.forced_exit_ban_days = v["penalties.forced_exit_ban_days"]
+        self.false_ban_years = v["penalties.false_declaration_ban_years"]
+        self.forced_exit_ban_years = v["penalties.forced_exit_ban_years"]
 
         # Leases and renewal (Art. 17, 20).
         self.term_months = 12.0 * v["lease.term_years"]

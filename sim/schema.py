@@ -370,8 +370,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("allocation.family_unit_types", UNIT_TYPE_LIST, "unit types", "Art. 7(2)", choices=UNIT_TYPES),
     Key("allocation.frontline_unit_types", UNIT_TYPE_LIST, "unit types", "Art. 7(3)", choices=UNIT_TYPES),
     # penalties: bans (Art. 17-19, 26)
-    Key("penalties.ban_days", NUMBER, "day", "Art. 17-19", **_NN, inf_ok=True),
-    Key("penalties.lapse_ban_days", NUMBER, "day", "Art. 19", **_NN, inf_ok=True),
+    Key("penalties.ban_years", NUMBER, "year", "Art. 17-19", **_NN, inf_ok=True),
+    Key("penalties.lapse_ban_years", NUMBER, "year", "Art. 19", **_NN, inf_ok=True),
     Key(
         "penalties.lapse_ban_exception",
         CHOICE,
@@ -379,8 +379,8 @@ SCHEMA: tuple[Key, ...] = (
         "Art. 19",
         choices=("no_suitable_offer", "no_suitable_unit"),
     ),
-    Key("penalties.false_declaration_ban_days", NUMBER, "day", "Art. 26", **_NN, inf_ok=True),
-    Key("penalties.forced_exit_ban_days", NUMBER, "day", "Art. 23(2)", **_NN, inf_ok=True),
+    Key("penalties.false_declaration_ban_years", NUMBER, "year", "Art. 26", **_NN, inf_ok=True),
+    Key("penalties.forced_exit_ban_years", NUMBER, "year", "Art. 23(2)", **_NN, inf_ok=True),
     # lease: term, total and renewal (Art. 17(3), 20)
     Key("lease.term_years", NUMBER, "year", "Art. 17(3)", **_POS, inf_ok=True),
     Key("lease.max_total_years", NUMBER, "year", "Art. 17(3)", **_NN, inf_ok=True),

@@ -3,6 +3,7 @@ and the audit of the SPEC's invariants on every shipped scenario (and that the a
 
 from __future__ import annotations
 
+import datetime
 import gc
 from pathlib import Path
 
@@ -180,6 +181,21 @@ def test_audit_catches_a_forced_exit_housed_again_within_its_ban(baseline_run, b
     hh.loc[i, "exit_day"] = hh.loc[i + 1, "applied_day"] - 365
     assert names(audit(corrupted(baseline_run, households=hh), baseline)) >= {"forced_exit_ban"}
     assert "forced_exit_ban" not in names(audit(baseline_run, baseline))
+
+
+@pytest.mark.parametrize(("gap_days", "caught"), [(1826, True), (1827, False)])
+def test_audit_counts_the_forced_exit_ban_in_calendar_years(baseline_run, baseline, gap_days, caught):
+    """Order No. 11, Art. 36: 自退回公共租赁住房之日起五年内不得再次申请 (Art. 23(2)). A unit handed back on
+    3 June 2019 bars its household to 3 June 2024, 1,827 days later across two 29 Februaries: applying
+    again 1,826 days after the handover is caught, 1,827 days after is not."""
+    hh = baseline_run.households.copy()
+    nxt = hh.groupby("household_id")["applied_day"].shift(-1)
+    i = hh.index[hh["exit_reason"].isin(["subletting", "absence", "arrears", "nuisance"]) & nxt.notna()][0]
+    again = (datetime.date(2024, 6, 3) - baseline.start_date).days + 0.5
+    hh.loc[i + 1, "applied_day"] = again
+    hh.loc[i, ["banned_until_day", "transition_end_day"]] = np.nan
+    hh.loc[i, "exit_day"] = again - gap_days
+    assert ("forced_exit_ban" in names(audit(corrupted(baseline_run, households=hh), baseline))) is caught
 
 
 def test_audit_catches_more_reviews_ending_on_a_day_than_the_staff_can_do(baseline):

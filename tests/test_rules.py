@@ -28,6 +28,7 @@ from sim.allocation import Allocator
 from sim.calendar import MONTH_DAYS, YEAR_DAYS, WorkCalendar, add_months
 from sim.eligibility import Circumstances, counted_area, ineligibility
 from sim.leases import re_review
+from sim.model import HousingModel
 from sim.rent import RentRoll, RentSchedule
 from sim.rules import Rules
 from sim.schema import FORCED_EXITS, FORCED_HAZARD_EXITS, HAZARD_EXITS, REFUSALS
@@ -701,15 +702,16 @@ def test_art14_without_a_recheck_refusals_stand(baseline):
 def test_art26_a_caught_false_declaration_is_refused_and_barred(baseline):
     """Art. 26: 申请人隐瞒、虚报相关信息，或伪造相关证明材料的 … 按照《公共租赁住房管理办法》 …
     予以处理 (MOHURD Order No. 11, Art. 36: 五年内不得再次申请). Every caught false declaration is
-    refused and barred ``penalties.false_declaration_ban_days`` from the refusal."""
+    refused and barred ``penalties.false_declaration_ban_years`` from the refusal, to the same date that many
+    years later."""
     params, r = run(
         baseline, {"review.false_share": 1.0, "review.false_detect_share": 1.0, "review.appeal_share": 0.0}
     )
     rev = decided(fresh(r.households), r)
     assert len(rev) > 500
     assert (rev["rejected_reason"] == "false_declaration").all()
-    ban = float(params.value("penalties.false_declaration_ban_days"))
-    assert np.allclose(rev["banned_until_day"] - rev["review_day"], ban)
+    ban = float(params.value("penalties.false_declaration_ban_years"))
+    assert np.allclose(rev["banned_until_day"], later(params, rev["review_day"], ban))
 
 
 @pytest.mark.parametrize("final", [["false_declaration", "employer_left_district"], []])
@@ -753,8 +755,8 @@ def accepted_offers(r) -> pd.DataFrame:
 def test_art17_1_not_signing_after_choosing_voids_the_qualification_and_bars_for_1_year(baseline):
     """Art. 17(1): 选房后不签订租赁合同的，其区公共租赁住房准入资格确认书失效，
     并自逾期日起1年内不得申请本区公共租赁住房. Nobody signs: every household that chose a unit ends
-    with ``sign_refused``, barred 365 days from the signing appointment
-    (``allocation.offer_to_sign_days`` after choosing); nobody moves in. No employer leaves the district
+    with ``sign_refused``, barred from the signing appointment (``allocation.offer_to_sign_days`` after
+    choosing) to the same date a year later; nobody moves in. No employer leaves the district
     (its staff's offers would fall through unbarred, Art. 5)."""
     no_departures = {"allocation.sign_refusal_share": 1.0, "exits.employer_relocation_per_year": 0.0}
     params, r = run(baseline, no_departures)
@@ -762,14 +764,15 @@ def test_art17_1_not_signing_after_choosing_voids_the_qualification_and_bars_for
     assert len(acc) > 100
     assert (acc["outcome"] == "sign_refused").all()
     sign_day = acc["day"] + float(params.value("allocation.offer_to_sign_days"))
-    assert np.allclose(acc["banned_until_day"], sign_day + 365.0)
+    assert np.allclose(acc["banned_until_day"], later(params, sign_day, years=1))
     assert fresh(r.households)["moved_in_day"].isna().all()
 
 
 def test_art18_not_moving_in_within_10_working_days_bars_for_1_year(baseline):
     """Art. 18: 承租人在收到入住通知之后10个工作日内 … 办理入住手续。无正当理由逾期不办理入住手续的，
     其入住通知失效，并自逾期日起1年内不得申请本区公共租赁住房. Nobody moves in: every household that chose
-    a unit ends with ``no_show``, barred 365 days from the deadline, 10 working days after signing."""
+    a unit ends with ``no_show``, barred from the deadline, 10 working days after signing, to the same date a
+    year later."""
     no_show = {"allocation.no_show_share": 1.0, "allocation.sign_refusal_share": 0.0}
     params, r = run(baseline, {**no_show, "exits.employer_relocation_per_year": 0.0})
     cal = calendar_of(params, r)
@@ -778,7 +781,7 @@ def test_art18_not_moving_in_within_10_working_days_bars_for_1_year(baseline):
     assert (acc["outcome"] == "no_show").all()
     sign_day = acc["day"] + float(params.value("allocation.offer_to_sign_days"))
     deadline = np.array([cal.add_working_days(d, 10) for d in sign_day])
-    assert np.allclose(acc["banned_until_day"], deadline + 365.0)
+    assert np.allclose(acc["banned_until_day"], later(params, deadline, years=1))
     assert fresh(r.households)["moved_in_day"].isna().all()
 
 
@@ -1336,12 +1339,12 @@ def test_art19_a_lapse_without_a_suitable_unit_is_not_barred(lapses):
 def test_art19_a_lapse_after_declining_a_suitable_offer_bars_for_1_year(lapses):
     """Art. 19: 轮候逾期的（无适配房源或不可抗力因素除外），视同申请人放弃准入资格，
     自逾期之日起1年内不得重新申请本区公共租赁住房. A household that declined a suitable offer and let
-    its qualification run out is barred 365 days."""
-    _, r = lapses
+    its qualification run out is barred to the same date a year later."""
+    params, r = lapses
     lapsed = r.households[r.households["lapsed"]]
     offered = lapsed[lapsed["offers"] >= 1]
     assert len(offered) > 20
-    assert np.allclose(offered["banned_until_day"], offered["left_queue_day"] + 365.0)
+    assert np.allclose(offered["banned_until_day"], later(params, offered["left_queue_day"], years=1))
 
 
 @pytest.mark.parametrize("reading", ["no_suitable_offer", "no_suitable_unit"])
@@ -1356,9 +1359,9 @@ def test_art19_a_lapse_without_a_suitable_unit_is_not_barred_by_either_reading(b
         for t, share in (("one_bed", 0.25), ("two_bed", 0.62), ("multi_bed", 0.06), ("shared_room", 0.07))
     }
     scarce = {"supply.initial_units": 100, "supply.target_units": 100, "supply.mix": mix}
-    _, r = run(baseline, {**scarce, "penalties.lapse_ban_exception": reading})
+    params, r = run(baseline, {**scarce, "penalties.lapse_ban_exception": reading})
     lapsed = r.households[r.households["lapsed"] & (r.households["offers"] == 0)]
-    barred = lapsed["banned_until_day"] >= lapsed["left_queue_day"] + 365.0 - EPS
+    barred = lapsed["banned_until_day"] >= later(params, lapsed["left_queue_day"], years=1) - EPS
     singles, families = lapsed["size"] == 1, lapsed["size"] >= 2
     assert singles.sum() > 20 and families.sum() > 20
     assert not barred[families].any()
@@ -1383,11 +1386,12 @@ def test_art19_the_initial_waiting_list_holds_certificates_of_the_scenarios_ages
 
 
 def test_art19_giving_up_the_qualification_bars_for_1_year(baseline):
-    """Art. 19: 申请人在轮候期间放弃准入资格的，自放弃之日起一年内不得重新申请本区公共租赁住房."""
-    _, r = run(baseline, BUSY)
+    """Art. 19: 申请人在轮候期间放弃准入资格的，自放弃之日起一年内不得重新申请本区公共租赁住房. Barred from
+    the day it gives up to the same date a year later."""
+    params, r = run(baseline, BUSY)
     gave_up = r.households[r.households["outcome"] == "withdrawn"]
     assert len(gave_up) > 50
-    assert np.allclose(gave_up["banned_until_day"], gave_up["left_queue_day"] + 365.0)
+    assert np.allclose(gave_up["banned_until_day"], later(params, gave_up["left_queue_day"], years=1))
 
 
 def test_bans_no_household_applies_again_before_its_ban_ends(baseline):
@@ -1403,6 +1407,89 @@ def test_bans_no_household_applies_again_before_its_ban_ends(baseline):
     assert (nxt[barred.index] >= barred["banned_until_day"] - EPS).all()
     for outcome in ("withdrawn", "sign_refused", "no_show", "rejected"):
         assert (barred["outcome"] == outcome).any(), outcome
+
+
+# ------------------------------------------------------------------ Art. 17-19, 23(2), 26: bans in years
+
+
+def assert_barred_through(years: float, on: str, last: str, first: str) -> None:
+    """A household the engine bars (``HousingModel.ban``) for ``years`` at the start of date ``on`` may not
+    apply again at any hour of date ``last`` and may from the start of date ``first``: the ban is counted
+    in calendar years, to the same date ``years`` later (29 February to 28 February)."""
+    cal = WorkCalendar("2021-10-22", 3653)
+    h = SimpleNamespace(banned_until=-math.inf)
+    HousingModel.ban(SimpleNamespace(cal=cal, env=SimpleNamespace(now=float(cal.day_of(on)))), h, years)
+    # a household may apply at time t once t >= banned_until (``HousingModel.end_episode``, audit ``bans``)
+    assert cal.day_of(last) + 1 - EPS < h.banned_until, (on, last)  # the last hour of ``last``
+    assert cal.day_of(first) >= h.banned_until, (on, first)  # the first hour of ``first``
+
+
+#: (barred on, last date barred, first date it may apply) for a 1-year ban: the second case crosses
+#: 29 February 2024 (365 days would end on it), the third starts on it
+ONE_YEAR = [
+    ("2022-03-01", "2023-02-28", "2023-03-01"),
+    ("2023-03-01", "2024-02-29", "2024-03-01"),
+    ("2024-02-29", "2025-02-27", "2025-02-28"),
+]
+#: the same for a 5-year ban: the second case holds two 29 Februaries (1,826 days would end on the second)
+FIVE_YEARS = [
+    ("2022-03-01", "2027-02-28", "2027-03-01"),
+    ("2023-03-01", "2028-02-29", "2028-03-01"),
+    ("2024-02-29", "2029-02-27", "2029-02-28"),
+]
+
+
+@pytest.mark.parametrize(("on", "last", "first"), ONE_YEAR)
+def test_art17_1_art18_a_household_overdue_to_sign_or_move_in_may_apply_again_on_the_same_date_a_year_later(
+    baseline, on, last, first
+):
+    """Art. 17(1): 选房后不签订租赁合同的 … 并自逾期日起1年内不得申请本区公共租赁住房; Art. 18: 无正当理由逾期
+    不办理入住手续的 … 并自逾期日起1年内不得申请本区公共租赁住房 (``penalties.ban_years``)."""
+    assert rules(baseline).ban_years == 1
+    assert_barred_through(rules(baseline).ban_years, on, last, first)
+
+
+@pytest.mark.parametrize(("on", "last", "first"), ONE_YEAR)
+def test_art19_a_household_that_gave_up_may_apply_again_on_the_same_date_a_year_later(
+    baseline, on, last, first
+):
+    """Art. 19: 申请人在轮候期间放弃准入资格的，自放弃之日起一年内不得重新申请本区公共租赁住房
+    (``penalties.ban_years``)."""
+    assert_barred_through(rules(baseline).ban_years, on, last, first)
+
+
+@pytest.mark.parametrize(("on", "last", "first"), ONE_YEAR)
+def test_art19_a_household_whose_qualification_lapsed_may_apply_again_on_the_same_date_a_year_later(
+    baseline, on, last, first
+):
+    """Art. 19: 轮候逾期的 … 视同申请人放弃准入资格，自逾期之日起1年内不得重新申请本区公共租赁住房
+    (``penalties.lapse_ban_years``). A ban of 0 years (``scenarios/no_lapse_ban.toml``) bars nothing: the
+    household may apply again the same day."""
+    assert rules(baseline).lapse_ban_years == 1
+    assert_barred_through(rules(baseline).lapse_ban_years, on, last, first)
+    day_before = (datetime.date.fromisoformat(on) - datetime.timedelta(days=1)).isoformat()
+    assert_barred_through(
+        rules(baseline, {"penalties.lapse_ban_years": 0}).lapse_ban_years, on, day_before, on
+    )
+
+
+@pytest.mark.parametrize(("on", "last", "first"), FIVE_YEARS)
+def test_art26_a_caught_false_declaration_may_apply_again_on_the_same_date_5_years_later(
+    baseline, on, last, first
+):
+    """Art. 26: 按照《公共租赁住房管理办法》（住房和城乡建设部令第11号）等规定予以处理; Order No. 11, Art. 36:
+    五年内不得再次申请 (``penalties.false_declaration_ban_years``)."""
+    assert rules(baseline).false_ban_years == 5
+    assert_barred_through(rules(baseline).false_ban_years, on, last, first)
+
+
+@pytest.mark.parametrize(("on", "last", "first"), FIVE_YEARS)
+def test_art23_2_a_forced_exit_may_apply_again_on_the_same_date_5_years_after_handing_the_unit_back(
+    baseline, on, last, first
+):
+    """Art. 23(2): 限期收回公共租赁住房，并按 … 第三十六条规定予以处理; Order No. 11, Art. 36:
+    自退回公共租赁住房之日起五年内不得再次申请 (``penalties.forced_exit_ban_years``)."""
+    assert_barred_through(rules(baseline).forced_exit_ban_years, on, last, first)
 
 
 @pytest.mark.parametrize("barred", [["other_housing"], []])
@@ -1760,30 +1847,33 @@ def _next_application(r):
     return hh.assign(next_applied=hh.groupby("household_id")["applied_day"].shift(-1))
 
 
-@pytest.mark.parametrize("ban_days", [100, 400])
-def test_art23_2_a_forced_exit_bars_applying_again_from_the_day_the_unit_is_handed_back(baseline, ban_days):
+@pytest.mark.parametrize("ban_years", [0.25, 1])
+def test_art23_2_a_forced_exit_bars_applying_again_from_the_day_the_unit_is_handed_back(baseline, ban_years):
     """Art. 23(2): 限期收回公共租赁住房，并按《公共租赁住房管理办法》（住房和城乡建设部令第11号）第三十六条
     规定予以处理; Order No. 11, Art. 36: 自退回公共租赁住房之日起五年内不得再次申请. No household whose lease
     the operator ended applies again within the ban (counted from the day it hands the unit back), and
-    with a ban short enough to end inside the run, some do apply again once it is over."""
-    _, r = run(baseline, {**FORCED, "penalties.forced_exit_ban_days": ban_days})
+    with a ban short enough to end inside the run, some do apply again once it is over, from the same date
+    that many calendar years (here 3 months or a year) after the handover."""
+    params, r = run(baseline, {**FORCED, "penalties.forced_exit_ban_years": ban_years})
     hh = _next_application(r)
     forced = hh[hh["exit_reason"].isin(FORCED_EXITS)]
     assert len(forced) > 30
-    handed_back = forced["transition_end_day"].fillna(forced["exit_day"])
-    assert np.allclose(forced["banned_until_day"], handed_back + ban_days)
+    ends = pd.Series(
+        later(params, forced["transition_end_day"].fillna(forced["exit_day"]), ban_years), forced.index
+    )
+    assert np.allclose(forced["banned_until_day"], ends)
     again = forced[forced["next_applied"].notna()]
-    assert len(again) > 5 and (again["next_applied"] >= handed_back[again.index] + ban_days - EPS).all()
+    assert len(again) > 5 and (again["next_applied"] >= ends[again.index] - EPS).all()
     # a voluntary leaver is not barred: some apply again within the ban a forced exit would carry
     voluntary = hh[hh["exit_reason"].isin(["job_change", "other"]) & hh["next_applied"].notna()]
-    gap = voluntary["next_applied"] - voluntary["transition_end_day"].fillna(voluntary["exit_day"])
-    assert (gap < ban_days).any()
+    handed_back = voluntary["transition_end_day"].fillna(voluntary["exit_day"])
+    assert (voluntary["next_applied"] < later(params, handed_back, ban_years)).any()
 
 
 def test_art23_2_the_baseline_bars_a_forced_exit_for_5_years(baseline):
-    """Order No. 11, Art. 36: 五年内不得再次申请 (Art. 23(2) refers to it); 1,826 days, as the
+    """Order No. 11, Art. 36: 五年内不得再次申请 (Art. 23(2) refers to it); 5 calendar years, as the
     false-declaration ban of Art. 26."""
-    assert baseline.value("penalties.forced_exit_ban_days") == 1826
+    assert baseline.value("penalties.forced_exit_ban_years") == 5
 
 
 @pytest.mark.parametrize("transition", [False, True])

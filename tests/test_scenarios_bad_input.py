@@ -68,8 +68,12 @@ MALFORMED = {
         "x.toml: review.working_days: must not be negative, got -3",
     ),
     "negative duration, wrapped": (
-        '[penalties]\nban_days = {value = -1, unit = "day", reference = "proposal"}\n',
-        "x.toml: penalties.ban_days: must not be negative, got -1",
+        '[penalties]\nban_years = {value = -1, unit = "year", reference = "proposal"}\n',
+        "x.toml: penalties.ban_years: must not be negative, got -1",
+    ),
+    "a ban still given in days": (
+        "[penalties]\nforced_exit_ban_days = 1826\n",
+        "x.toml: penalties.forced_exit_ban_days: unknown key (did you mean penalties.forced_exit_ban_years?)",
     ),
     "fractional working days": (
         "[allocation]\nmove_in_working_days = 2.5\n",

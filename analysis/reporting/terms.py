@@ -310,7 +310,7 @@ TERMS.update(
         ),
         "key.supply.target_units": Term("房源目标", "Supply target", "units"),
         "key.arrivals.applications_per_year": Term("年申请量", "Applications a year", "households"),
-        "key.penalties.ban_days": Term("禁止再次申请期限", "Ban on applying again", "days"),
+        "key.penalties.ban_years": Term("禁止再次申请期限", "Ban on applying again", "years"),
         # briefing
         "briefing.title": Term(
             "公共租赁住房规则情景比较", "Public rental housing rules: a comparison of scenarios"
