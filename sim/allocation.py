@@ -79,12 +79,16 @@ class Allocator:
         m, r = self.m, self.m.r
         waiting = m.waiting
         classes = self._classes_for(unit)
-        due = [
-            group
-            for group, pref in ((KEY_EMPLOYER, r.key_employer), (SECTOR, r.sector))
-            if pref.rule == "reserved_share"
-            and self.to_group[group] < pref.reserved_share * (self.allocated + 1)
-        ]
+        due = (
+            [
+                group
+                for group, pref in ((KEY_EMPLOYER, r.key_employer), (SECTOR, r.sector))
+                if pref.rule == "reserved_share"
+                and self.to_group[group] < pref.reserved_share * (self.allocated + 1)
+            ]
+            if r.any_reserved
+            else ()
+        )
         while True:
             h = None
             for group in due:

@@ -174,9 +174,8 @@ class WorkCalendar:
         self._count_upto: list[int] = np.cumsum(is_wd).tolist()
         self._wd_index: list[int] = np.flatnonzero(is_wd).tolist()
         self._limit = float(n)
-        self._later: dict[
-            tuple[int, float], float
-        ] = {}  # ``add_months`` of whole days, as they are asked for
+        self._later: dict[float, list[int]] = {}  # ``_months_table`` by number of months
+        self._table_from, self._table_to = float(-n), float(2 * n)  # the times ``_months_table`` covers
 
     # ------------------------------------------------------------------ dates
 
@@ -198,14 +197,35 @@ class WorkCalendar:
         return k
 
     def add_months(self, t: float, months: float) -> float:
-        """The time ``months`` calendar months after ``t`` (module ``add_months``)."""
+        """The time ``months`` calendar months after ``t`` (module ``add_months``).
+
+        A whole number of months is looked up in a table of days (``_months_table``, built on first use)
+        for times in ``[-covered_days, 2 × covered_days)``; other cases are computed as the module's."""
+        table = self._later.get(months)
+        if table is None:
+            table = self._later[months] = self._months_table(months)
+        if table and self._table_from <= t < self._table_to:
+            d = math.floor(t)
+            return table[d + self.covered_days] + (t - d)
         if months == math.inf or t == math.inf:
             return math.inf
         d = math.floor(t)
-        later = self._later.get((d, months))
-        if later is None:
-            later = self._later[d, months] = _day_later(self.start_date, d, months)
-        return later + (t - d)
+        return _day_later(self.start_date, d, months) + (t - d)
+
+    def _months_table(self, months: float) -> list[int]:
+        """``_day_later`` of every day ``-covered_days .. 2 × covered_days - 1`` (index ``day +
+        covered_days``) for a whole number of ``months``, in whole-day arithmetic on numpy's calendar (the
+        same date ``months`` later, or that month's last day); empty for other numbers of months."""
+        if not (abs(months) < math.inf and months == math.floor(months)):
+            return []
+        start = np.datetime64(self.start_date, "D")
+        dates = start + np.arange(-self.covered_days, 2 * self.covered_days)
+        month = dates.astype("datetime64[M]")
+        day = (dates - month.astype("datetime64[D]")).astype(np.int64)  # day of the month, from 0
+        target = month + int(months)
+        length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
+        later = target.astype("datetime64[D]") + np.minimum(day, length - 1)
+        return (later - start).astype(np.int64).tolist()
 
     def add_years(self, t: float, years: float) -> float:
         """The time ``years`` calendar years after ``t`` (module ``add_years``)."""

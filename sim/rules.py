@@ -167,6 +167,8 @@ class Rules:
         self.batch_interval_days = v["allocation.batch_interval_days"]
         self.sector = Preference.of(v, "allocation.priority")
         self.key_employer = Preference.of(v, "allocation.key_employer")
+        # whether a group has a reserved share of offers to check at each offer (``Allocator.offer_unit``)
+        self.any_reserved = "reserved_share" in (self.key_employer.rule, self.sector.rule)
         self.decline_share = v["allocation.decline_share"]
         self.offer_to_sign_days = v["allocation.offer_to_sign_days"]
         self.sign_refusal_share = v["allocation.sign_refusal_share"]

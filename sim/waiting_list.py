@@ -17,6 +17,8 @@ thousands of households, and a plain list would move them all on every offer fro
 
 from __future__ import annotations
 
+from itertools import chain
+
 from sortedcontainers import SortedList
 
 from .households import KEY_EMPLOYER
@@ -27,7 +29,9 @@ class WaitingList:
     """Qualified households waiting for an offer, in classes sorted by order key."""
 
     def __init__(self):
-        self.classes: dict[tuple, SortedList] = {}  # qclass -> sorted (key, household id, household)
+        # qclass -> sorted entries: the order key's fields (``order_key``; flat, so that comparing two
+        # entries compares numbers, not nested tuples), the household id, the household
+        self.classes: dict[tuple, SortedList] = {}
         self.n = 0
         self.carried_mark = 0  # households that entered before the latest batch carry over (Art. 19)
 
@@ -47,13 +51,13 @@ class WaitingList:
         lst = self.classes.get(h.qclass)
         if lst is None:
             lst = self.classes[h.qclass] = SortedList()
-        lst.add((h.qkey, h.unique_id, h))
+        lst.add(h.qkey + (h.unique_id, h))
         self.n += 1
 
     def remove(self, h) -> None:
         lst = self.classes[h.qclass]
-        i = lst.bisect_left((h.qkey, h.unique_id))
-        assert lst[i][2] is h, "waiting list out of order"
+        i = lst.bisect_left(h.qkey + (h.unique_id,))
+        assert lst[i][-1] is h, "waiting list out of order"
         del lst[i]
         self.n -= 1
 
@@ -61,9 +65,9 @@ class WaitingList:
         """Recompute every order key (after a batch or a rule change)."""
         for lst in self.classes.values():
             entries = []
-            for _, uid, h in lst:
+            for *_, uid, h in lst:
                 h.qkey = self.order_key(h, r)
-                entries.append((h.qkey, uid, h))
+                entries.append(h.qkey + (uid, h))
             lst.clear()  # in place: the allocator keeps the classes a unit suits (``Allocator._classes_for``)
             lst.update(entries)
 
@@ -78,14 +82,22 @@ class WaitingList:
         for qclass, lst in suitable_classes:
             if group is not None and not qclass[group]:
                 continue
-            for entry in lst:
-                if entry[1] not in declined:
-                    if best is None or entry < best:
-                        best = entry
+            # a SortedList keeps its items in sorted sublists (``_lists``, none when it is empty): reading
+            # them directly spares SortedList's own iterator, a Python generator, for each class (this
+            # runs for every offer, over every class the unit suits, and many are empty); the scan stops
+            # at an entry after the best so far
+            lists = lst._lists
+            if not lists:
+                continue
+            for entry in chain.from_iterable(lists):
+                if best is not None and entry > best:
                     break
-        return None if best is None else best[2]
+                if entry[-2] not in declined:
+                    best = entry
+                    break
+        return None if best is None else best[-1]
 
     def households(self):
         for lst in self.classes.values():
-            for _, _, h in lst:
-                yield h
+            for entry in lst:
+                yield entry[-1]

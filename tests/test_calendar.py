@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.calendar import WorkCalendar
+from sim.calendar import WorkCalendar, add_months
 
 HOLIDAY_FILE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
@@ -302,3 +302,17 @@ def test_between_counts_working_days(cn, t0, t1):
     lo, hi = math.floor(t0), math.floor(t1)
     want = sum(cn.is_working_day(d) for d in range(lo + 1, hi + 1))
     assert cn.working_days_between(t0, t1) == want
+
+
+@pytest.mark.parametrize("start", ["2021-01-31", "2020-02-29", "2021-12-31"])
+def test_add_months_table_matches_the_date_arithmetic(start):
+    """``WorkCalendar.add_months`` looks whole months up in a table built with numpy's calendar: it gives
+    the module's ``add_months`` exactly (value and type) over the table and past both its ends."""
+    cal = WorkCalendar(start, 400, margin_days=0)
+    n = cal.covered_days
+    for months in (24, -3, 72.0, 1, -13, 0, 2.5):
+        for day in range(-n - 3, 2 * n + 3):
+            for t in (day, day + 0.25):
+                got, want = cal.add_months(t, months), add_months(cal.start_date, t, months)
+                assert got == want and type(got) is type(want), (months, t)
+    assert cal.add_months(math.inf, 24) == cal.add_months(10.0, math.inf) == math.inf
