@@ -13,7 +13,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from .calendar import MONTH_DAYS, WorkCalendar, add_months, add_years, run_days
+from .calendar import MONTH_DAYS, WorkCalendar, add_months, run_days
 from .households import OUTCOMES
 from .records import DAY_END
 from .rules import Rules
@@ -110,11 +110,9 @@ def audit(result, params) -> list[str]:
     # (months are calendar ones; the delivery is drawn in mean months from the purchase, before the exit)
     offplan = hh["rejected_reason"].isin(["renewal_offplan_purchase"]).to_numpy()
     start, exit_day = params.start_date, hh["exit_day"].to_numpy()
-    latest = np.array([add_months(start, d, lim["stay_months"]) if d == d else math.nan for d in exit_day])
+    latest = _later(start, exit_day, months=lim["stay_months"])
     delivered = exit_day + lim["offplan_delivery_months"] * MONTH_DAYS
-    after = np.array(
-        [add_months(start, d, lim["after_delivery_months"]) if d == d else math.nan for d in delivered]
-    )
+    after = _later(start, delivered, months=lim["after_delivery_months"])
     latest = np.where(offplan, np.maximum(latest, after), latest)
     long = hh[(stay.to_numpy() > latest - exit_day + _EPS)]
     _report(out, "transition_length", long, "stayed after the lease longer than Art. 24 allows")
@@ -143,9 +141,12 @@ def audit(result, params) -> list[str]:
     return out
 
 
-def _later(start, days: pd.Series, years: float) -> np.ndarray:
-    """The time ``years`` calendar years after each of ``days`` (NaN stays NaN)."""
-    return np.array([add_years(start, d, years) if d == d else math.nan for d in days], dtype=float)
+def _later(start, days, years: float = 0.0, months: float = 0.0) -> np.ndarray:
+    """The time ``years`` calendar years and ``months`` calendar months after each of ``days`` (NaN stays
+    NaN)."""
+    return np.array(
+        [add_months(start, d, 12.0 * years + months) if d == d else math.nan for d in days], dtype=float
+    )
 
 
 def _report(out: list, name: str, rows: pd.DataFrame, what: str) -> None:

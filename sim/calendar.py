@@ -207,10 +207,7 @@ class WorkCalendar:
         if table and self._table_from <= t < self._table_to:
             d = math.floor(t)
             return table[d + self.covered_days] + (t - d)
-        if months == math.inf or t == math.inf:
-            return math.inf
-        d = math.floor(t)
-        return _day_later(self.start_date, d, months) + (t - d)
+        return add_months(self.start_date, t, months)
 
     def _months_table(self, months: float) -> list[int]:
         """``_day_later`` of every day ``-covered_days .. 2 × covered_days - 1`` (index ``day +
