@@ -39,7 +39,10 @@ TRUE_FALSE = ("true", "false")
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a micro-data file: ``kind`` is int, date, bool or enum (``allowed``)."""
+    """One column of a micro-data file: ``kind`` is int, float, date, bool, text or enum (``allowed``).
+
+    ``low`` bounds a number: an int is at least ``low``, a float (finite) is more than ``low``. A text is
+    any non-empty string (surrounding spaces stripped)."""
 
     name: str
     kind: str
@@ -104,10 +107,22 @@ def _parse(col: Column, text: str):
             return datetime.date.fromisoformat(text)
         except ValueError:
             raise ValueError(f'"{text}" is not a date (YYYY-MM-DD)') from None
+    if col.kind == "float":
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f'"{text}" is not a number') from None
+        if not math.isfinite(value):
+            raise ValueError(f'"{text}" is not a finite number')
+        if value <= col.low:
+            raise ValueError(f"must be more than {col.low}, got {text}")
+        return value
     if col.kind == "bool":
         if text not in TRUE_FALSE:
             raise ValueError(f'"{text}" is not true or false')
         return text == "true"
+    if col.kind == "text":
+        return text
     if text not in col.allowed:
         raise ValueError(f'"{text}" is not one of {", ".join(col.allowed)}')
     return text
@@ -118,7 +133,8 @@ def read_records(path, columns: tuple[Column, ...], display: str | None = None):
 
     Returns:
         ``(frame, problems)``: the rows that parsed (typed columns plus ``line``, the row's line in the
-        file) and one message per problem, ``<display>: line <n>: <column>: <problem>``.
+        file: dates as datetime64, an int column that may be empty as ``Int64``) and one message per
+        problem, ``<display>: line <n>: <column>: <problem>``.
 
     Raises:
         MicroDataError: the file cannot be read or its header is wrong (nothing else can be checked).
@@ -184,6 +200,8 @@ def read_records(path, columns: tuple[Column, ...], display: str | None = None):
     for col in columns:
         if col.kind == "date":
             frame[col.name] = pd.to_datetime(frame[col.name])
+        elif col.kind == "int" and not col.required:  # whole numbers with gaps, not floats
+            frame[col.name] = frame[col.name].astype("Int64")
     return frame, problems
 
 
@@ -196,15 +214,21 @@ def _unique(df: pd.DataFrame, column: str, display: str) -> list[str]:
     ]
 
 
+def size_problems(kind: str, size: int, at: str) -> list[str]:
+    """Art. 4: a single applicant is one person, a family at least two (``at``: ``<file>: line <n>``)."""
+    if kind == "single" and size != 1:
+        return [f"{at}: size: a single applicant is 1 person, got {size}"]
+    if kind == "family" and size < 2:
+        return [f"{at}: size: a family has at least 2 persons, got {size}"]
+    return []
+
+
 def check_applications(df: pd.DataFrame, display: str) -> list[str]:
     """Rules that tie fields and rows of applications together (after every field parsed)."""
     problems = _unique(df, "application_id", display)
     for r in df.itertuples(index=False):
         at = f"{display}: line {r.line}"
-        if r.kind == "single" and r.size != 1:
-            problems.append(f"{at}: size: a single applicant is 1 person, got {r.size}")
-        if r.kind == "family" and r.size < 2:
-            problems.append(f"{at}: size: a family has at least 2 persons, got {r.size}")
+        problems += size_problems(r.kind, r.size, at)
         if r.kind != "employer" and r.key_employer:
             problems.append(f"{at}: key_employer: only employer filings can be true")
         if r.frontline and not (r.kind == "employer" and r.sector == "public_service"):
@@ -252,10 +276,7 @@ def check_tenancies(df: pd.DataFrame, display: str) -> list[str]:
             problems.append(f"{at}: exit_reason: missing value (end_date is given)")
         if reason and not ended:
             problems.append(f"{at}: exit_reason: given without end_date")
-        if r.kind == "single" and r.size != 1:
-            problems.append(f"{at}: size: a single applicant is 1 person, got {r.size}")
-        if r.kind == "family" and r.size < 2:
-            problems.append(f"{at}: size: a family has at least 2 persons, got {r.size}")
+        problems += size_problems(r.kind, r.size, at)
     return problems
 
 
