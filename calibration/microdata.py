@@ -17,8 +17,9 @@ From ``applications.csv`` (first filings only; re-applications come from ``arriv
   block sizes against the engine's 1 + Poisson form) and the share of staff households with family.
 
 From ``tenancies.csv``: each Art. 23 exit hazard ``exits.<reason>_per_year`` = events / exposure with
-right-censoring (survival.py), a Kaplan-Meier curve and a Weibull likelihood-ratio check of the
-constant hazard.
+right-censoring and left truncation (survival.py: a tenancy begun before the period counts from the
+period's start), a Kaplan-Meier curve and a Weibull likelihood-ratio check of the constant hazard, both
+with the same delayed entry.
 
 Outputs: ``fitted.toml`` (a scenario delta on the base, each value with a reference to its file),
 ``goodness_of_fit.csv`` and charts (``charts/*.{en,zh}.{png,svg}``). No individual record is written
@@ -94,9 +95,10 @@ class Fit:
     min_cell: int
     files: tuple[str, str]
     monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # month, days, filings, expected
-    survival: dict = field(default_factory=dict)  # panel name -> (durations, observed, rate, weibull)
+    survival: dict = field(default_factory=dict)  # panel name -> (entry, durations, observed, rate, weibull)
     n_tenancies: int = 0
     n_censored: int = 0
+    n_truncated: int = 0  # tenancies begun before the period: at risk from its start (left-truncated)
     n_filings: int = 0
 
 
@@ -104,7 +106,8 @@ class Fit:
 
 
 def load(apps_path, tens_path, start: datetime.date | None = None, until: datetime.date | None = None):
-    """Read and check both files; rows outside the recorded period are bad rows too.
+    """Read and check both files; rows outside the recorded period are bad rows too, except a tenancy
+    begun before it and still running on its first day (left-truncated: it counts from that day).
 
     Returns:
         (applications, tenancies, start, until): the period is [start, until).
@@ -130,8 +133,9 @@ def load(apps_path, tens_path, start: datetime.date | None = None, until: dateti
         (tens, tens_path, ("start_date", "end_date")),
     ):
         for col in cols:
+            first = pd.Timestamp.min if col == "start_date" else lo  # a tenancy may begin before the period
             for line, d in zip(df["line"], df[col], strict=True):
-                if pd.notna(d) and not lo <= d < hi:
+                if pd.notna(d) and not first <= d < hi:
                     problems.append(
                         f"{path}: line {line}: {col}: {d.date()} is outside the recorded period "
                         f"{start} to {until - datetime.timedelta(days=1)}"
@@ -546,22 +550,33 @@ def _block_test(sizes: np.ndarray, mean: float, most: int):
     return chi, float(stats.chi2.sf(chi, dof)), dof
 
 
-def tenancy_durations(tens: pd.DataFrame, until) -> tuple[np.ndarray, np.ndarray]:
-    """(days held, ended?) per tenancy; a running tenancy is censored at ``until``. Dates are whole days,
-    so a duration is counted to the half day and is never 0."""
+def tenancy_durations(tens: pd.DataFrame, start, until) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(entry, days held, ended?) per tenancy, in days since its move-in. A tenancy begun before the
+    period's first day ``start`` is seen from that day only (left-truncated): ``entry`` is the days it had
+    been held then, 0 for one begun in the period. A running tenancy is censored at ``until``. Dates are
+    whole days, so a duration is counted to the half day and always exceeds its entry."""
     end = tens["end_date"].fillna(pd.Timestamp(until))
     days = (end - tens["start_date"]).dt.days.to_numpy(dtype=float) + 0.5
-    return days, tens["end_date"].notna().to_numpy()
+    entry = (pd.Timestamp(start) - tens["start_date"]).dt.days.clip(lower=0).to_numpy(dtype=float)
+    return entry, days, tens["end_date"].notna().to_numpy()
 
 
-def fit_exits(tens: pd.DataFrame, until, base, source: str, min_cell: int):
+def _shape_note(w) -> str:
+    return f"Weibull shape {w.shape:.3f} [{w.shape_low:.3f}, {w.shape_high:.3f}]"
+
+
+def fit_exits(tens: pd.DataFrame, start, until, base, source: str, min_cell: int):
+    """The Art. 23 exit hazards, each at risk from a tenancy's entry into the period to its end
+    (:func:`tenancy_durations`); returns (estimates, values, survival panels, tenancies running at the
+    end, tenancies begun before the period)."""
     est, values, panels = [], {}, {}
-    days, ended = tenancy_durations(tens, until)
+    entry, days, ended = tenancy_durations(tens, start, until)
+    at_risk_days = days - entry
     reason = tens["exit_reason"].fillna("").to_numpy()
     staff = (tens["kind"] == "employer").to_numpy()
     hazard_exit = np.isin(reason, HAZARD_EXITS)
-    total = constant_hazard(int(hazard_exit.sum()), days.sum() / YEAR_DAYS)
-    w = weibull_check(days, hazard_exit)
+    total = constant_hazard(int(hazard_exit.sum()), at_risk_days.sum() / YEAR_DAYS)
+    w = weibull_check(days, hazard_exit, entry)
     est.append(
         Estimate(
             "exits.any_art23_hazard_per_year",
@@ -573,13 +588,13 @@ def fit_exits(tens: pd.DataFrame, until, base, source: str, min_cell: int):
             w.lr_statistic,
             w.p_value,
             source,
-            f"Weibull shape {w.shape:.3f}; every other exit and the period end censor",
+            f"{_shape_note(w)}; every other exit and the period end censor",
         )
     )
     if total.events < min_cell:
         _suppress(est[-1], min_cell)
         est[-1].note = f"n < {min_cell} suppressed"
-    panels["any"] = (days, hazard_exit, total.rate, w)
+    panels["any"] = (entry, days, hazard_exit, total.rate, w)
     counts = pd.Series({name: int((reason == name).sum()) for name in HAZARD_EXITS})
     hidden = set(counts.index[counts < min_cell])
     if len(hidden) == 1 and total.events >= min_cell:  # the total less the others would give it back
@@ -587,7 +602,7 @@ def fit_exits(tens: pd.DataFrame, until, base, source: str, min_cell: int):
     for name in HAZARD_EXITS:
         at_risk = staff if name == "employer_withdrawal" else np.ones(len(days), bool)
         event = reason == name
-        h = constant_hazard(int(event[at_risk].sum()), days[at_risk].sum() / YEAR_DAYS)
+        h = constant_hazard(int(event[at_risk].sum()), at_risk_days[at_risk].sum() / YEAR_DAYS)
         key = f"exits.{name}_per_year"
         small = name in hidden
         row = Estimate(
@@ -611,24 +626,24 @@ def fit_exits(tens: pd.DataFrame, until, base, source: str, min_cell: int):
             values[key] = _suppressed_ref(base, key, source, min_cell)
             continue
         if h.events >= MIN_EVENTS_FOR_SHAPE:
-            wk = weibull_check(days[at_risk], event[at_risk])
+            wk = weibull_check(days[at_risk], event[at_risk], entry[at_risk])
             row.test = "likelihood ratio: Weibull shape = 1 (constant hazard)"
             row.statistic, row.p_value = wk.lr_statistic, wk.p_value
-            row.note += f"; Weibull shape {wk.shape:.3f}"
-            panels[name] = (days[at_risk], event[at_risk], h.rate, wk)
+            row.note += f"; {_shape_note(wk)}"
+            panels[name] = (entry[at_risk], days[at_risk], event[at_risk], h.rate, wk)
         est.append(row)
         values[key] = (
             _sig(h.rate),
             f"estimated from {source}: {h.events:,} exits over {h.exposure_years:,.0f} tenancy-years, "
-            f"right-censored; 95% CI [{_sig(h.ci_low, 3)}, {_sig(h.ci_high, 3)}]",
+            f"right-censored and left-truncated; 95% CI [{_sig(h.ci_low, 3)}, {_sig(h.ci_high, 3)}]",
         )
-    return est, values, panels, int((~ended).sum())
+    return est, values, panels, int((~ended).sum()), int((entry > 0).sum())
 
 
 def fit(apps, tens, start, until, base, files=("applications.csv", "tenancies.csv")) -> Fit:
     min_cell = int(base.value("analysis.min_cell"))
     est_a, val_a, months, n = fit_arrivals(apps, start, until, base, files[0], min_cell)
-    est_e, val_e, panels, n_censored = fit_exits(tens, until, base, files[1], min_cell)
+    est_e, val_e, panels, n_censored, n_truncated = fit_exits(tens, start, until, base, files[1], min_cell)
     return Fit(
         est_a + est_e,
         {**val_a, **val_e},
@@ -640,6 +655,7 @@ def fit(apps, tens, start, until, base, files=("applications.csv", "tenancies.cs
         panels,
         len(tens),
         n_censored,
+        n_truncated,
         n,
     )
 
@@ -762,7 +778,8 @@ def period_line(result: Fit) -> str:
     return (
         f"micro data {result.files[0]}, {result.files[1]}: {result.start} to {last}; "
         f"{result.n_filings:,} first filings, {result.n_tenancies:,} tenancies "
-        f"({result.n_censored:,} still running: right-censored)"
+        f"({result.n_truncated:,} begun before the period: left-truncated; "
+        f"{result.n_censored:,} still running: right-censored)"
     )
 
 
@@ -797,24 +814,22 @@ def _survival_chart(result: Fit):
     ]
     panels = []
     for name in names[:3]:
-        days, event, rate, w = result.survival[name]
-        sf = kaplan_meier(days, event)
+        entry, days, event, rate, w = result.survival[name]
+        km = kaplan_meier(days, event, entry)
         grid = np.linspace(0, days.max(), 200)
-        band = sf.confidence_interval(CONFIDENCE)
         years = grid / YEAR_DAYS
         weibull = stats.weibull_min.sf(grid, w.shape, 0, w.scale) if math.isfinite(w.shape) else None
         panels.append(
             SurvivalCurves(
                 name,
                 years,
-                sf.evaluate(grid),
-                band.low.evaluate(grid),
-                band.high.evaluate(grid),
+                km.at(grid),
+                *km.band_at(grid),
                 np.exp(-rate * years),
                 weibull,
             )
         )
-    return SurvivalChart(panels, result.files[1], result.n_tenancies, result.n_censored)
+    return SurvivalChart(panels, result.files[1], result.n_tenancies, result.n_censored, result.n_truncated)
 
 
 def _arrivals_chart(result: Fit):

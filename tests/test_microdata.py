@@ -1,5 +1,6 @@
 """Fit from micro data (calibration/microdata.py): parameter recovery on the shipped synthetic data,
-censoring, bad rows, and seasonal arrivals (``arrivals.monthly_factors``).
+censoring and left truncation (known-answer cases), bad rows, and seasonal arrivals
+(``arrivals.monthly_factors``).
 
 Tolerances come from the data: an estimate recovers the truth when the truth is within 3 standard errors
 (s.e. = the 95 % CI's half-width / 1.96).
@@ -18,7 +19,7 @@ from helpers import ROOT, main
 from scipy import stats
 
 from calibration import microdata
-from calibration.survival import constant_hazard, kaplan_meier
+from calibration.survival import constant_hazard, kaplan_meier, weibull_check
 from calibration.synthetic.micro import micro_tables
 from sim import ScenarioError, load_scenario, simulate
 from sim.replay import SeasonalClock
@@ -83,27 +84,152 @@ def test_estimates_recover_the_true_inputs_of_truth_toml(shipped):
         assert est[name].p_value > 0.001, est[name]
 
 
-def test_censoring_is_taken_into_account(shipped):
+def test_censoring_and_truncation_are_taken_into_account(shipped):
     """Tenancies still running at the end are right-censored: dropping them (the naive estimate) biases
-    the hazard up and the survival curve down; the censored estimates are right."""
+    the hazard up and the survival curve down. Tenancies begun before the period are left-truncated:
+    counting their time before it (from move-in) biases the hazard down. The estimates that do both are
+    right."""
     truth, _, tens, fit = shipped
-    days, ended = microdata.tenancy_durations(tens, fit.until)
+    entry, days, ended = microdata.tenancy_durations(tens, fit.start, fit.until)
+    assert (entry > 0).sum() > 1000  # the shipped data has tenancies begun before the period
     other = (tens["exit_reason"] == "other_housing").to_numpy()
     true = truth.value("exits.other_housing_per_year")
-    right = constant_hazard(int(other.sum()), days.sum() / 365.25)
-    naive = constant_hazard(int(other.sum()), days[ended].sum() / 365.25)  # running tenancies dropped
+    at_risk = days - entry
+    right = constant_hazard(int(other.sum()), at_risk.sum() / 365.25)
+    naive = constant_hazard(int(other.sum()), at_risk[ended].sum() / 365.25)  # running tenancies dropped
+    from_move_in = constant_hazard(int(other.sum()), days.sum() / 365.25)  # time before the period counted
     s = (right.ci_high - right.ci_low) / (2 * 1.96)
     assert abs(right.rate - true) <= Z * s
     assert naive.rate - true > 10 * s
+    assert true - from_move_in.rate > 10 * s
     # survival at one year: Kaplan-Meier against the naive share of completed tenancies lasting a year
     hazard = tens["exit_reason"].isin(list(truth_hazards(truth))).to_numpy()
-    km = float(kaplan_meier(days, hazard).evaluate(365.25))
+    km = kaplan_meier(days, hazard, entry)
     total = sum(truth_hazards(truth).values())
-    band = kaplan_meier(days, hazard).confidence_interval(0.95)
-    half = (float(band.high.evaluate(365.25)) - float(band.low.evaluate(365.25))) / 2
-    assert abs(km - math.exp(-total)) <= 1.5 * half
-    naive_km = float(np.mean(days[ended & hazard] > 365.25))
+    low, high = km.band_at([365.25])
+    half = float(high[0] - low[0]) / 2
+    assert abs(float(km.at(365.25)) - math.exp(-total)) <= 1.5 * half
+    naive_km = float(np.mean(days[ended & hazard & (entry == 0)] > 365.25))
     assert math.exp(-total) - naive_km > 10 * half
+
+
+def test_tenancies_begun_before_the_period_give_the_survival_to_the_art17_six_year_total(shipped):
+    """Art. 17(3): at most 6 years in all (租赁总期限最长不超过6年). A record of the tenancies begun in a
+    4-year period sees none held that long; with the tenancies running on its first day (left-truncated),
+    the Kaplan-Meier survival to the 6-year total is estimated, and it agrees with the true hazards."""
+    truth, _, tens, fit = shipped
+    entry, days, _ = microdata.tenancy_durations(tens, fit.start, fit.until)
+    years = truth.value("lease.max_total_years")
+    total = years * 365.25
+    assert days[entry == 0].max() < total  # without them, nothing to estimate at the total
+    hazard = tens["exit_reason"].isin(list(truth_hazards(truth))).to_numpy()
+    km = kaplan_meier(days, hazard, entry)
+    low, high = km.band_at([total])
+    true = math.exp(-sum(truth_hazards(truth).values()) * years)
+    assert abs(float(km.at(total)) - true) <= Z * float(high[0] - low[0]) / (2 * 1.96)
+
+
+def test_a_late_entrant_is_at_risk_only_after_its_entry():
+    """Kaplan-Meier by hand: durations 2, 3, 5 (censored), 6 entered at 0, 2, 0, 4. At 2 the risk set
+    is the two entered at 0 (the second is at risk only after 2): S = 1/2; at 3, the one entered at 2
+    and the censored one: S = 1/4; at 6 only the one entered at 4: S = 0. Greenwood at 2: 1 / (2 * 1)."""
+    km = kaplan_meier([2.0, 3.0, 5.0, 6.0], [True, True, False, True], [0.0, 2.0, 0.0, 4.0])
+    assert km.times.tolist() == [2.0, 3.0, 6.0]
+    assert km.at([1.0, 2.0, 2.9, 3.0, 5.9, 6.0, 9.0]).tolist() == [1, 0.5, 0.5, 0.25, 0.25, 0, 0]
+    low, high = km.band_at([2.0])
+    z, log_s = stats.norm.ppf(0.975), math.log(0.5)
+    assert low[0] == pytest.approx(0.5 ** math.exp(z * math.sqrt(0.5) / -log_s))
+    assert high[0] == pytest.approx(0.5 ** math.exp(-z * math.sqrt(0.5) / -log_s))
+
+
+def test_the_weibull_fit_maximises_the_delayed_entry_likelihood():
+    """The shape and scale maximise sum d log h(t) + log S(t) - log S(entry) over both parameters, and
+    the likelihood-ratio statistic is twice its gain over the exponential at rate events / exposure."""
+    from scipy import optimize
+
+    rng = np.random.default_rng(3)
+    entry, years, ended = window(rng, 400, 5.0 * rng.weibull(1.5, 400))
+
+    def loglik(shape: float, scale: float) -> float:
+        def log_s(t):
+            return -((t / scale) ** shape)
+
+        log_h = np.log(shape / scale) + (shape - 1) * np.log(years / scale)
+        return float((ended * log_h + log_s(years) - log_s(entry)).sum())
+
+    direct = optimize.minimize(
+        lambda x: -loglik(*np.exp(x)),
+        [0.0, 1.0],
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-12},
+    )
+    w = weibull_check(years, ended, entry)
+    assert (w.shape, w.scale) == pytest.approx(tuple(np.exp(direct.x)), rel=1e-5)
+    rate = ended.sum() / (years - entry).sum()
+    assert w.lr_statistic == pytest.approx(2 * (loglik(w.shape, w.scale) - loglik(1.0, 1 / rate)))
+    assert w.shape_low < w.shape < w.shape_high
+
+
+def window(rng, n: int, life: np.ndarray, years: float = 4.0, before: float = 10.0):
+    """(entry, duration, ended?) in years since move-in of tenancies begun evenly over the ``before``
+    years before a recorded window of ``years`` and in it, lasting ``life``: those ended before the
+    window are never seen; those begun before it are seen from its start (entry), those running at its
+    end are censored."""
+    start = rng.uniform(-before, years, n)
+    seen = start + life >= 0
+    start, life = start[seen], life[seen]
+    return np.maximum(0.0, -start), np.minimum(life, years - start), life < years - start
+
+
+def km_error(km, t: float, true: float) -> float:
+    """(Kaplan-Meier at ``t`` − ``true``) in standard errors (the 95 % band's half-width / 1.96)."""
+    low, high = km.band_at([t])
+    return (float(km.at(t)) - true) / (float(high[0] - low[0]) / (2 * 1.96))
+
+
+def shape_error(w, true: float) -> float:
+    return (w.shape - true) / ((w.shape_high - w.shape_low) / (2 * 1.96))
+
+
+def test_left_truncated_exponential_tenancies_give_back_their_rate():
+    """Known answer: exponential tenancies (rate 0.25 a year) seen in a 4-year window, half of them begun
+    up to 10 years before it. Events / time at risk from entry, the Kaplan-Meier curve (beyond the
+    window's length too) and the Weibull shape (1) agree with the truth within 3 standard errors."""
+    rng, rate = np.random.default_rng(15), 0.25
+    entry, years, ended = window(rng, 8000, rng.exponential(1 / rate, 8000))
+    assert (entry > 0).sum() > 0.4 * len(entry)
+    h = constant_hazard(int(ended.sum()), float((years - entry).sum()))
+    assert abs(h.rate - rate) <= Z * (h.ci_high - h.ci_low) / (2 * 1.96)
+    km = kaplan_meier(years, ended, entry)
+    for t in (1.0, 2.0, 4.0, 6.0, 8.0):
+        assert abs(km_error(km, t, math.exp(-rate * t))) <= Z, t
+    w = weibull_check(years, ended, entry)
+    assert abs(shape_error(w, 1.0)) <= Z and w.p_value > 0.001
+
+
+def test_left_truncated_weibull_tenancies_give_back_their_shape_and_the_naive_fits_do_not():
+    """Known answer: Weibull tenancies (shape 1.5, scale 5 years: the hazard grows with the years held)
+    in the same window. With delayed entry the shape and the survival curve are recovered within 3
+    standard errors. Counting a tenancy begun before the window as if begun at its start puts its late,
+    high-hazard exits at short durations (shape and survival biased down); counting it from its move-in
+    with no delayed entry over-weights the long tenancies (shape biased up); dropping it leaves no
+    duration past the window's length."""
+    rng, shape, scale = np.random.default_rng(17), 1.5, 5.0
+    entry, years, ended = window(rng, 12000, scale * rng.weibull(shape, 12000))
+
+    def true(t: float) -> float:
+        return math.exp(-((t / scale) ** shape))
+
+    w = weibull_check(years, ended, entry)
+    assert abs(shape_error(w, shape)) <= Z and w.p_value < 1e-6  # not a constant hazard
+    km = kaplan_meier(years, ended, entry)
+    for t in (1.0, 2.0, 4.0, 6.0, 8.0):
+        assert abs(km_error(km, t, true(t))) <= Z, t
+    at_window = weibull_check(years - entry, ended)
+    assert shape_error(at_window, shape) < -2 * Z
+    assert km_error(kaplan_meier(years - entry, ended), 2.0, true(2.0)) < -2 * Z
+    assert shape_error(weibull_check(years, ended), shape) > Z  # from move-in, no delayed entry
+    assert kaplan_meier(years[entry == 0], ended[entry == 0]).times.max() < 4.0
 
 
 def truth_hazards(truth) -> dict:
@@ -204,6 +330,39 @@ def test_missing_columns_and_dates_outside_the_period_are_reported(tmp_path):
     assert err.value.problems == [
         f"{tmp_path / 'a.csv'}: line 3: applied_date: 2022-01-05 is outside the recorded period "
         "2022-01-02 to 2022-01-03"
+    ]
+
+
+def test_a_tenancy_begun_before_the_period_is_accepted_and_at_risk_from_its_start(tmp_path):
+    """A tenancy running on the period's first day (``--from``) is in the data with its move-in date; it
+    is at risk from that day (left-truncated). One ending before it began, one that ended before the
+    period and one begun after it are still refused."""
+    a, t = tmp_path / "a.csv", tmp_path / "t.csv"
+    write_apps(a, [GOOD.format(i=1, d=2), GOOD.format(i=2, d=5)])
+    start, until = datetime.date(2022, 1, 2), datetime.date(2022, 1, 10)
+
+    def load(*rows):
+        lines = [f"{i},{i},single,1,other,{row}" for i, row in enumerate(rows, 1)]
+        t.write_text("\n".join([T_HEADER, *lines]) + "\n", encoding="utf-8")
+        return microdata.load(a, t, start, until)[1]
+
+    tens = load("2019-03-01,2022-01-04,other_housing", "2015-06-01,,", "2022-01-03,,")
+    entry, days, ended = microdata.tenancy_durations(tens, start, until)
+    assert entry.tolist() == [
+        (start - datetime.date(2019, 3, 1)).days,
+        (start - datetime.date(2015, 6, 1)).days,
+        0,
+    ]
+    assert (days - entry).tolist() == [2.5, 8.5, 7.5]  # days at risk in the period, to the half day
+    assert ended.tolist() == [True, False, False]
+    with pytest.raises(microdata.MicroDataError) as err:
+        load("2019-03-01,2018-12-31,other")
+    assert err.value.problems == [f"{t}: line 2: end_date: 2018-12-31 is before start_date 2019-03-01"]
+    with pytest.raises(microdata.MicroDataError) as err:
+        load("2019-03-01,2021-12-31,other_housing", "2022-01-11,,")
+    assert err.value.problems == [
+        f"{t}: line 3: start_date: 2022-01-11 is outside the recorded period 2022-01-02 to 2022-01-09",
+        f"{t}: line 2: end_date: 2021-12-31 is outside the recorded period 2022-01-02 to 2022-01-09",
     ]
 
 

@@ -244,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="start",
         type=iso_date,
         metavar="YYYY-MM-DD",
-        help="first day of the recorded period (YYYY-MM-DD; default the first application)",
+        help="first day of the recorded period (YYYY-MM-DD; default the first application); tenancies begun "
+        "before it count from it (left-truncated)",
     )
     fit.add_argument(
         "--until",

@@ -568,8 +568,9 @@ TERMS.update(
             "租赁存续：Kaplan-Meier估计与拟合曲线", "Tenancies: Kaplan-Meier against fitted curves"
         ),
         "micro.km_subtitle": Term(
-            "{file}，{n}段租赁，{censored}段期末仍在租（右删失）；阴影为95%置信带",
-            "{file}: {n} tenancies, {censored} still running at the end (right-censored); band: 95% CI",
+            "{file}，{n}段租赁（{truncated}段始于记录期前，{censored}段期末仍在租）；阴影为95%置信带",
+            "{file}: {n} tenancies ({truncated} begun before the period, {censored} running at its end); "
+            "band: 95% CI",
         ),
         "micro.km_any": Term("任一第二十三条退出事由", "Any Art. 23 exit"),
         "micro.km": Term("Kaplan-Meier估计", "Kaplan-Meier"),

@@ -4,7 +4,8 @@ schema (``docs/calibration-data.md``).
     python -m calibration.synthetic micro [--seed 2021] [--years 4] [--out calibration/synthetic]
 
 writes ``applications.csv`` (every application filed in the period, first applications and
-re-applications) and ``tenancies.csv`` (every tenancy begun in the period; those still running at its end
+re-applications) and ``tenancies.csv`` (every tenancy running at the period's start, with its move-in
+date before it: left-truncated, and every tenancy begun in the period; those still running at its end
 have an empty ``end_date``: right-censored). Household numbers are renumbered 1, 2, ... (pseudonymous).
 The households are synthetic, so writing them is not a disclosure (Art. 27); real micro data stays with
 the operators and only estimates leave ``run.py fit-inputs``.
@@ -82,9 +83,7 @@ def micro_tables(households: pd.DataFrame, start: datetime.date) -> tuple[pd.Dat
         columns=[c.name for c in APPLICATION_COLUMNS],
     )
 
-    ten = hh[hh["moved_in_day"].notna() & (hh["moved_in_day"] >= 0)].sort_values(
-        ["moved_in_day", "household_id"]
-    )
+    ten = hh[hh["moved_in_day"].notna()].sort_values(["moved_in_day", "household_id"])
     tenancies = pd.DataFrame(
         {
             "tenancy_id": range(1, len(ten) + 1),

@@ -122,12 +122,14 @@ class SurvivalCurves:
 
 @dataclass
 class SurvivalChart:
-    """The survival chart: up to three panels, the tenancies file, its tenancies and how many still run."""
+    """The survival chart: up to three panels, the tenancies file, its tenancies, how many still run and
+    how many began before the period (left-truncated)."""
 
     panels: Sequence[SurvivalCurves]
     file: str
     n_tenancies: int
     n_censored: int
+    n_truncated: int
 
 
 @dataclass
@@ -169,6 +171,7 @@ def survival_chart(data: SurvivalChart, lang: str = "en") -> Figure:
             file=data.file,
             n=format_number(data.n_tenancies, digits=0),
             censored=format_number(data.n_censored, digits=0),
+            truncated=format_number(data.n_truncated, digits=0),
         ),
     )
     return fig
