@@ -40,7 +40,8 @@ from analysis.reporting.tables import render_table
 from analysis.reporting.terms import term
 from analysis.stats import paired_difference, t_interval
 from sim.calendar import years_until
-from sim.replay import load_cohort, read_applications, replay_path
+from sim.parameters import data_path
+from sim.replay import load_cohort, read_applications
 
 FIGURES = ("share_qualified", "share_moved_in", "wait_mean", "wait_median")
 COUNTS = {"share_qualified": "qualified", "share_moved_in": "housed"}  # the count behind each share
@@ -161,7 +162,7 @@ def replay_setup(params):
             'recorded applications (arrivals.replay = "applications.csv")'
         )
     cohort = load_cohort(params, value)  # ScenarioError on a bad file
-    apps = read_applications(replay_path(params, value), value)
+    apps = read_applications(data_path(params, "arrivals.replay"), value)
     return cohort_from_record(apps, params.start_date, cohort.end_day), cohort.end_day, cohort
 
 

@@ -9,6 +9,7 @@ r.summary               # dict of named figures
 
 from __future__ import annotations
 
+import datetime
 import gc
 import time
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ __all__ = [
     "load_scenario",
     "parse_set",
     "simulate",
+    "state_at",
     "stored_result",
 ]
 
@@ -98,7 +100,7 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
         daily,
         exit_counts,
         n_days,
-        float(params.value("analysis.warmup_days")),
+        params.warmup_days,
         float(params.value("analysis.cohort_margin_days")),
     )
     return SimulationResult(
@@ -113,6 +115,29 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
         heap_peak=heap_peak,
         limits=_limits(params, n_days),
     )
+
+
+def state_at(params: Params, seed: int, date: datetime.date) -> tuple[pd.DataFrame, ...]:
+    """Run ``params`` with ``seed`` up to ``date`` and return the state at its start as a snapshot's
+    ``units``, ``tenancies``, ``waiting`` and ``former`` tables (``HousingModel.state_tables``; write them
+    with ``sim.snapshot.write_snapshot``).
+
+    Raises:
+        ValueError: ``date`` is not after the run's start or is past its horizon.
+    """
+    model = HousingModel(params, seed)
+    day = (date - params.start_date).days
+    if not 0 < day <= model.n_days:
+        last = params.start_date + datetime.timedelta(days=model.n_days)
+        raise ValueError(f"the date must be after {params.start_date} and at most {last}, got {date}")
+    with _young_collections_only():
+        try:
+            model.run(until=day)
+            tables = model.state_tables()
+        finally:
+            model.finish()
+            model.release()
+    return tables
 
 
 #: Collector thresholds during a run: a young collection every million allocations, none of the older

@@ -63,6 +63,7 @@ class Allocator:
     def unit_vacated(self, unit: Unit) -> None:
         """A tenant has left; the unit is let again after ``supply.turnaround_days`` of repairs."""
         delay = self.m.r.turnaround_days
+        unit.ready_day = self.m.env.now + delay
         if delay > 0:
             self.m.env.timeout(delay).callbacks.append(lambda _ev: self.unit_free(unit))
         else:

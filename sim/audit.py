@@ -52,7 +52,11 @@ def audit(result, params) -> list[str]:
     last = hh.groupby("household_id")["episode"].transform("max") == hh["episode"]
     still = (hh["outcome"] == "ongoing") & hh["moved_in_day"].notna() & hh["exit_day"].isna()
     held = hh["total_tenure_days"] + np.where(still, n - hh["moved_in_day"], 0.0)
-    first = hh.groupby("household_id")["moved_in_day"].transform("min")
+    # the first move-in: the earliest recorded, less the days held before it (a snapshot's households)
+    before = hh["total_tenure_days"] - np.where(hh["exit_day"].notna(), hh["tenure_days"], 0.0)
+    first_row = hh[hh["moved_in_day"].notna()].sort_values("moved_in_day").groupby("household_id").head(1)
+    anchor = (first_row["moved_in_day"] - before[first_row.index]).groupby(first_row["household_id"]).min()
+    first = hh["household_id"].map(anchor)
     cap_days = _later(start, first, lim["max_total_years"]) - first
     over = hh[last & (held > cap_days + _EPS)]
     _report(out, "cap", over, f"held PRH longer than {lim['max_total_years']} years in total")
@@ -60,7 +64,7 @@ def audit(result, params) -> list[str]:
     # Art. 19: no one waits past the validity of the qualification (calendar years from the certificate).
     left = hh["left_queue_day"].fillna(float(n))
     expiry = _later(start, hh["certificate_day"], lim["validity_years"])
-    waited = hh[hh["certificate_day"].notna() & (left > expiry + _EPS)]
+    waited = hh[hh["certificate_day"].notna() & (left > np.maximum(expiry, 0.0) + _EPS)]  # 0: a snapshot's
     _report(out, "validity", waited, f"waited past the {lim['validity_years']}-year validity")
 
     # Art. 11: reviews end within the working-day limit unless review capacity is limited; with it
@@ -114,7 +118,7 @@ def audit(result, params) -> list[str]:
     delivered = exit_day + lim["offplan_delivery_months"] * MONTH_DAYS
     after = _later(start, delivered, months=lim["after_delivery_months"])
     latest = np.where(offplan, np.maximum(latest, after), latest)
-    long = hh[(stay.to_numpy() > latest - exit_day + _EPS)]
+    long = hh[(stay.to_numpy() > latest - exit_day + _EPS) & (exit_day >= 0)]  # not a snapshot's
     _report(out, "transition_length", long, "stayed after the lease longer than Art. 24 allows")
 
     # Art. 9, 15: offers follow the order of the waiting list.
@@ -272,7 +276,8 @@ def _daily_reconciles(hh: pd.DataFrame, daily: pd.DataFrame, n: int) -> list[str
     fresh = ~hh["initial"]
     flows = {
         "applications": per_day("applied_day", fresh),
-        "qualifications": per_day("qualified_day", fresh),
+        # (an application a snapshot holds in review is reviewed in the run)
+        "qualifications": per_day("qualified_day", fresh | hh["review_day"].notna()),
         "move_ins": per_day("moved_in_day"),
         "exits": per_day("exit_day"),
         "lapses": per_day("left_queue_day", hh["lapsed"]),

@@ -154,6 +154,9 @@ class Household(mesa.Agent):
         "moved_in_day",
         "unit",
         "leases",
+        "lease_start",
+        "lease_end",
+        "transition_until",
         "tenure_days",
         "exit_day",
         "exit_reason",
@@ -242,6 +245,9 @@ class Household(mesa.Agent):
         self.moved_in_day = NAN
         self.unit = None
         self.leases = 0
+        self.lease_start = NAN  # the current or last lease (``leases.tenancy``), for a snapshot
+        self.lease_end = NAN
+        self.transition_until = NAN  # when the transition after the tenancy ends (``leases.hand_back``)
         self.tenure_days = 0.0
         self.exit_day = NAN
         self.exit_reason = None

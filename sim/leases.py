@@ -105,7 +105,11 @@ def re_review(
 
 
 def tenancy(
-    m: Context, h: Household, started: float | None = None, lease_start: float | None = None
+    m: Context,
+    h: Household,
+    started: float | None = None,
+    lease_start: float | None = None,
+    lease_end: float | None = None,
 ) -> Process[None]:
     """Art. 17(3): a lease runs 2 years; to stay on, the tenant applies 3 months before it ends
     (Art. 20: 租赁合同期满前3个月), is re-reviewed (``re_review``), and may renew; the total held over all
@@ -123,26 +127,36 @@ def tenancy(
     application and re-review.
 
     Args:
-        started: when this tenancy began (earlier than now for a tenant of the initial stock).
+        started: when this tenancy began (earlier than now for a tenant already there on the start date);
+            None for a household moving in now.
         lease_start: when the current lease began (same).
+        lease_end: when the current lease ends, as recorded in the operators' snapshot (signed under the
+            rules before its date, it runs to its end as a lease running when a rule changes does);
+            None: 2 years after it began, or at the total if that comes first.
     """
     env = m.env
     now = env.now
-    started = now if started is None else started
+    moving_in = started is None
+    started = now if moving_in else started
     lease_start = now if lease_start is None else lease_start
     unit = h.unit
     h.moved_in_day = started
-    if h.first_moved_in != h.first_moved_in:  # NaN: the household's first tenancy
-        h.first_moved_in = started
+    if h.first_moved_in != h.first_moved_in:  # NaN: the household's first tenancy in the run
+        h.first_moved_in = started - h.used_days  # days held before a snapshot's date count back from it
     m.set_state(h, TENANT)
     m.units_occupied += 1
-    if started >= 0:
+    if moving_in:
         m.count_flow("move_ins")
     t_exit, hazard_reason = exit_hazards(m, h)
     s = m.streams.tenancy
-    qualified = started if math.isnan(h.qualified_day) else h.qualified_day
+    qualified = h.first_moved_in if math.isnan(h.qualified_day) else h.qualified_day
     exempt = qualified < m.suburban_exempt_day and h.circumstances.suburban_area_per_capita > 0.0
-    reviewed = now  # the circumstances are known to have met the rules as of now
+    # the circumstances are known to have met the rules as of now; for a snapshot's tenant, as of its
+    # lease's start, or of its renewal re-review 3 months before (Art. 20) when it held PRH before
+    reviewed = now
+    if lease_end is not None:
+        renewed = h.used_days > 0
+        reviewed = m.cal.add_months(lease_start, -m.r.renewal_notice_months) if renewed else lease_start
     refusal, delivery = None, math.inf  # why a re-review failed; an off-plan home's delivery (Art. 24(2))
 
     def total_reached(r: Rules) -> float:  # when this tenancy reaches the total in force under ``r``
@@ -168,7 +182,9 @@ def tenancy(
         if m.r is not r:
             r = m.r
             limit = total_reached(r)
-        lease_end = min(m.cal.add_months(lease_start, r.term_months), limit)
+        if lease_end is None:
+            lease_end = min(m.cal.add_months(lease_start, r.term_months), limit)
+        h.lease_start, h.lease_end = lease_start, lease_end
         if lease_end - lease_start <= EPS:  # a lower cap came into force: no further lease
             reason = "cap"
             break
@@ -196,7 +212,7 @@ def tenancy(
             limit = total_reached(r)
             ends = outcome(r, lease_end)
         reason = ends
-        lease_start = lease_end
+        lease_start, lease_end = lease_end, None
     if reason == "renewal_refused":
         h.rejected_reason = "renewal_" + refusal
     yield from leave(m, h, unit, started, reason, delivery)
@@ -235,9 +251,18 @@ def leave(
         until = after_delivery
     elif other < r.other_transition_share and (reason not in FORCED_EXITS or r.forced_exit_transition):
         until = m.cal.add_months(now, r.other_transition_months)
-    if until > now:
+    yield from hand_back(m, h, unit, reason, until)
+
+
+def hand_back(m: Context, h: Household, unit: Unit, reason: str, until: float) -> Process[None]:
+    """The household stays on until ``until`` (a transition, Art. 24), then hands the unit back: its rent
+    is settled, a lease the operator ended bars it from applying again (``leave``), and the unit is let
+    again after its repairs."""
+    env = m.env
+    h.transition_until = until
+    if until > env.now:
         m.set_state(h, TRANSITION)
-        yield env.timeout(until - now)
+        yield env.timeout(until - env.now)
         h.transition_end_day = env.now
     rent.settle(m, h, env.now)
     if reason in FORCED_EXITS:
@@ -245,3 +270,25 @@ def leave(
     m.units_occupied -= 1
     m.alloc.unit_vacated(unit)
     m.end_episode(h, "exited")
+
+
+def in_transition(
+    m: Context, h: Household, lease_start: float, lease_end: float, reason: str, until: float
+) -> Process[None]:
+    """A household in a transition period on the snapshot's date (Art. 24): its lease, begun on
+    ``lease_start``, ended on ``lease_end`` for ``reason``; it stays until ``until`` at the old contract rent
+    (Art. 24(2)-(3)), or at market rent for a capped tenant's stay (Art. 24(4)), then hands the unit back.
+    Its exit happened before the start date and is not counted in the run's flows."""
+    h.moved_in_day = lease_start
+    h.leases = 1
+    h.lease_start, h.lease_end = lease_start, lease_end
+    h.tenure_days = lease_end - lease_start
+    h.used_days += h.tenure_days
+    h.exit_day = lease_end
+    h.exit_reason = reason
+    m.units_occupied += 1
+    rent.sign_lease(m, h, lease_start)
+    if reason == "cap":
+        h.capped_stay = True
+        rent.market_stay(m, h, lease_end)
+    yield from hand_back(m, h, h.unit, reason, until)

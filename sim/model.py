@@ -13,8 +13,9 @@ import math
 from collections import Counter
 
 import mesa
+import pandas as pd
 
-from . import allocation, leases, rent, replay, review, timers
+from . import allocation, leases, rent, replay, review, snapshot, timers
 from .calendar import WorkCalendar, run_days
 from .context import Process
 from .eligibility import draw_circumstances, draw_eligible
@@ -33,7 +34,7 @@ from .households import (
     Household,
 )
 from .parameters import Params
-from .records import DAY_END, OFFER_COLUMNS, OFFER_DTYPES, RecordTable
+from .records import DAY_END, OFFER_COLUMNS, OFFER_DTYPES, RecordTable, households_table
 from .rules import Rules
 from .schema import EXIT_REASONS, KINDS, SECTORS
 from .streams import Stream, Streams
@@ -78,7 +79,8 @@ class HousingModel(mesa.Model):
         self.rows = RecordTable(HOUSEHOLD_COLUMNS, HOUSEHOLD_DTYPES)  # one row per finished episode
         self.daily_rows: list[tuple] = []
         self.offer_log = RecordTable(OFFER_COLUMNS, OFFER_DTYPES)
-        self.projects = project_schedule(v0, self.cal.day_of)
+        self.snapshot = snapshot.load(params) if v0["start.snapshot"] else None
+        self.projects = self._projects(v0)
         self.rents = rent.RentSchedule(
             start,
             v0["rent.appraisal_date"],
@@ -152,14 +154,22 @@ class HousingModel(mesa.Model):
             free = self.time_left_from(h)
             if free < self.n_days:
                 at = max(free, h.banned_until) + reapply.exp(r.reapply_delay_days)
-                if h.employer is not None and h.employer.relocation_day <= at:
-                    h.leave_employer()  # Art. 4(3), 5: it applies on its own once its employer has left
-                if at < self.n_days:
-                    h.circumstances = draw_circumstances(reapply, r)
-                    h.false_declaration = reapply.chance(r.false_share)
-                    self.env.process(review.filing(self, [h], delay=at - self.env.now))
+                if self.apply_again(h, at):
                     return
         h.remove()  # gone for good: deregister from Mesa so it can be freed
+
+    def apply_again(self, h: Household, at: float) -> bool:
+        """The household files again at ``at`` if that is within the run, declaring its circumstances
+        then (the ``reapply`` stream); returns whether it does."""
+        if h.employer is not None and h.employer.relocation_day <= at:
+            h.leave_employer()  # Art. 4(3), 5: it applies on its own once its employer has left
+        if at >= self.n_days:
+            return False
+        reapply, r = self.streams.reapply, self.r
+        h.circumstances = draw_circumstances(reapply, r)
+        h.false_declaration = reapply.chance(r.false_share)
+        self.env.process(review.filing(self, [h], delay=at - self.env.now))
+        return True
 
     def time_left_from(self, h: Household) -> float:
         """Art. 17(3): the first time from now on which the total in force (``lease.max_total_years``, dated
@@ -442,6 +452,275 @@ class HousingModel(mesa.Model):
             h.qualified_day = day
             h.proc = self.env.process(self.life(h, certificate_day=day))
 
+    # --- the operators' snapshot (start.snapshot, docs/snapshot-data.md) --------------------------
+    def _projects(self, v0: dict) -> list[Project]:
+        """The projects to come (Art. 8): the scenario's; from a snapshot, none (``start.supply =
+        "snapshot"``: its not-yet-delivered units come instead) or the scenario's from the snapshot's
+        delivered units on (``"scenario"``: they stand for ``supply.initial_units``)."""
+        snap = self.snapshot
+        if snap is None:
+            return project_schedule(v0, self.cal.day_of)
+        if v0["start.supply"] == "snapshot":
+            return []
+        standing = int((snap.units["status"] != "not_delivered").sum())
+        return project_schedule({**v0, "supply.initial_units": standing}, self.cal.day_of)
+
+    def _day(self, when: pd.Timestamp) -> float:
+        """The simulated day of a snapshot's date."""
+        return float((when.date() - self.params.start_date).days)
+
+    def _snapshot_household(self, row, employers: dict) -> Household:
+        """A household of the snapshot, with its days of PRH held before (Art. 17(3)); the staff of one
+        employer share one employer, whose departure is drawn as any employer's (Art. 4(3))."""
+        employer = None
+        if row.kind == "employer":
+            employer = employers.get(row.employer_id)
+            if employer is None:
+                employer = employers[row.employer_id] = self.new_employer(
+                    bool(row.key_employer),
+                    row.sector,
+                    self.streams.employers.hazard_time(self.r.employer_relocation_rate),
+                )
+        h = self.new_household(row.kind, int(row.size), row.sector, employer, bool(row.frontline))
+        h.used_days = float(row.held_before_days)
+        return h
+
+    def _snapshot_waiting(self, employers: dict) -> None:
+        """The snapshot's waiting list joins in receipt order (Art. 19): each household with its receipt,
+        its certificate (it lapses at the end of its validity unless housed), the days of PRH it held
+        before (Art. 17(3): its first move-in is taken as that many days before the next) and any ban
+        running on the date. An application still in review on the date (no certificate) is reviewed
+        from the date, as if received then, on circumstances declared as an applicant's are (the
+        ``initial`` stream): the snapshot does not say how far its review has come."""
+        waiting = self.snapshot.waiting.sort_values("receipt_no", kind="stable")
+        s = self.streams.initial
+        for row in waiting.itertuples(index=False):
+            h = self._snapshot_household(row, employers)
+            h.receipt_no = int(row.receipt_no)
+            if pd.isna(row.certificate_date):
+                h.circumstances = draw_circumstances(s, self.r)
+                h.false_declaration = s.chance(self.r.false_share)
+                h.receipt_time = 0.0
+                h.proc = self.env.process(self.life(h))
+                continue
+            certificate = self._day(row.certificate_date)
+            self.initial_circumstances(h, qualified_day=certificate)
+            h.receipt_time = self._day(row.receipt_date)
+            h.qualified_day = certificate
+            if pd.notna(row.banned_until):
+                h.banned_until = self._day(row.banned_until)
+            h.proc = self.env.process(self.life(h, certificate_day=certificate))
+        self.receipt_counter = int(waiting["receipt_no"].max()) if len(waiting) else 0
+
+    def _snapshot_former(self, employers: dict) -> None:
+        """The snapshot's former households (``former.csv``) may apply again, as any household whose
+        episode ends does (``end_episode``): with ``arrivals.reapply_share`` (none after an exit of
+        ``arrivals.reapply_barred_exits``), once any ban has run and the total leaves it time (Art. 17(3)),
+        after a delay of mean ``arrivals.reapply_delay_days``. That they have not applied again by the
+        date is known: the chance is the one left given that (the delay has no memory, so it runs again
+        from the date or the ban's end, whichever is later)."""
+        r, s = self.r, self.streams.reapply
+        share, mean = r.reapply_share, r.reapply_delay_days
+        for row in self.snapshot.former.itertuples(index=False):
+            if pd.notna(row.exit_reason) and row.exit_reason in r.reapply_barred_exits:
+                continue
+            h = self._snapshot_household(row, employers)
+            h.episode = -1  # its episodes in the run are those it files: the first is numbered 0
+            left_day = self._day(row.left_date)
+            # the total's length from a first move-in as if the days held ran on to its leaving; less
+            # than a day left of it is none (days are written whole). The first move-in in the run sets
+            # it again (``leases.tenancy``), as for a waiting household
+            h.first_moved_in = left_day - h.used_days
+            h.used_days += 1.0
+            free = self.time_left_from(h)
+            h.used_days -= 1.0
+            h.first_moved_in = math.nan
+            if pd.notna(row.banned_until):
+                h.banned_until = self._day(row.banned_until)
+            base = max(left_day if free <= 0 else free, h.banned_until)  # free now: free when it left
+            # the chance that the delay from ``base`` has not run out by the date
+            later = 1.0 if base >= 0 or mean <= 0 else math.exp(base / mean)
+            left = share * later / (1.0 - share + share * later) if share < 1.0 else 1.0
+            applies = base < math.inf and s.chance(left)
+            if not (applies and self.apply_again(h, max(base, 0.0) + s.exp(mean))):
+                h.remove()
+
+    def _snapshot_tenant(self, row, unit: Unit, employers: dict) -> None:
+        """A tenancy of the snapshot: its current lease runs to its recorded end, then renews, reaches the
+        total or ends by the rules (``leases.tenancy``): its first move-in is taken as the days held
+        before this lease back from its start, as if they ran on to it (Art. 17(3)); a household in a
+        transition stays to its recorded end (``leases.in_transition``). Its circumstances met the rules
+        when it qualified, taken as its first move-in (Art. 6(3)'s exemption)."""
+        h = self._snapshot_household(row, employers)
+        lease_start = self._day(row.lease_start)
+        h.first_moved_in = lease_start - h.used_days
+        self.initial_circumstances(h, qualified_day=h.first_moved_in)
+        unit.occupant = h
+        h.unit = unit
+        lease_end = self._day(row.lease_end)
+        if pd.notna(row.transition_until):
+            until = self._day(row.transition_until)
+            proc = leases.in_transition(self, h, lease_start, lease_end, row.transition_reason, until)
+        else:
+            proc = leases.tenancy(self, h, lease_start, lease_start, lease_end)
+        h.proc = self.env.process(proc)
+
+    def _snapshot_unit(self, row, projects: dict) -> Unit:
+        """A unit of the snapshot comes on line (``units`` numbers them from 0 in the order they do)."""
+        index = projects.setdefault(row.project, len(projects) + 1)
+        unit = Unit(len(self.units), row.type, float(row.living_area_m2), row.operator, index)
+        self.units.append(unit)
+        self.alloc.kinds_on_line.add((unit.type, unit.living_area))
+        return unit
+
+    def snapshot_stock(self, employers: dict) -> Process[None]:
+        """The snapshot's units on its date: let ones with their tenants, vacant ones offered at once (in
+        the order of the whole waiting list, which has joined), ones under repair from the day their
+        repair ends, and ones not yet delivered on their delivery day (``start.supply = "snapshot"``)."""
+        snap, projects, by_id = self.snapshot, {}, {}
+        rows = list(snap.units.itertuples(index=False))
+        for row in rows:
+            if row.status != "not_delivered":
+                by_id[row.unit_id] = self._snapshot_unit(row, projects)
+        for row in snap.tenancies.itertuples(index=False):
+            self._snapshot_tenant(row, by_id[row.unit_id], employers)
+        for row in rows:
+            if row.status == "vacant":
+                self.alloc.unit_free(by_id[row.unit_id])
+            elif row.status == "under_repair":
+                unit = by_id[row.unit_id]
+                unit.ready_day = self._day(row.available_date)
+                self.env.timeout(unit.ready_day).callbacks.append(lambda _ev, u=unit: self.alloc.unit_free(u))
+        if self.params.value("start.supply") == "snapshot":
+            coming = sorted((r for r in rows if r.status == "not_delivered"), key=lambda r: r.available_date)
+            self.env.process(self._deliveries(coming, projects))
+        yield self.env.timeout(0)
+
+    def _deliveries(self, rows: list, projects: dict) -> Process[None]:
+        """The snapshot's units not yet delivered come on line on their delivery day (Art. 8)."""
+        for row in rows:
+            day = self._day(row.available_date)
+            if day >= self.n_days:
+                return
+            if day > self.env.now:
+                yield self.env.timeout(day - self.env.now)
+            self.alloc.unit_free(self._snapshot_unit(row, projects))
+
+    def state_tables(self) -> tuple[pd.DataFrame, ...]:
+        """The state now as a snapshot's ``units``, ``tenancies``, ``waiting`` and ``former`` tables
+        (``sim.snapshot``, ``docs/snapshot-data.md``), to start a run from. Household, employer and unit
+        numbers are the run's own (units from 1). A household holding an accepted offer not yet moved in
+        is written as waiting, its unit as vacant; an application in review as waiting with no
+        certificate; a filing not yet received is left out. Times become
+        dates: a start, a receipt or an exit on the day it fell on; an end still to come, a certificate or
+        a ban on the next whole day (so that what runs on the date still runs from it)."""
+        start, now = self.params.start_date, self.env.now
+
+        def date(day: float, up: bool = False) -> datetime.date:
+            return start + datetime.timedelta(days=math.ceil(day) if up else math.floor(day))
+
+        units = []
+        for u in self.units:
+            holder = u.occupant.state if u.occupant is not None and u.occupant.unit is u else None
+            if holder in (TENANT, TRANSITION):
+                status, ready = "let", None
+            elif holder == OFFERED or u.uid in self.alloc.vacant.get((u.type, u.living_area), ()):
+                status, ready = "vacant", None
+            else:
+                status, ready = "under_repair", date(u.ready_day, up=True)
+            row = (u.uid + 1, f"project-{u.project}", u.operator, u.type, u.living_area, status)
+            units.append((*row, ready))
+        uid = len(self.units)
+        for i, project in enumerate(self.projects, start=1):
+            if project.day >= now:
+                for u in make_units(uid, project, i, self.params.value("supply.mix", project.day)):
+                    row = (u.uid + 1, f"project-{i}", u.operator, u.type, u.living_area, "not_delivered")
+                    units.append((*row, date(project.day, up=True)))
+                uid += project.units
+        tenancies, waiting = [], []
+        for h in self._agents:
+            if not isinstance(h, Household) or h.state not in (
+                TENANT,
+                TRANSITION,
+                WAITING,
+                OFFERED,
+                IN_REVIEW,
+            ):
+                continue
+            emp = h.employer
+            who = (
+                h.unique_id,
+                h.kind,
+                h.size,
+                h.sector,
+                None if emp is None else emp.unique_id,
+                emp is not None and emp.key,
+                h.frontline,
+            )
+            if h.state in (WAITING, OFFERED, IN_REVIEW):
+                ban = date(h.banned_until, up=True) if h.banned_until > now else None
+                cert = None if h.state == IN_REVIEW else date(h.certificate_day, up=True)
+                row = (h.receipt_no, date(h.receipt_time), cert, ban)
+                waiting.append((*who, math.floor(h.used_days + 1e-9), *row))
+                continue
+            # whole days: the lease keeps its length (never over the term) and, running, ends after the
+            # date; the days held before it are never more than in truth, so that its first move-in (its
+            # start less those days) is no earlier than in truth (Art. 17(3))
+            if h.state == TENANT:
+                length = round(h.lease_end - h.lease_start)
+                end = max(math.floor(h.lease_start) + length, math.floor(now) + 1)
+                held = max(0, math.floor(h.used_days + (end - length - h.moved_in_day) + 1e-9))
+                cap = self.r.max_total_years
+                if cap < math.inf:  # the total as written ends on the day it ends, as the leases do
+                    total = math.floor(h.moved_in_day - h.used_days + leases.total_days(self, h, cap) + 1e-9)
+                    total = max(total, end)  # (its lease ends at the total, on or after the day written)
+                    near = sorted(range(max(0, held - 2), held + 3), key=lambda d: abs(d - held))
+                    held = next((d for d in near if self.cal.add_years(end - length - d, cap) == total), held)
+                lease = (date(end - length), date(end), None, None)
+            else:  # in a transition: the exit was before the date and is counted in no flow of the run
+                end = math.floor(h.exit_day)
+                length = max(1, math.floor(h.exit_day - h.lease_start))
+                held = h.used_days - (h.exit_day - (end - length))  # its total counts the lease already
+                held = max(0, math.floor(held + 1e-9))
+                lease = (date(end - length), date(end), date(h.transition_until, up=True), h.exit_reason)
+            tenancies.append((*who, held, h.unit.uid + 1, *lease))
+        names = [[c.name for c in cols] for cols in snapshot.COLUMNS.values()]
+        frames = (units, tenancies, waiting, self._former_rows(date))
+        return tuple(pd.DataFrame(rows, columns=cols) for rows, cols in zip(frames, names, strict=True))
+
+    #: The times an episode records; the last of them is when it ended.
+    _EPISODE_TIMES = (
+        "applied_day",
+        "receipt_day",
+        "review_day",
+        "certificate_day",
+        "left_queue_day",
+        "moved_in_day",
+        "exit_day",
+        "transition_end_day",
+    )
+
+    def _former_rows(self, date) -> list[tuple]:
+        """The households whose last episode ended before now (``former.csv``): when it ended (its last
+        recorded time), why its tenancy ended if it did, the days of PRH held and any ban running. Staff
+        whose employer has left are written as applying on their own (Art. 4(3), 5)."""
+        now = self.env.now
+        active = {h.unique_id for h in self._agents if isinstance(h, Household) and h.state != IDLE}
+        hh = households_table(self.rows)
+        last = hh.groupby("household_id").tail(1)
+        last = last[~last["household_id"].isin(active)]
+        ended = last[list(self._EPISODE_TIMES)].max(axis=1)
+        rows = []
+        for r, end in zip(last.itertuples(index=False), ended, strict=True):
+            staff = r.employer_id >= 0 and not r.employer_left_day <= now
+            kind = r.kind if staff or r.kind != "employer" else "single" if r.size == 1 else "family"
+            ban = date(r.banned_until_day, up=True) if r.banned_until_day > now else None
+            reason = r.exit_reason if r.outcome == "exited" else None
+            who = (r.household_id, kind, r.size, r.sector, r.employer_id if staff else None)
+            who = (*who, staff and r.key_employer, staff and r.frontline)
+            rows.append((*who, math.ceil(r.total_tenure_days - 1e-9), date(end), reason, ban))
+        return rows
+
     # --- run -------------------------------------------------------------------------------------
     def initial_stock(self) -> Process[None]:
         """The stock on the start date, partly occupied. It is started after the initial waiting list has
@@ -456,11 +735,18 @@ class HousingModel(mesa.Model):
             self._add_units(Project(0.0, ops[op], op), 0, occupied[op])
         yield self.env.timeout(0)
 
-    def run(self) -> None:
+    def run(self, until: float | None = None) -> None:
+        """Run to the horizon, or to day ``until`` (the state at its start: ``state_tables``)."""
         env = self.env
-        self._initial_waiting()
+        if self.snapshot is None:
+            self._initial_waiting()
+            env.process(self.initial_stock())
+        else:
+            employers: dict = {}
+            self._snapshot_waiting(employers)
+            self._snapshot_former(employers)
+            env.process(self.snapshot_stock(employers))
         for proc in (
-            self.initial_stock,
             self.arrivals,
             self.supply,
             self.rule_switches,
@@ -468,7 +754,7 @@ class HousingModel(mesa.Model):
             self.alloc.batch,
         ):
             env.process(proc())
-        env.run(until=self.n_days)  # the last day's events included, none of the day after the run
+        env.run(until=self.n_days if until is None else until)  # the last day's events included
 
     def finish(self) -> None:
         """Record the episodes still open at the horizon and release Mesa's hold on the model."""

@@ -549,6 +549,47 @@ def scenario_path(name_or_path: str, relative_to: Path | None = None) -> Path:
     raise ScenarioError(f"{text}: no such scenario file")
 
 
+def data_path(params: Params, key: str) -> Path:
+    """The file or folder a key names (``arrivals.replay``, ``start.snapshot``), resolved: relative to the
+    folder of the scenario file that states the key (the scenario run, or the nearest of its bases), else
+    to the working folder; an absolute path as is."""
+    p = Path(params.value(key))
+    if p.is_absolute():
+        return p
+    stating = _stating_folder(Path(params.source.split(" + ", 1)[0]), key)
+    for folder in (stating, Path.cwd()):
+        if (folder / p).exists():
+            return (folder / p).resolve()
+    return stating / p
+
+
+def _stating_folder(scenario: Path, key: str) -> Path:
+    """The folder of the first file in ``scenario``'s chain of bases that states ``key``."""
+    section, leaf = key.split(".", 1)
+    for path, doc in chain_of_bases(scenario):
+        table = doc.get(section)
+        if isinstance(table, dict) and leaf in table:
+            return path.parent
+    return scenario.parent
+
+
+def chain_of_bases(scenario: Path) -> list[tuple[Path, dict]]:
+    """``(path, TOML document)`` of the scenario file and each of its bases in turn, to the root (the file
+    with no ``base``); lenient, since the loader has read the chain already: it stops at a file it cannot
+    read."""
+    chain, path = [], scenario
+    try:
+        while path not in (p for p, _ in chain):
+            doc = read_toml(path, str(path))
+            chain.append((path, doc))
+            if "base" not in doc:
+                break
+            path = scenario_path(doc["base"], path.parent)
+    except ScenarioError:
+        pass
+    return chain
+
+
 def load_scenario(path: str | Path) -> Params:
     """Load and check a scenario file and its chain of bases.
 
@@ -724,7 +765,8 @@ class Params:
             after them.
         own_name: the name the scenario file gives (``name`` is what a run is shown as, and may add
             the overrides).
-        start_date: ``calendar.start_date``; simulated day 0.
+        start_date: simulated day 0: ``calendar.start_date``, or the date of the snapshot the run starts
+            from (``start.snapshot``).
     """
 
     def __init__(
@@ -751,6 +793,10 @@ class Params:
         # the scenario's words for charts and briefings (TEXT_FIELDS); '' when the file states none
         self.title, self.title_zh, self.description_zh = title, title_zh, description_zh
         self.start_date = datetime.date.fromisoformat(plain["calendar.start_date"])
+        if plain.get("start.snapshot"):  # the run starts on the snapshot's date (docs/snapshot-data.md)
+            from .snapshot import snapshot_date
+
+            self.start_date = snapshot_date(data_path(self, "start.snapshot"), blame or source)
         self._days = {
             key: [max(0, (datetime.date.fromisoformat(when) - self.start_date).days) for when, _ in entries]
             for key, entries in dated.items()
@@ -780,6 +826,12 @@ class Params:
         if key in self._dated:
             return [value for _, value in self._dated[key]]
         return [self._plain[key]] if key in self._plain else []
+
+    @property
+    def warmup_days(self) -> float:
+        """The days dropped from time averages and wait cohorts: ``analysis.warmup_days``, none for a run
+        that starts from the operators' snapshot (``start.snapshot``: its first day is today's state)."""
+        return 0.0 if self._plain.get("start.snapshot") else float(self.value("analysis.warmup_days"))
 
     def keys(self) -> list[str]:
         """All dotted parameter keys, sorted."""

@@ -24,13 +24,12 @@ import functools
 import math
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from .context import Context
 from .households import OUTCOMES, Household
-from .parameters import ScenarioError, read_toml, scenario_path
+from .parameters import ScenarioError, data_path
 from .schema import EXIT_REASONS, KINDS, SECTORS
 from .streams import Stream
 
@@ -366,37 +365,6 @@ class Cohort:
     reapplications: int = 0
 
 
-def replay_path(params, value: str) -> Path:
-    """``arrivals.replay`` resolved: relative to the folder of the scenario file that states it (the
-    scenario run, or the nearest of its bases), else to the working folder; an absolute path as is."""
-    p = Path(value)
-    if p.is_absolute():
-        return p
-    scenario = Path(params.source.split(" + ", 1)[0])
-    for folder in (_stating_folder(scenario), Path.cwd()):
-        if (folder / p).is_file():
-            return (folder / p).resolve()
-    return _stating_folder(scenario) / p
-
-
-def _stating_folder(scenario: Path) -> Path:
-    """The folder of the first file in ``scenario``'s chain of bases that states ``arrivals.replay``."""
-    path, seen = scenario, set()
-    try:
-        while path not in seen:
-            seen.add(path)
-            doc = read_toml(path, str(path))
-            arrivals = doc.get("arrivals")
-            if isinstance(arrivals, dict) and "replay" in arrivals:
-                return path.parent
-            if "base" not in doc:
-                break
-            path = scenario_path(doc["base"], path.parent)
-    except ScenarioError:  # the loader has read this chain already; be lenient here
-        pass
-    return scenario.parent
-
-
 def load_cohort(params, value: str) -> Cohort:
     """The cohort named by ``arrivals.replay`` (read once per file version).
 
@@ -404,7 +372,7 @@ def load_cohort(params, value: str) -> Cohort:
         ScenarioError: the file is missing or has bad rows (the first one named; ``python run.py
             fit-inputs`` lists them all), or a date is before ``calendar.start_date``.
     """
-    path = replay_path(params, value)
+    path = data_path(params, "arrivals.replay")
     source = params.source.split(" + ", 1)[0]
     try:
         st = os.stat(path)

@@ -479,6 +479,22 @@ SCHEMA: tuple[Key, ...] = (
     ),
     Key("supply.operator_shares", SHARE_TABLE, "share of projects", "Art. 2, 9"),
     Key("supply.turnaround_days", NUMBER, "day", "ASSUMED", **_NN),
+    # start: the state a run begins from (the operators' snapshot, docs/snapshot-data.md)
+    Key(
+        "start.snapshot",
+        TEXT,
+        "folder of a snapshot (docs/snapshot-data.md), relative to the scenario file",
+        "Off (empty)",
+        dated=False,
+    ),
+    Key(
+        "start.supply",
+        CHOICE,
+        "snapshot|scenario",
+        "ASSUMED",
+        choices=("snapshot", "scenario"),
+        dated=False,
+    ),
     # analysis: how the outputs are read (Art. 27 for the smallest cell shown)
     Key("analysis.min_cell", NUMBER, "household", "Art. 27", **_NN, whole=True),
     Key("analysis.warmup_days", NUMBER, "day", "ASSUMED", **_NN),

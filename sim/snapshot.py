@@ -6,14 +6,17 @@ A snapshot is a folder (``docs/snapshot-data.md``):
   and, when the engine wrote it, ``written_by`` (the command);
 - ``units.csv`` (``UNIT_COLUMNS``): every unit, with its status on the date;
 - ``tenancies.csv`` (``TENANCY_COLUMNS``): every running tenancy, transition periods included;
-- ``waiting.csv`` (``WAITING_COLUMNS``): every qualified household on the waiting list (轮候, Art. 19).
+- ``waiting.csv`` (``WAITING_COLUMNS``): every qualified household on the waiting list (轮候, Art. 19) and
+  every application in review (no certificate yet);
+- ``former.csv`` (``FORMER_COLUMNS``, may be left out): the households that have left and may apply
+  again.
 
-Household numbers are pseudonymous (Art. 27). Applications still in review on the date are not part of a
-snapshot: the run's arrivals start on its date.
+Household numbers are pseudonymous (Art. 27).
 
 :func:`read_snapshot` reads and checks a folder (every problem listed at once, :class:`SnapshotError`);
-:func:`check_against` checks it against a scenario's rules on its date; :func:`write_snapshot` writes one;
-:func:`schema_table` renders a file's columns for the docs.
+:func:`check_against` checks it against the rules it arose under; :func:`load` does both for a scenario
+(``start.snapshot``); :func:`snapshot_date` gives its date (the run's day 0); :func:`write_snapshot`
+writes one; :func:`schema_table` renders a file's columns for the docs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import csv
 import datetime
 import functools
 import math
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +34,15 @@ import pandas as pd
 import tomli_w
 
 from .calendar import add_months, add_years
+from .parameters import ScenarioError, chain_of_bases, data_path, load_scenario
 from .replay import Column, MicroDataError, _line_of, _unique, read_records, size_problems
 from .schema import EXIT_REASONS, KINDS, SECTORS, UNIT_TYPES
 
 #: Statuses of a unit on the snapshot's date.
 UNIT_STATUSES = ("let", "vacant", "under_repair", "not_delivered")
 
-#: The three tables of a snapshot, beside ``snapshot.toml``.
-SNAPSHOT_FILES = ("units.csv", "tenancies.csv", "waiting.csv")
+#: The tables of a snapshot, beside ``snapshot.toml``; the last, ``former.csv``, may be left out.
+SNAPSHOT_FILES = ("units.csv", "tenancies.csv", "waiting.csv", "former.csv")
 
 UNIT_COLUMNS = (
     Column("unit_id", "int", low=1, doc="unique number of the unit"),
@@ -119,13 +124,6 @@ TENANCY_COLUMNS = (
         "snapshot's date, or on or before it in a transition period",
     ),
     Column(
-        "qualified_date",
-        "date",
-        required=False,
-        doc="day the household first qualified (on or before lease_start), for Art. 6(3)'s exemption; empty: "
-        "taken as its first move-in",
-    ),
-    Column(
         "transition_until",
         "date",
         required=False,
@@ -154,8 +152,10 @@ WAITING_COLUMNS = (
     Column(
         "certificate_date",
         "date",
+        required=False,
         doc="day the qualification was confirmed (准入资格确认书): on or after receipt_date, on or "
-        "before the snapshot's date, and valid on it (Art. 19: queue.validity_years)",
+        "before the snapshot's date, and valid on it (Art. 19: queue.validity_years); empty: received "
+        "and still in review on the date (Art. 11-14)",
     ),
     Column(
         "banned_until",
@@ -166,10 +166,37 @@ WAITING_COLUMNS = (
     ),
 )
 
+FORMER_COLUMNS = (
+    *_HOUSEHOLD,
+    Column(
+        "left_date",
+        "date",
+        doc="day its last application or tenancy ended, on or before the snapshot's date (the unit handed "
+        "back, the qualification lapsed, given up or refused)",
+    ),
+    Column(
+        "exit_reason",
+        "enum",
+        required=False,
+        allowed=EXIT_REASONS,
+        doc="why its last tenancy ended, if it ended one (Art. 23, 24); else empty",
+    ),
+    Column(
+        "banned_until",
+        "date",
+        required=False,
+        doc="a ban on applying again running on the date (Art. 17-19, 23(2), 26): the day it ends, after "
+        "the snapshot's date; else empty",
+    ),
+)
+
 #: The keys of ``snapshot.toml``: the date and description are required.
 META_KEYS = ("date", "description", "written_by")
 META_FILE = "snapshot.toml"
-_COLUMNS = dict(zip(SNAPSHOT_FILES, (UNIT_COLUMNS, TENANCY_COLUMNS, WAITING_COLUMNS), strict=True))
+#: The columns of each file, by file name.
+COLUMNS = dict(
+    zip(SNAPSHOT_FILES, (UNIT_COLUMNS, TENANCY_COLUMNS, WAITING_COLUMNS, FORMER_COLUMNS), strict=True)
+)
 _FILE_ORDER = {name: i for i, name in enumerate((META_FILE, *SNAPSHOT_FILES))}
 
 
@@ -182,11 +209,11 @@ class SnapshotError(MicroDataError):
 class Snapshot:
     """A checked snapshot (:func:`read_snapshot`).
 
-    ``units``, ``tenancies`` and ``waiting`` are the three files as :func:`sim.replay.read_records` reads
-    them: one row per line with the columns of ``UNIT_COLUMNS``, ``TENANCY_COLUMNS`` and
-    ``WAITING_COLUMNS`` plus ``line``; dates are datetime64 (NaT when empty), ``employer_id`` is ``Int64``
-    (``<NA>`` when empty), other empty fields are NaN. A snapshot is shared by every run of its folder's
-    version: do not change its tables.
+    ``units``, ``tenancies``, ``waiting`` and ``former`` are the files as
+    :func:`sim.replay.read_records` reads them: one row per line with the columns of ``COLUMNS`` plus
+    ``line`` (``former`` empty without its file); dates are datetime64 (NaT when empty), ``employer_id``
+    is ``Int64`` (``<NA>`` when empty), other empty fields are NaN. A snapshot is shared by every run of
+    its folder's version: do not change its tables.
     """
 
     folder: Path
@@ -196,6 +223,7 @@ class Snapshot:
     units: pd.DataFrame
     tenancies: pd.DataFrame
     waiting: pd.DataFrame
+    former: pd.DataFrame
 
 
 def read_snapshot(folder) -> Snapshot:
@@ -224,25 +252,64 @@ def _read(folder: Path, stamps: tuple) -> Snapshot:
     problems: list[str] = []
     date, description, written_by = _read_meta(folder / META_FILE, problems)
     frames, whole = {}, {}
-    for name, columns in _COLUMNS.items():
+    for name, columns in COLUMNS.items():
+        if name == "former.csv" and not (folder / name).exists():  # none known: none apply again
+            frames[name], whole[name] = pd.DataFrame(columns=["line", *(c.name for c in columns)]), True
+            continue
         try:
             frames[name], bad = read_records(folder / name, columns, name)
+            if name != "units.csv":  # no tenancy or no one waiting is a state, not a mistake
+                bad = [p for p in bad if p != f"{name}: line 2: no data rows"]
         except MicroDataError as err:  # unreadable, or a bad header: no row can be checked
             frames[name], bad = None, err.problems
         whole[name] = not bad
         problems += bad
     day = None if date is None else pd.Timestamp(date)
-    units, tenancies, waiting = frames.values()
+    units, tenancies, waiting, former = frames.values()
     if units is not None:
         problems += _check_units(units, day)
     if tenancies is not None:
         problems += _check_tenancies(tenancies, day)
     if waiting is not None:
         problems += _check_waiting(waiting, day)
+    if former is not None:
+        problems += _check_former(former, day)
     problems += _check_across(units, tenancies, waiting, whole)
+    problems += _check_former_across(former, tenancies, waiting)
     if problems:
         raise SnapshotError(sorted(problems, key=_order))
-    return Snapshot(folder, date, description, written_by, units, tenancies, waiting)
+    return Snapshot(folder, date, description, written_by, units, tenancies, waiting, former)
+
+
+def _check_former(df: pd.DataFrame, day: pd.Timestamp | None) -> list[str]:
+    """A former household left on or before the date; a ban given runs past it."""
+    problems = _unique(df, "household_id", "former.csv")
+    for r in df.itertuples(index=False):
+        at = f"former.csv: line {r.line}"
+        problems += _check_household(r, at)
+        if day is not None and r.left_date > day:
+            problems.append(
+                f"{at}: left_date: {r.left_date.date()} is after the snapshot's date {day.date()}"
+            )
+        problems += _ban_problems(r, at, day)
+    return problems
+
+
+def _check_former_across(former, tenancies, waiting) -> list[str]:
+    """A former household is neither a tenant nor waiting."""
+    problems = []
+    if former is None:
+        return problems
+    for name, df in (("tenancies.csv", tenancies), ("waiting.csv", waiting)):
+        if df is None:
+            continue
+        line = dict(zip(df["household_id"], df["line"], strict=True))
+        for r in former[former["household_id"].isin(line)].itertuples(index=False):
+            problems.append(
+                f"former.csv: line {r.line}: household_id: {r.household_id} is in {name} too "
+                f"(line {line[r.household_id]})"
+            )
+    return problems
 
 
 def _order(message: str) -> tuple[int, int]:
@@ -344,10 +411,6 @@ def _check_tenancies(df: pd.DataFrame, day: pd.Timestamp | None) -> list[str]:
             problems.append(f"{at}: lease_start: {start.date()} is after the snapshot's date {day.date()}")
         if end <= start:
             problems.append(f"{at}: lease_end: {end.date()} is not after lease_start {start.date()}")
-        if pd.notna(r.qualified_date) and r.qualified_date > start:
-            problems.append(
-                f"{at}: qualified_date: {r.qualified_date.date()} is after lease_start {start.date()}"
-            )
         transition, reason = pd.notna(until), pd.notna(r.transition_reason)
         if transition and not reason:
             problems.append(f"{at}: transition_reason: missing value (transition_until is given)")
@@ -379,7 +442,12 @@ def _check_waiting(df: pd.DataFrame, day: pd.Timestamp | None) -> list[str]:
         at = f"waiting.csv: line {r.line}"
         problems += _check_household(r, at)
         cert = r.certificate_date
-        if cert < r.receipt_date:
+        if pd.isna(cert):  # in review
+            if day is not None and r.receipt_date > day:
+                problems.append(
+                    f"{at}: receipt_date: {r.receipt_date.date()} is after the snapshot's date {day.date()}"
+                )
+        elif cert < r.receipt_date:
             problems.append(
                 f"{at}: certificate_date: {cert.date()} is before receipt_date {r.receipt_date.date()}"
             )
@@ -387,12 +455,18 @@ def _check_waiting(df: pd.DataFrame, day: pd.Timestamp | None) -> list[str]:
             problems.append(
                 f"{at}: certificate_date: {cert.date()} is after the snapshot's date {day.date()}"
             )
-        if pd.notna(r.banned_until) and _not_after(r.banned_until, day):
-            problems.append(
-                f"{at}: banned_until: {r.banned_until.date()} is not after the snapshot's date {day.date()} "
-                "(a ban that has ended is left empty)"
-            )
+        problems += _ban_problems(r, at, day)
     return problems
+
+
+def _ban_problems(r, at: str, day: pd.Timestamp | None) -> list[str]:
+    """A ban given runs past the date (Art. 17-19, 23(2), 26)."""
+    if pd.notna(r.banned_until) and _not_after(r.banned_until, day):
+        return [
+            f"{at}: banned_until: {r.banned_until.date()} is not after the snapshot's date {day.date()} "
+            "(a ban that has ended is left empty)"
+        ]
+    return []
 
 
 def _check_across(units, tenancies, waiting, whole: dict) -> list[str]:
@@ -446,17 +520,62 @@ def _check_across(units, tenancies, waiting, whole: dict) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------- a run from a snapshot
+
+
+def snapshot_date(folder: Path, source: str) -> datetime.date:
+    """The date of the snapshot in ``folder`` (its ``snapshot.toml``): the day a run from it starts.
+
+    Raises:
+        ScenarioError: ``<scenario file>: start.snapshot: <folder>: <problem>``.
+    """
+    where = f"{source.split(' + ', 1)[0]}: start.snapshot"
+    if not folder.is_dir():
+        raise ScenarioError(f'{where}: no such folder "{folder}"')
+    problems: list[str] = []
+    date = _read_meta(folder / META_FILE, problems)[0]
+    if date is None:
+        raise ScenarioError(f"{where}: {folder}: {problems[0]} (docs/snapshot-data.md)")
+    return date
+
+
+def load(params) -> Snapshot:
+    """The snapshot ``params`` starts from (``start.snapshot``), read and checked once per version of its
+    files, and checked against the rules it arose under (:func:`check_against`): those of the scenario's
+    chain of bases at its root, normally ``scenarios/baseline.toml``, the measures in force when it was
+    taken; the scenario's own rules apply to it from its date, like any rule change.
+
+    Raises:
+        SnapshotError: every problem found, each line starting with the snapshot's folder.
+    """
+    folder = data_path(params, "start.snapshot")
+    try:
+        snap = read_snapshot(folder)
+        problems = check_against(snap, _root(params))
+    except SnapshotError as err:
+        problems = err.problems
+    if problems:
+        shown = Path(os.path.relpath(folder)) if folder.is_relative_to(Path.cwd()) else folder
+        raise SnapshotError([f"{shown / p}" if p.startswith(_FILES) else f"{shown}: {p}" for p in problems])
+    return snap
+
+
+_FILES = (META_FILE, *SNAPSHOT_FILES)
+
+
+def _root(params):
+    """The scenario at the root of ``params``'s chain of bases (the file with no ``base``)."""
+    return load_scenario(chain_of_bases(Path(params.source.split(" + ", 1)[0]))[-1][0])
+
+
 # ---------------------------------------------------------------- against the rules
 
 
 def check_against(snapshot: Snapshot, params) -> list[str]:
-    """What the rules of ``params`` refuse in the snapshot, sorted by file and line (empty: none).
-
-    The rules are those in force the day before the snapshot's date: its state arose under them. A rule
-    a dated value changes on the date applies to the run from the date on, as any dated change does (a
-    lower total on the date refuses no tenant here: the run applies it to them from the date); a value
-    stated without a date holds before the date too. With ``calendar.start_date`` on the snapshot's date,
-    the day before resolves to the first of a key's dated values (``Params.value``). Refused:
+    """What the rules of ``params`` in force the day before the snapshot's date refuse in it, sorted by
+    file and line (empty: none). ``params`` are the rules the snapshot's state arose under (``load``
+    passes the root of the run's chain of bases); the run's own rules apply to it from its date on.
+    Refused:
 
     - Art. 17(3): a tenant whose total held (``held_before_days`` plus the current lease from its start)
       reaches ``lease.max_total_years`` calendar years on or before the date (its lease should have
@@ -532,7 +651,7 @@ def check_against(snapshot: Snapshot, params) -> list[str]:
                 f"waiting.csv: line {r.line}: held_before_days: {r.held_before_days} days reach "
                 f"lease.max_total_years = {cap:g} years: no lease is left to wait for (Art. 17(3))"
             )
-        expiry = add_years(date, cert, validity)
+        expiry = add_years(date, cert, validity) if cert == cert else math.inf  # NaN: in review
         if expiry <= 0:
             problems.append(
                 f"waiting.csv: line {r.line}: certificate_date: {r.certificate_date.date()} expired on "
@@ -553,13 +672,15 @@ def write_snapshot(
     units: pd.DataFrame,
     tenancies: pd.DataFrame,
     waiting: pd.DataFrame,
+    former: pd.DataFrame | None = None,
 ) -> Path:
-    """Write a snapshot's four files into ``folder`` (made if missing; files there are replaced).
+    """Write a snapshot's files into ``folder`` (made if missing; files there are replaced; without
+    ``former``, no ``former.csv``).
 
-    The tables need the columns of ``UNIT_COLUMNS``, ``TENANCY_COLUMNS`` and ``WAITING_COLUMNS`` (others,
-    such as ``line``, are left out); rows are written in their order, dates as ``YYYY-MM-DD``, yes-no as
-    ``true``/``false``, a missing value (None, NaN, NaT, ``<NA>``) as an empty field. ``written_by``
-    empty leaves it out of ``snapshot.toml``. Returns the folder.
+    The tables need the columns of ``COLUMNS`` (others, such as ``line``, are left out); rows are
+    written in their order, dates as ``YYYY-MM-DD``, yes-no as ``true``/``false``, a missing value (None,
+    NaN, NaT, ``<NA>``) as an empty field. ``written_by`` empty leaves it out of ``snapshot.toml``.
+    Returns the folder.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -569,7 +690,10 @@ def write_snapshot(
     if written_by:
         meta["written_by"] = written_by
     (folder / META_FILE).write_text(tomli_w.dumps(meta), encoding="utf-8")
-    for (name, columns), df in zip(_COLUMNS.items(), (units, tenancies, waiting), strict=True):
+    (folder / "former.csv").unlink(missing_ok=True)
+    for (name, columns), df in zip(COLUMNS.items(), (units, tenancies, waiting, former), strict=True):
+        if df is None:
+            continue
         missing = [c.name for c in columns if c.name not in df.columns]
         if missing:
             raise ValueError(f"{name}: missing column(s) {', '.join(missing)}")

@@ -24,6 +24,7 @@ class Unit:
     project: int
     occupant: object = None
     declined: set = field(default_factory=set)  # households that declined it during this vacancy
+    ready_day: float = 0.0  # when its repairs after the last tenancy end (``Allocator.unit_vacated``)
 
 
 @dataclass(slots=True)

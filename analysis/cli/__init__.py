@@ -9,6 +9,7 @@ import sys
 
 from analysis.experiments.runner import RunnerError
 from sim import ScenarioError
+from sim.snapshot import SnapshotError
 
 from . import commands
 from .commands import UserError
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     command = getattr(commands, args.command.replace("-", "_"))  # looked up now, so tests can patch it
     try:
         return command(args)
+    except SnapshotError as err:  # every problem of the operators' snapshot, one line each
+        print(f"error: the snapshot has {len(err.problems)} problem(s); nothing was run:", file=sys.stderr)
+        print("\n".join(err.problems), file=sys.stderr)
+        return 2
     except (ScenarioError, UserError, RunnerError) as err:
         message = " ".join(str(err).splitlines())
         print(f"error: {message}", file=sys.stderr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 from pathlib import Path
 
 from analysis.experiments.runner import MAX_REPS, default_workers
@@ -81,6 +82,24 @@ def _add_set(parser: argparse.ArgumentParser, whose: str) -> None:
     )
 
 
+class _Snapshot(argparse.Action):
+    """``--snapshot DIR``: the run starts from the operators' snapshot in DIR (``start.snapshot``), an
+    override like ``--set start.snapshot="DIR"``."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        namespace.sets = [*namespace.sets, f"start.snapshot={json.dumps(value, ensure_ascii=False)}"]
+
+
+def _add_snapshot(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--snapshot",
+        metavar="DIR",
+        action=_Snapshot,
+        help="start from the operators' snapshot in DIR (docs/snapshot-data.md) on its date, with no "
+        "warm-up; the same as --set start.snapshot=DIR",
+    )
+
+
 def _add_replace(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replace",
@@ -124,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{run,compare,sweep,charts,briefing,calibrate,fit-inputs,replay,bench,explore}",
+        metavar="{run,compare,sweep,charts,briefing,snapshot,calibrate,fit-inputs,replay,bench,explore}",
     )
 
     run = sub.add_parser("run", help="run replications of a scenario and print the summary with 95%% CIs")
@@ -132,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--reps", type=reps_count, default=10, help="replications (default 10)")
     run.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     _add_set(run, "the scenario")
+    _add_snapshot(run)
     run.add_argument("--out", help="output folder (default out/<scenario name>)")
     _add_replace(run)
     run.add_argument("--audit", action="store_true", help="check every invariant on every replication")
@@ -160,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     _add_set(compare, "every scenario compared")
+    _add_snapshot(compare)
     compare.add_argument("--out", help="output folder (default out/compare/<first>-vs-<second>...)")
     _add_replace(compare)
     _add_run_options(compare)
@@ -169,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--reps", type=reps_count, help="replications per cell (default: the file's reps)")
     sweep.add_argument("--seed", type=seed, help="seed of the first replication (default: the file's seed)")
     _add_set(sweep, "the sweep's base scenario")
+    _add_snapshot(sweep)
     sweep.add_argument("--out", help="output folder (default out/sweeps/<sweep file name>)")
     _add_replace(sweep)
     sweep.add_argument(
@@ -201,10 +223,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     briefing.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     _add_set(briefing, "every scenario compared")
+    _add_snapshot(briefing)
     briefing.add_argument("--out", help="output folder (default out/briefing/<first>-vs-<second>...)")
     _add_replace(briefing)
     _add_run_options(briefing, "language of the table and the pack")
     briefing.set_defaults(precision=None, max_reps=200)  # compare's, which briefing runs
+
+    snap = sub.add_parser(
+        "snapshot",
+        help="run a scenario to a date and write its state as an operators' snapshot (docs/snapshot-data.md)",
+    )
+    snap.add_argument("scenario", help="scenario file or name (e.g. baseline)")
+    snap.add_argument("--date", type=iso_date, required=True, help="the snapshot's date, YYYY-MM-DD")
+    snap.add_argument("--seed", type=seed, default=1, help="seed of the replication (default 1)")
+    _add_set(snap, "the scenario")
+    snap.add_argument("--out", required=True, help="folder to write the snapshot into")
+    _add_replace(snap)
 
     calibrate = sub.add_parser(
         "calibrate", help="fit behavioural inputs of a scenario to observed figures (a targets file)"

@@ -183,7 +183,7 @@ class ScenarioInfo:
             target_units=float(target_stock(params.resolved(0))),
             target_date=str(params.value("supply.target_date")),
             min_cell=int(params.value("analysis.min_cell")),
-            warmup_days=float(params.value("analysis.warmup_days")),
+            warmup_days=params.warmup_days,
             cohort_margin_days=float(params.value("analysis.cohort_margin_days")),
         )
 

@@ -37,7 +37,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
-from sim.replay import replay_path
+from sim.parameters import data_path
+from sim.snapshot import SNAPSHOT_FILES
 
 from .outputs import atomic_write
 
@@ -83,21 +84,26 @@ def engine_id() -> str:
 def scenario_hash(params: sim.Params, engine_version: str | None = None) -> str:
     """SHA-256 (hex) of the resolved scenario and the engine (default :func:`engine_id`)."""
     version = engine_id() if engine_version is None else engine_version
-    text = _canonical({"engine": version, "params": params.to_dict(), "replay": _replay_digest(params)})
+    data = {key: _data_digest(params, key) for key in ("arrivals.replay", "start.snapshot")}
+    text = _canonical({"engine": version, "params": params.to_dict(), "data": data})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _replay_digest(params: sim.Params) -> str:
-    """SHA-256 of the recorded applications a scenario replays (``arrivals.replay``), or "" when it does
-    not: the key holds the file's contents, since its path is relative and the file may be edited."""
-    value = params.value("arrivals.replay")
-    if not value:
+def _data_digest(params: sim.Params, key: str) -> str:
+    """SHA-256 of the data a scenario reads from files (``arrivals.replay``: the recorded applications;
+    ``start.snapshot``: the snapshot's four files), or "" when it reads none: the key holds the contents,
+    since a path is relative and the files may be edited."""
+    if not params.value(key):
         return ""
-    path = replay_path(params, value)
+    path = data_path(params, key)
+    files = [path / name for name in ("snapshot.toml", *SNAPSHOT_FILES)] if path.is_dir() else [path]
+    digest = hashlib.sha256()
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        for file in files:
+            digest.update(file.read_bytes() + b"\0")
     except OSError:
         return f"missing:{path}"  # the run itself reports the missing file
+    return digest.hexdigest()
 
 
 def result_key(params: sim.Params, seed: int, engine_version: str | None = None) -> str:

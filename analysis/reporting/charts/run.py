@@ -167,7 +167,8 @@ def waiting_list_chart(
         target_text = term("chart.target", lang).format(n=count_text(target_units))
         if target_date:
             when = pd.Timestamp(target_date)
-            ax2.plot([when], [target_units], marker="D", ms=7, color=DARK, ls="none", zorder=5)
+            if when >= band["date"].min():  # a date before the run (a forecast's start) is only named
+                ax2.plot([when], [target_units], marker="D", ms=7, color=DARK, ls="none", zorder=5)
             target_text += f"，{when:%Y-%m-%d}" if lang == "zh" else f", {when:%Y-%m-%d}"
         handles.append(Line2D([], [], color=DARK, lw=1.0, ls=":", marker="D" if target_date else None))
         labels.append(target_text)
