@@ -177,7 +177,8 @@ def test_explorer_in_a_browser(tmp_path):
         page.get_by_text("--set: lease.max_total_years: must not be negative, got -1").wait_for(
             timeout=15_000
         )
-        assert page.locator(".prh-run").is_disabled()
+        # the button's state is sent after the message: wait for it rather than read it at once
+        page.locator(".prh-run:disabled").wait_for(timeout=15_000)
 
         # the base against itself, then the cap changed: every chart changes
         cap.fill("6")
