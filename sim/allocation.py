@@ -2,9 +2,10 @@
 
 Art. 15: allocation is continuous (常态配租: whenever a unit is free or a household qualifies) or in
 batches (集中配租: every ``allocation.batch_interval_days``). Units go to households in the order of the
-waiting list (``waiting_list.py``), each to the first household the unit suits (Art. 7). The applicant
-chooses (Art. 16): a declined offer passes to the next household; an accepted one leads to signing
-(Art. 17) and moving in (Art. 18).
+waiting list (``waiting_list.py``), each to the first household the unit suits (Art. 7), or, under a
+mechanism that draws for each unit (``allocation.mechanism``), to one drawn among those it suits. The
+applicant chooses (Art. 16): a declined offer passes to the next household; an accepted one leads to
+signing (Art. 17) and moving in (Art. 18).
 """
 
 from __future__ import annotations
@@ -90,14 +91,21 @@ class Allocator:
             if r.any_reserved
             else ()
         )
+        if r.pool_draw:  # a fresh draw for this unit (``allocation.mechanism``)
+            lottery = m.streams.lottery
+
+            def pick(unit, classes, group=None):
+                return waiting.drawn_for(unit, classes, group, r, lottery)
+        else:
+            pick = waiting.first_for
         while True:
             h = None
             for group in due:
-                h = waiting.first_for(unit, classes, group)
+                h = pick(unit, classes, group)
                 if h is not None:
                     break
             if h is None:
-                h = waiting.first_for(unit, classes)
+                h = pick(unit, classes)
                 if h is None:
                     return False
             if self._offer(unit, h):
@@ -130,6 +138,8 @@ class Allocator:
         m.offer_log.append((now, h.unique_id, h.episode, h.receipt_no, unit.uid, unit.type, accepted))
         if not accepted:
             unit.declined.add(h.unique_id)
+            if m.r.send_back:
+                m.waiting.send_to_back(h, m.r)
             return False
         del self.vacant[(unit.type, unit.living_area)][unit.uid]
         self.n_vacant -= 1
@@ -159,9 +169,10 @@ class Allocator:
             yield m.env.timeout(m.r.batch_interval_days)
             if m.r.mode != "batch":
                 continue
+            if m.r.ballots:
+                m.waiting.draw_ballots(m.r, m.streams.lottery)
             self.offer_all()
-            m.waiting.carried_mark = m.queue_entries
-            m.waiting.reorder(m.r)
+            m.waiting.batch_done(m.queue_entries, m.r)
 
 
 def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
@@ -176,7 +187,8 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     Returns True when the household accepted an offer.
     """
     env, r, qs = m.env, m.r, m.streams.queue
-    h.certificate_day = certificate_day
+    h.certificate_day = h.listed_day = certificate_day
+    h.ballot = 0.0  # drawn at the next batch under a per-batch lottery
     expiry = m.cal.add_months(certificate_day, r.validity_months)
     h.queue_entry = m.queue_entries
     m.queue_entries += 1
@@ -212,6 +224,9 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
                 return False
             h.certificate_day = now
             expiry = m.cal.add_months(now, r.validity_months)
+            if r.points is not None:  # the points count the circumstances now reviewed
+                m.waiting.remove(h)
+                m.waiting.add(h, r)
             t_change = now + qs.hazard_time(r.change_rate)
         elif t == expiry:
             m.waiting.remove(h)

@@ -160,13 +160,15 @@ def _report(out: list, name: str, rows: pd.DataFrame, what: str) -> None:
 
 
 def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> list[str]:
-    """Continuous allocation without a reserved share (Art. 3, 9): every offer goes to the first
-    household in the order of the waiting list that the unit suits and that has not declined it during
-    this vacancy."""
+    """Continuous allocation in receipt order without a reserved share (Art. 3, 9): every offer goes to
+    the first household in the order of the waiting list that the unit suits and that has not declined it
+    during this vacancy. Other mechanisms (``allocation.mechanism``) are not checked: a lottery or a
+    random pool draws, and points count declared circumstances the outputs do not hold."""
     days = [0, *params.change_days()]
     rules = [Rules(params.resolved(d)) for d in days]
     reserved = any(pref.rule == "reserved_share" for r in rules for pref in (r.sector, r.key_employer))
-    if reserved or any(r.mode != "continuous" for r in rules) or len(days) > 1:
+    other = any(r.mode != "continuous" or r.mechanism != "receipt_order" for r in rules)
+    if reserved or other or len(days) > 1:
         return []
     r = rules[0]
     key, sector = r.key_employer, r.sector

@@ -138,6 +138,8 @@ class Household(mesa.Agent):
         "proc",
         "qkey",
         "queue_entry",
+        "listed_day",  # the certificate it joined the waiting list with (points count from it)
+        "ballot",  # its ballot in the current batch's lottery (``WaitingList.draw_ballots``)
         # the current episode (``start_episode``)
         "initial",
         "applied_day",

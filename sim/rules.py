@@ -48,6 +48,25 @@ class Preference:
 
 
 @dataclass(frozen=True, slots=True)
+class Points:
+    """The points of ``allocation.mechanism = "points"``: a household's score is the sum of
+    ``per_year_waiting`` a year since the certificate it joined the list with, ``per_person`` a member,
+    ``priority_sector`` for a priority-sector household (Art. 3), ``key_employer`` for a district key
+    employer's staff (Art. 9) and ``per_m2_below_line`` a square metre its counted area a person
+    (Art. 6) is below the area line (Art. 5: 低于15平方米); the higher score is offered first."""
+
+    per_year_waiting: float
+    per_person: float
+    priority_sector: float
+    key_employer: float
+    per_m2_below_line: float
+
+    @classmethod
+    def of(cls, v: dict) -> Points:
+        return cls(*(v[f"allocation.points_{name}"] for name in cls.__slots__))
+
+
+@dataclass(frozen=True, slots=True)
 class WorkingDays:
     """A duration in whole working days (Art. 11, 12): a triangular draw on [``low``, ``high``] with its
     mode at ``mode``, rounded up to a whole working day, and never more than the time ``limit`` the
@@ -169,6 +188,18 @@ class Rules:
         self.key_employer = Preference.of(v, "allocation.key_employer")
         # whether a group has a reserved share of offers to check at each offer (``Allocator.offer_unit``)
         self.any_reserved = "reserved_share" in (self.key_employer.rule, self.sector.rule)
+        # Art. 9, 15, 16, 19: how the next household to be offered a unit is picked (``waiting_list.py``)
+        self.mechanism = v["allocation.mechanism"]
+        lottery = self.mechanism == "lottery"
+        # a lottery drawn once per batch orders the list by ballots (``WaitingList.draw_ballots``); any
+        # other lottery, and the random pool, draws afresh for each unit among those it suits
+        self.ballots = lottery and self.mode == "batch" and v["allocation.lottery_draw"] == "batch"
+        self.pool_draw = self.mechanism == "random_pool" or (lottery and not self.ballots)
+        # ballot weight 1 + this × failed batches (a random pool draws evenly)
+        self.weight_per_failure = v["allocation.lottery_weight_per_failure"] if lottery else 0.0
+        # a household that declines under a per-batch lottery goes to the back of the batch's order
+        self.send_back = self.ballots and not v["allocation.lottery_decline_keeps_place"]
+        self.points = Points.of(v) if self.mechanism == "points" else None
         self.decline_share = v["allocation.decline_share"]
         self.offer_to_sign_days = v["allocation.offer_to_sign_days"]
         self.sign_refusal_share = v["allocation.sign_refusal_share"]

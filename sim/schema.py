@@ -219,6 +219,9 @@ _01 = {"low": 0, "high": 1}  # a share's bounds
 #: How a favoured group is served (``sim.rules.Preference``): receipt order, a seniority credit, a reserved
 #: share of vacancies, or precedence.
 PREFERENCE_RULES = ("none", "tilt", "reserved_share", "strict")
+#: How the next household to be offered a unit is picked (``sim/waiting_list.py``): receipt order, a
+#: lottery (摇号), a points score, or a fresh uniform draw among those the unit suits.
+MECHANISMS = ("receipt_order", "lottery", "points", "random_pool")
 
 
 def _preference(prefix: str, citation: str) -> tuple[Key, ...]:
@@ -353,6 +356,15 @@ SCHEMA: tuple[Key, ...] = (
     Key("allocation.batch_interval_days", NUMBER, "day", "ASSUMED", low=1),  # a batch a day at most
     *_preference("allocation.priority", "Art. 3"),
     *_preference("allocation.key_employer", "Art. 9"),
+    Key("allocation.mechanism", CHOICE, "|".join(MECHANISMS), "Art. 9, 15, 16, 19", choices=MECHANISMS),
+    Key("allocation.lottery_draw", CHOICE, "batch|unit", "ASSUMED", choices=("batch", "unit")),
+    Key("allocation.lottery_weight_per_failure", NUMBER, "ballot weight per failed batch", "ASSUMED", **_NN),
+    Key("allocation.lottery_decline_keeps_place", FLAG, "flag", "Art. 16"),
+    Key("allocation.points_per_year_waiting", NUMBER, "point per year", "ASSUMED", **_NN),
+    Key("allocation.points_per_person", NUMBER, "point per person", "ASSUMED", **_NN),
+    Key("allocation.points_priority_sector", NUMBER, "point", "Art. 3", **_NN),
+    Key("allocation.points_key_employer", NUMBER, "point", "Art. 9", **_NN),
+    Key("allocation.points_per_m2_below_line", NUMBER, "point per m2 per person", "ASSUMED", **_NN),
     Key("allocation.decline_share", SHARE, "share of offers", "ASSUMED", **_01),
     Key("allocation.offer_to_sign_days", NUMBER, "day", "ASSUMED", **_NN),
     Key("allocation.sign_refusal_share", SHARE, "share", "ASSUMED", **_01),

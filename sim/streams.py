@@ -30,6 +30,7 @@ STREAM_NAMES = (
     "renewal",  # tenants' changed circumstances, off-plan purchases and their delivery (Art. 20, 24(2))
     "initial",  # circumstances of the households already there on the start date
     "review_time",  # how long each review, re-review and tip-off check takes (Art. 11, 12, 19)
+    "lottery",  # ballots and draws of the allocation mechanisms (allocation.mechanism)
 )
 
 _BLOCK = 4096
@@ -122,6 +123,7 @@ class Streams:
     renewal: Stream
     initial: Stream
     review_time: Stream
+    lottery: Stream
 
     def __init__(self, seed: int):
         children = np.random.SeedSequence(seed).spawn(len(STREAM_NAMES))

@@ -13,16 +13,31 @@ employer), each sorted by
 its order key, so finding the first suitable household for a unit looks at the head of a few classes,
 not at the whole list. A class is a ``sortedcontainers.SortedList``: a city's classes hold tens of
 thousands of households, and a plain list would move them all on every offer from its head.
+
+``allocation.mechanism`` decides the order within the carry-over class and the strict ranks, which stay
+outermost under every mechanism: ``receipt_order`` (the measures' order, tilt credits included);
+``points`` (a score, ``rules.Points``; a tilt credit counts as that many days more of waiting; ties in
+receipt order); ``lottery`` drawn once per batch (ballots, ``draw_ballots``); a lottery drawn for each
+unit, and ``random_pool``, draw among the households a unit suits (``drawn_for``), tilt credits unused.
 """
 
 from __future__ import annotations
 
-from itertools import chain
+import math
+from bisect import bisect_right
+from itertools import accumulate, chain
 
 from sortedcontainers import SortedList
 
+from .calendar import YEAR_DAYS
+from .eligibility import counted_area
 from .households import KEY_EMPLOYER
 from .rules import Rules
+from .streams import Stream
+
+#: Where a household that declines under a per-batch lottery is sent (``send_to_back``): past every
+#: ballot drawn (−ln(1 − u) / weight ≤ −ln 2⁻⁵³ ≈ 36.7 for u < 1 and weight ≥ 1), in the order of declines.
+BACK = 100.0
 
 
 class WaitingList:
@@ -34,6 +49,8 @@ class WaitingList:
         self.classes: dict[tuple, SortedList] = {}
         self.n = 0
         self.carried_mark = 0  # households that entered before the latest batch carry over (Art. 19)
+        self.batch_marks: list[int] = []  # ``carried_mark`` of every batch so far: the batches each failed
+        self.sent_back = 0  # households sent to the back of a batch's order so far (``send_to_back``)
 
     def __len__(self) -> int:
         return self.n
@@ -43,8 +60,44 @@ class WaitingList:
         carried = 0 if (r.carry_over and r.mode == "batch" and h.queue_entry < self.carried_mark) else 1
         key, sector = r.key_employer, r.sector
         staff, priority = h.qclass[KEY_EMPLOYER], h.priority
-        seniority = h.receipt_time - key.credit(staff) - sector.credit(priority)
-        return (carried, key.rank(staff), sector.rank(priority), seniority, h.receipt_no)
+        if r.points is not None:
+            place = _points_place(h, r, key.credit(staff) + sector.credit(priority))
+        elif r.ballots:
+            place = h.ballot
+        else:  # seniority
+            place = h.receipt_time - key.credit(staff) - sector.credit(priority)
+        return (carried, key.rank(staff), sector.rank(priority), place, h.receipt_no)
+
+    def failures(self, h) -> int:
+        """The batches (集中配租) ``h`` has been through on the list without being housed."""
+        marks = self.batch_marks
+        return len(marks) - bisect_right(marks, h.queue_entry)
+
+    def batch_done(self, queue_entries: int, r: Rules) -> None:
+        """Art. 19: after a batch the households still waiting are carried over to the next."""
+        self.carried_mark = queue_entries
+        self.batch_marks.append(queue_entries)
+        self.reorder(r)
+
+    def draw_ballots(self, r: Rules, s: Stream) -> None:
+        """A lottery (摇号) drawn once per batch: every household waiting draws a ballot that orders it
+        within its carry-over class and strict ranks, with weight 1 +
+        ``allocation.lottery_weight_per_failure`` × its failed batches (Efraimidis–Spirakis: a ballot
+        −ln(1 − u) / weight, the smallest first, so that each household comes first with its weight's share
+        of the total)."""
+        w = r.weight_per_failure
+        for h in self.households():
+            h.ballot = -math.log1p(-s.u()) / (1.0 + w * self.failures(h))
+        self.reorder(r)
+
+    def send_to_back(self, h, r: Rules) -> None:
+        """Under a per-batch lottery where a decline loses the place
+        (``allocation.lottery_decline_keeps_place`` false): ``h`` goes behind every ballot drawn and every
+        household sent back before it."""
+        self.remove(h)
+        self.sent_back += 1
+        h.ballot = BACK + self.sent_back
+        self.add(h, r)
 
     def add(self, h, r: Rules) -> None:
         h.qkey = self.order_key(h, r)
@@ -97,7 +150,71 @@ class WaitingList:
                     break
         return None if best is None else best[-1]
 
+    def drawn_for(self, unit, suitable_classes, group: int | None, r: Rules, s: Stream):
+        """A fresh draw (``random_pool``, or a lottery for each unit): a household drawn at random among
+        those ``unit`` suits that have not declined it, within the first carry-over class and strict ranks
+        that has any, weighted as ballots are (``draw_ballots``); None if none. ``suitable_classes`` and
+        ``group`` as in ``first_for``.
+
+        Evenly weighted, the draw picks a place among the class's entries (bisected, not scanned: a pool
+        may hold thousands) and draws again when it falls on one that declined; weighted, or when declines
+        fill half the pool, it lists the pool."""
+        declined = unit.declined
+        best, heads = None, []
+        for qclass, lst in suitable_classes:
+            if group is not None and not qclass[group]:
+                continue
+            for entry in chain.from_iterable(lst._lists):  # (as ``first_for``)
+                if entry[-2] not in declined:
+                    head = entry[:3]  # carry-over class and strict ranks
+                    heads.append((lst, head))
+                    if best is None or head < best:
+                        best = head
+                    break
+        if best is None:
+            return None
+        above = (
+            *best[:2],
+            best[2] + 0.5,
+        )  # every entry of the class ``best`` sorts below it (ranks are 0, 1)
+        spans = [(lst, lst.bisect_left(best), lst.bisect_left(above)) for lst, head in heads if head == best]
+        w = r.weight_per_failure
+        total = sum(hi - lo for _, lo, hi in spans)
+        if w == 0.0 and total > 2 * len(declined):
+            while True:
+                j = int(s.u() * total)
+                for lst, lo, hi in spans:
+                    if j < hi - lo:
+                        entry = lst[lo + j]
+                        break
+                    j -= hi - lo
+                if entry[-2] not in declined:
+                    return entry[-1]
+        pool = [e[-1] for lst, lo, hi in spans for e in lst.islice(lo, hi) if e[-2] not in declined]
+        u = s.u()
+        if w == 0.0:
+            return pool[int(u * len(pool))]
+        cum = list(accumulate(1.0 + w * self.failures(h) for h in pool))
+        return pool[min(bisect_right(cum, u * cum[-1]), len(pool) - 1)]
+
     def households(self):
         for lst in self.classes.values():
             for entry in lst:
                 yield entry[-1]
+
+
+def _points_place(h, r: Rules, credit_days: float) -> float:
+    """Minus a household's points (``rules.Points``) less the points every household gains alike as time
+    passes: the waiting time counts from the certificate it joined the list with (``h.listed_day``; a
+    re-issued one keeps its place, Art. 19), so the order changes only when households join or leave,
+    and the list keeps a fixed key. A tilt credit counts as that many days more of waiting."""
+    p = r.points
+    staff = h.qclass[KEY_EMPLOYER]
+    below = max(r.max_area - counted_area(h.circumstances, r), 0.0)
+    rest = (
+        p.per_person * h.size
+        + p.priority_sector * h.priority
+        + p.key_employer * staff
+        + p.per_m2_below_line * below
+    )
+    return p.per_year_waiting * (h.listed_day - credit_days) / YEAR_DAYS - rest
