@@ -50,7 +50,7 @@ class SimulationResult:
     n_days: int
     rent_roll: pd.DataFrame | None = None  # rent due per operator and calendar year (``sim/rent.py``)
     events: int = 0  # SimPy events processed
-    heap_peak: int = 0  # longest SimPy's heap has been on taking in a day's timers (``sim.timers``)
+    heap_peak: int = 0  # most timers the engine has taken in for one day (``sim.timers``)
     wall_seconds: float = 0.0
     limits: dict = field(default_factory=dict)  # rule values the audit checks against
 

@@ -55,6 +55,38 @@ class HousingModel(mesa.Model):
         seed: the replication's seed; every random stream derives from it.
     """
 
+    # The model's own attributes are kept in slots, Mesa's in the instance dictionary: with more than 30
+    # attributes there, CPython 3.11 stops sharing the dictionary's keys with the class, and every call of
+    # one of the model's methods (hundreds of thousands a run) would then look the method up the slow way
+    __slots__ = (
+        "params",
+        "seed",
+        "r",
+        "n_days",
+        "cal",
+        "env",
+        "streams",
+        "waiting",
+        "alloc",
+        "review_desk",
+        "receipt_counter",
+        "queue_entries",
+        "units",
+        "units_occupied",
+        "state_counts",
+        "flows",
+        "exit_counts",
+        "rows",
+        "daily_rows",
+        "offer_log",
+        "projects",
+        "rents",
+        "rent_roll",
+        "change_days",
+        "rules_until",
+        "suburban_exempt_day",
+    )
+
     def __init__(self, params: Params, seed: int):
         super().__init__(seed=seed)
         self.params = params
@@ -777,7 +809,9 @@ class HousingModel(mesa.Model):
         self.env.discard()
         for unit in self.units:
             unit.occupant = None
-        self.__dict__.clear()
+        self.__dict__.clear()  # Mesa's attributes
+        for name in HousingModel.__slots__:
+            delattr(self, name)
 
 
 def _sector(u: float, r: Rules) -> str:

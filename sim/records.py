@@ -95,8 +95,16 @@ class RecordTable:
 
     def _compact(self) -> None:
         if self.rows:
+            n = len(self.rows)
             cols = zip(*self.rows, strict=True)
-            self.blocks.append([np.array(c, dtype=t) for c, t in zip(cols, self.dtypes, strict=True)])
+            # numbers converted one by one as they come (``fromiter``), the same values as ``np.array``
+            # gives but without its look over the whole column first
+            self.blocks.append(
+                [
+                    np.array(c, dtype=t) if t is object else np.fromiter(c, dtype=t, count=n)
+                    for c, t in zip(cols, self.dtypes, strict=True)
+                ]
+            )
             self.rows = []
 
     def __len__(self) -> int:

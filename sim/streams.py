@@ -39,34 +39,34 @@ _BLOCK = 4096
 class Stream:
     """Uniform and derived draws from one numpy Generator, buffered."""
 
-    __slots__ = ("_gen", "_next")
+    __slots__ = ("_gen", "_draws")
 
     def __init__(self, gen: np.random.Generator):
         self._gen = gen
-        self._next = iter(()).__next__
+        self._draws = iter(())  # the uniforms of the current block not yet drawn
 
     def _refill(self) -> float:
-        self._next = iter(self._gen.random(_BLOCK).tolist()).__next__
-        return self._next()
+        self._draws = iter(self._gen.random(_BLOCK).tolist())
+        return next(self._draws)
 
     def u(self) -> float:
         """One uniform draw in [0, 1)."""
         try:
-            return self._next()
+            return next(self._draws)
         except StopIteration:
             return self._refill()
 
     def chance(self, p: float) -> bool:
         """True with probability ``p`` (always draws, so later draws keep their place)."""
         try:
-            return self._next() < p
+            return next(self._draws) < p
         except StopIteration:
             return self._refill() < p
 
     def exp(self, mean: float) -> float:
         """Exponential draw with the given mean; ``inf`` when the mean is infinite (rate zero)."""
         try:
-            u = self._next()
+            u = next(self._draws)
         except StopIteration:
             u = self._refill()
         if mean == math.inf:
@@ -76,7 +76,7 @@ class Stream:
     def hazard_time(self, rate: float) -> float:
         """Time to an event of a constant hazard ``rate`` (per day); ``inf`` when the rate is zero."""
         try:
-            u = self._next()
+            u = next(self._draws)
         except StopIteration:
             u = self._refill()
         if rate <= 0.0:
@@ -89,7 +89,7 @@ class Stream:
     def pick(self, cumulative: list[float]) -> int:
         """Index drawn from a list of cumulative probabilities ending in 1."""
         try:
-            u = self._next()
+            u = next(self._draws)
         except StopIteration:
             u = self._refill()
         return min(bisect_right(cumulative, u), len(cumulative) - 1)

@@ -108,10 +108,9 @@ class WaitingList:
         self.n += 1
 
     def remove(self, h) -> None:
-        lst = self.classes[h.qclass]
-        i = lst.bisect_left(h.qkey + (h.unique_id,))
-        assert lst[i][-1] is h, "waiting list out of order"
-        del lst[i]
+        # by value, not by position: positions would make the SortedList build and keep up an index of
+        # its sublists' lengths, which nothing else needs (a household not in its class raises ValueError)
+        self.classes[h.qclass].remove(h.qkey + (h.unique_id, h))
         self.n -= 1
 
     def reorder(self, r: Rules) -> None:
@@ -133,16 +132,21 @@ class WaitingList:
         best = None
         declined = unit.declined
         for qclass, lst in suitable_classes:
-            if group is not None and not qclass[group]:
-                continue
             # a SortedList keeps its items in sorted sublists (``_lists``, none when it is empty): reading
             # them directly spares SortedList's own iterator, a Python generator, for each class (this
-            # runs for every offer, over every class the unit suits, and many are empty); the scan stops
-            # at an entry after the best so far
+            # runs for every offer, over every class the unit suits, and many are empty). A class whose
+            # head comes after the best so far is passed over; the head is nearly always its first
+            # household that has not declined the unit
             lists = lst._lists
-            if not lists:
+            if not lists or (group is not None and not qclass[group]):
                 continue
-            for entry in chain.from_iterable(lists):
+            head = lists[0][0]
+            if best is not None and head > best:
+                continue
+            if head[-2] not in declined:
+                best = head
+                continue
+            for entry in chain.from_iterable(lists):  # the head declined the unit: scan on
                 if best is not None and entry > best:
                     break
                 if entry[-2] not in declined:
