@@ -85,6 +85,7 @@ class HousingModel(mesa.Model):
         "change_days",
         "rules_until",
         "suburban_exempt_day",
+        "snapshot",
     )
 
     def __init__(self, params: Params, seed: int):
