@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from analysis import cli
@@ -20,3 +21,10 @@ def main(capsys, *args: str) -> tuple[int, str, str]:
     status = cli.main(list(args))
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def default_ctrl_c() -> None:
+    """``preexec_fn`` for a command a test interrupts: Ctrl-C acts as in a terminal, even when the test
+    run itself was started in the background, where the shell makes SIGINT ignored and every child inherits
+    that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

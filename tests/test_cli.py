@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import BASELINE, ROOT, SMALL, main
+from helpers import BASELINE, ROOT, SMALL, default_ctrl_c, main
 from scipy import stats
 
 from analysis.cli.parser import DEFAULT_ARGS, build_parser
@@ -265,7 +265,12 @@ def test_an_interrupted_run_keeps_what_finished_and_resumes(small, tmp_path):
     out, store = tmp_path / "int", tmp_path / "store"
     command = [sys.executable, "run.py", "run", str(small), "--out", str(out), "--store", str(store)]
     proc = subprocess.Popen(
-        [*command, "--reps", "10000"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*command, "--reps", "10000"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_ctrl_c,
     )
     time.sleep(8)
     proc.send_signal(signal.SIGINT)

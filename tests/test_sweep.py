@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import ROOT, SMALL, main
+from helpers import ROOT, SMALL, default_ctrl_c, main
 from scipy import stats
 
 import sim
@@ -324,6 +324,7 @@ def start_and_stop(path: Path, out: Path, store: Path, sig: int) -> tuple[int, s
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group: the pool's workers can be checked and cleaned up
+        preexec_fn=default_ctrl_c,
     )
     try:
         deadline = time.monotonic() + 90
