@@ -197,7 +197,9 @@ META_FILE = "snapshot.toml"
 COLUMNS = dict(
     zip(SNAPSHOT_FILES, (UNIT_COLUMNS, TENANCY_COLUMNS, WAITING_COLUMNS, FORMER_COLUMNS), strict=True)
 )
-_FILE_ORDER = {name: i for i, name in enumerate((META_FILE, *SNAPSHOT_FILES))}
+#: Every file of a snapshot, ``snapshot.toml`` first.
+FILES = (META_FILE, *SNAPSHOT_FILES)
+_FILE_ORDER = {name: i for i, name in enumerate(FILES)}
 
 
 class SnapshotError(MicroDataError):
@@ -236,7 +238,7 @@ def read_snapshot(folder) -> Snapshot:
             waiting and a tenant, an employer with two sectors or key-employer flags).
     """
     folder = Path(folder).resolve()
-    return _read(folder, tuple(_stamp(folder / name) for name in (META_FILE, *SNAPSHOT_FILES)))
+    return _read(folder, tuple(_stamp(folder / name) for name in FILES))
 
 
 def _stamp(path: Path) -> tuple | None:
@@ -549,23 +551,24 @@ def load(params) -> Snapshot:
         SnapshotError: every problem found, each line starting with the snapshot's folder.
     """
     folder = data_path(params, "start.snapshot")
+    root = chain_of_bases(Path(params.source.split(" + ", 1)[0]))[-1][0]  # the file with no ``base``
     try:
         snap = read_snapshot(folder)
-        problems = check_against(snap, _root(params))
+        problems = _problems_against(snap, root, _stamp(root))
     except SnapshotError as err:
         problems = err.problems
     if problems:
         shown = Path(os.path.relpath(folder)) if folder.is_relative_to(Path.cwd()) else folder
-        raise SnapshotError([f"{shown / p}" if p.startswith(_FILES) else f"{shown}: {p}" for p in problems])
+        raise SnapshotError([f"{shown / p}" if p.startswith(FILES) else f"{shown}: {p}" for p in problems])
     return snap
 
 
-_FILES = (META_FILE, *SNAPSHOT_FILES)
-
-
-def _root(params):
-    """The scenario at the root of ``params``'s chain of bases (the file with no ``base``)."""
-    return load_scenario(chain_of_bases(Path(params.source.split(" + ", 1)[0]))[-1][0])
+@functools.lru_cache(maxsize=8)
+def _problems_against(snap: Snapshot, root: Path, stamp: tuple | None) -> tuple[str, ...]:
+    """:func:`check_against` the rules of the scenario file ``root``, once per version of the snapshot
+    (``read_snapshot`` returns the same object while its files are unchanged) and of that file: not again
+    in every replication."""
+    return tuple(check_against(snap, load_scenario(root)))
 
 
 # ---------------------------------------------------------------- against the rules

@@ -42,7 +42,7 @@ from analysis.stats import summary_table
 from sim import SUMMARY_FIGURES, audit, load_scenario, parse_set, state_at
 from sim.capacity import memory_problem
 from sim.parameters import scenario_path, variant_name
-from sim.snapshot import SNAPSHOT_FILES, write_snapshot
+from sim.snapshot import FILES, write_snapshot
 from sim.snapshot import load as load_snapshot
 
 from .parser import SCALES
@@ -375,7 +375,7 @@ def snapshot(args) -> int:
     start forecasts from (``--snapshot``, ``start.snapshot``)."""
     params = _load(args.scenario, args.sets)
     out_dir = Path(args.out)
-    there = [name for name in ("snapshot.toml", *SNAPSHOT_FILES) if (out_dir / name).exists()]
+    there = [name for name in FILES if (out_dir / name).exists()]
     if there and not args.replace:
         raise UserError(f"{out_dir}: holds a snapshot already ({', '.join(there)}); --replace overwrites it")
     try:

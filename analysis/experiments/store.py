@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 import sim
 from sim.parameters import data_path
-from sim.snapshot import SNAPSHOT_FILES
+from sim.snapshot import FILES
 
 from .outputs import atomic_write
 
@@ -96,7 +96,7 @@ def _data_digest(params: sim.Params, key: str) -> str:
     if not params.value(key):
         return ""
     path = data_path(params, key)
-    files = [path / name for name in ("snapshot.toml", *SNAPSHOT_FILES)] if path.is_dir() else [path]
+    files = [path / name for name in FILES] if path.is_dir() else [path]
     digest = hashlib.sha256()
     try:
         for file in files:
