@@ -15,6 +15,7 @@ import math
 from .context import Context, Process
 from .eligibility import draw_circumstances, ineligibility
 from .households import KEY_EMPLOYER, OFFERED, SECTOR, WAITING, Household
+from .rules import Choice
 from .supply import Unit
 
 
@@ -132,14 +133,26 @@ class Allocator:
             # once: this vacancy passes them by
             unit.declined.add(h.unique_id)
             return False
+        r = m.r
         h.offers += 1
         h.offered_suitable = True
-        accepted = not m.streams.offers.chance(m.r.decline_share)
+        choice = r.choice
+        accepted = not m.streams.offers.chance(
+            r.decline_share if choice is None else decline_chance(m, choice, unit, h)
+        )
         m.offer_log.append((now, h.unique_id, h.episode, h.receipt_no, unit.uid, unit.type, accepted))
         if not accepted:
             unit.declined.add(h.unique_id)
-            if m.r.send_back:
-                m.waiting.send_to_back(h, m.r)
+            if r.max_offers and h.offers >= r.max_offers:
+                self._end_qualification(h, "offers_used")
+            elif r.decline_cap and h.offers % r.decline_cap == 0:
+                if r.decline_ban:
+                    self._end_qualification(h, "decline_banned")
+                else:
+                    m.waiting.to_back(h, r, now, m.queue_entries)
+                    m.queue_entries += 1
+            elif r.send_back:
+                m.waiting.send_to_back(h, r)
             return False
         del self.vacant[(unit.type, unit.living_area)][unit.uid]
         self.n_vacant -= 1
@@ -154,6 +167,17 @@ class Allocator:
         if h.proc is not m.env.active_process:
             m.env.wake(h.proc)  # the household's wait (``waiting``) ends
         return True
+
+    def _end_qualification(self, h: Household, outcome: str) -> None:
+        """The household's qualification ends at this offer (``allocation.max_offers``, or
+        ``allocation.decline_cap`` under the penalty ``ban``): it leaves the list now and its wait
+        (``waiting``) ends with ``outcome``."""
+        m = self.m
+        m.waiting.remove(h)
+        h.left_queue_day = m.env.now
+        h.ended_by = outcome
+        if h.proc is not m.env.active_process:
+            m.env.wake(h.proc)
 
     def offer_all(self) -> None:
         """Offer every free unit, in the order of their numbers."""
@@ -175,6 +199,24 @@ class Allocator:
             m.waiting.batch_done(m.queue_entries, m.r)
 
 
+def decline_chance(m: Context, c: Choice, unit: Unit, h: Household) -> float:
+    """The chance that ``h`` declines ``unit`` under the choice model ``c`` (``rules.Choice``)."""
+    x = c.base + c.types[unit.type]
+    if c.household_sd:
+        x += c.household_sd * m.streams.tastes[h.unique_id]
+    if c.project_sd:
+        x += c.project_sd * m.streams.locations[unit.project]
+    if c.per_doubling:
+        x += c.per_doubling * (math.log2(unit.living_area / h.size) - c.log2_ref)
+    if c.per_yuan:
+        rent = m.rents.published(unit.living_area, m.env.now, m.r.discount)
+        x += c.per_yuan * (rent - c.ref_rent)
+    if x >= 0.0:  # the logistic function, without overflow at either end
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
 def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     """Art. 19: a qualified household waits (轮候); its qualification (准入资格确认书) is valid for
     ``queue.validity_years`` (2 years). While waiting it may give the qualification up (1-year ban) or
@@ -192,6 +234,8 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     expiry = m.cal.add_months(certificate_day, r.validity_months)
     h.queue_entry = m.queue_entries
     m.queue_entries += 1
+    h.place_time = h.receipt_time
+    h.ended_by = None
     m.waiting.add(h, r)
     m.set_state(h, WAITING)
     t_withdraw = env.now + qs.hazard_time(r.withdraw_rate)
@@ -200,10 +244,10 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
     t_employer = h.employer.relocation_day if h.employer is not None else math.inf
     if r.mode == "continuous" and t_employer > env.now:  # staff of an employer gone are not offered
         m.alloc.offer_to(h)
-    while h.unit is None:
+    while h.unit is None and h.ended_by is None:
         t = min(expiry, t_withdraw, t_change, t_rereview, t_employer)
         yield env.timeout(max(t - env.now, 0.0))
-        if h.unit is not None:  # woken by an offer it accepted (``Allocator._offer``)
+        if h.unit is not None or h.ended_by is not None:  # woken by an offer (``Allocator._offer``)
             break
         now = env.now
         r = m.r
@@ -248,6 +292,11 @@ def waiting(m: Context, h: Household, certificate_day: float) -> Process[bool]:
             h.false_declaration = False  # the change is declared as it is (``leases.re_review``)
             t_change = math.inf
             t_rereview = m.cal.add_working_days(now, r.review_time.draw(m.streams.review_time.u()))
+    if h.ended_by is not None:  # its declines ended the qualification
+        if h.ended_by == "decline_banned":
+            m.ban(h, m.r.decline_ban_years)
+        m.end_episode(h, h.ended_by)
+        return False
     return True
 
 

@@ -163,11 +163,16 @@ def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> lis
     """Continuous allocation in receipt order without a reserved share (Art. 3, 9): every offer goes to
     the first household in the order of the waiting list that the unit suits and that has not declined it
     during this vacancy. Other mechanisms (``allocation.mechanism``) are not checked: a lottery or a
-    random pool draws, and points count declared circumstances the outputs do not hold."""
+    random pool draws, and points count declared circumstances the outputs do not hold; nor is a list
+    whose declines send households to its back (``allocation.decline_penalty = "back"``), a place the
+    outputs do not hold."""
     days = [0, *params.change_days()]
     rules = [Rules(params.resolved(d)) for d in days]
     reserved = any(pref.rule == "reserved_share" for r in rules for pref in (r.sector, r.key_employer))
-    other = any(r.mode != "continuous" or r.mechanism != "receipt_order" for r in rules)
+    other = any(
+        r.mode != "continuous" or r.mechanism != "receipt_order" or (r.decline_cap and not r.decline_ban)
+        for r in rules
+    )
     if reserved or other or len(days) > 1:
         return []
     r = rules[0]

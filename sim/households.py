@@ -37,6 +37,8 @@ OUTCOMES = (
     "changed_ineligible",
     "sign_refused",
     "no_show",
+    "offers_used",
+    "decline_banned",
     "exited",
     "ongoing",
 )
@@ -140,6 +142,8 @@ class Household(mesa.Agent):
         "queue_entry",
         "listed_day",  # the certificate it joined the waiting list with (points count from it)
         "ballot",  # its ballot in the current batch's lottery (``WaitingList.draw_ballots``)
+        "place_time",  # its place in receipt order: its receipt, or when it was sent to the back
+        "ended_by",  # how its declines ended its qualification (``Allocator._end_qualification``)
         # the current episode (``start_episode``)
         "initial",
         "applied_day",

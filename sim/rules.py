@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .calendar import MONTH_DAYS, YEAR_DAYS
 from .rent import demand_factor
-from .schema import HAZARD_EXITS, KINDS
+from .schema import HAZARD_EXITS, KINDS, UNIT_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,44 @@ class Points:
     @classmethod
     def of(cls, v: dict) -> Points:
         return cls(*(v[f"allocation.points_{name}"] for name in cls.__slots__))
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Art. 16: the applicant chooses among the units offered. A household declines a unit with the
+    probability whose log-odds are ``base`` (logit of ``allocation.decline_share``) plus its taste
+    (``household_sd`` × its normal draw), the project's appeal (``project_sd`` × the project's normal
+    draw), ``per_doubling`` × log2(the unit's living area a person / the reference), ``per_yuan`` × (the
+    unit's published rent − ``ref_rent``, yuan a month) and the unit type's term (``types``)."""
+
+    base: float
+    household_sd: float
+    project_sd: float
+    per_doubling: float
+    log2_ref: float
+    per_yuan: float
+    ref_rent: float
+    types: dict
+
+    @classmethod
+    def of(cls, v: dict) -> Choice | None:
+        """The choice model of the ``allocation.choice_*`` keys; None when every term is 0 and each offer
+        is declined with ``allocation.decline_share`` alone."""
+        p = v["allocation.decline_share"]
+        a = "allocation.choice_"
+        types = {t: float(v[f"{a}type_{t}"]) for t in UNIT_TYPES}
+        terms = tuple(v[a + k] for k in ("household_sd", "project_sd", "per_area_doubling", "per_1000_yuan"))
+        if not any(terms) and not any(types.values()):
+            return None
+        base = -math.inf if p == 0 else math.inf if p == 1 else math.log(p / (1.0 - p))
+        return cls(
+            base,
+            *terms[:3],
+            math.log2(v[a + "reference_m2_per_person"]),
+            terms[3] / 1000.0,
+            v[a + "reference_rent"],
+            types,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +239,10 @@ class Rules:
         self.send_back = self.ballots and not v["allocation.lottery_decline_keeps_place"]
         self.points = Points.of(v) if self.mechanism == "points" else None
         self.decline_share = v["allocation.decline_share"]
+        self.choice = Choice.of(v)
+        self.decline_cap = int(v["allocation.decline_cap"])
+        self.decline_ban = v["allocation.decline_penalty"] == "ban"
+        self.max_offers = int(v["allocation.max_offers"])
         self.offer_to_sign_days = v["allocation.offer_to_sign_days"]
         self.sign_refusal_share = v["allocation.sign_refusal_share"]
         self.move_in_wd = int(v["allocation.move_in_working_days"])
@@ -218,6 +260,7 @@ class Rules:
         self.lapse_ban_exception = v["penalties.lapse_ban_exception"]
         self.false_ban_years = v["penalties.false_declaration_ban_years"]
         self.forced_exit_ban_years = v["penalties.forced_exit_ban_years"]
+        self.decline_ban_years = v["penalties.decline_ban_years"]
 
         # Leases and renewal (Art. 17, 20).
         self.term_months = 12.0 * v["lease.term_years"]

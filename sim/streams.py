@@ -31,7 +31,12 @@ STREAM_NAMES = (
     "initial",  # circumstances of the households already there on the start date
     "review_time",  # how long each review, re-review and tip-off check takes (Art. 11, 12, 19)
     "lottery",  # ballots and draws of the allocation mechanisms (allocation.mechanism)
+    "tastes",  # each household's taste in the choice among units offered (``Normals``)
+    "locations",  # each project's appeal in that choice (``Normals``)
 )
+
+#: Streams read by index (``Normals``) rather than in order.
+INDEXED = ("tastes", "locations")
 
 _BLOCK = 4096
 
@@ -106,6 +111,24 @@ class Stream:
         return k
 
 
+class Normals:
+    """Standard normal draws read by index: the i-th is the same whatever order they are asked for in, so
+    a household (by its id) or a project (by its number) has the same draw under every scenario run with
+    the same seed, however differently the scenarios reach it (common random numbers)."""
+
+    __slots__ = ("_gen", "_z")
+
+    def __init__(self, gen: np.random.Generator):
+        self._gen = gen
+        self._z: list[float] = []
+
+    def __getitem__(self, i: int) -> float:
+        z = self._z
+        while i >= len(z):
+            z.extend(self._gen.standard_normal(_BLOCK).tolist())
+        return z[i]
+
+
 class Streams:
     """The named streams of one replication, seeded from one integer seed: one attribute per name of
     ``STREAM_NAMES``, declared here in the same order."""
@@ -124,8 +147,11 @@ class Streams:
     initial: Stream
     review_time: Stream
     lottery: Stream
+    tastes: Normals
+    locations: Normals
 
     def __init__(self, seed: int):
         children = np.random.SeedSequence(seed).spawn(len(STREAM_NAMES))
         for name, child in zip(STREAM_NAMES, children, strict=True):
-            setattr(self, name, Stream(np.random.Generator(np.random.PCG64(child))))
+            gen = np.random.Generator(np.random.PCG64(child))
+            setattr(self, name, (Normals if name in INDEXED else Stream)(gen))

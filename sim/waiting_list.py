@@ -65,7 +65,7 @@ class WaitingList:
         elif r.ballots:
             place = h.ballot
         else:  # seniority
-            place = h.receipt_time - key.credit(staff) - sector.credit(priority)
+            place = h.place_time - key.credit(staff) - sector.credit(priority)
         return (carried, key.rank(staff), sector.rank(priority), place, h.receipt_no)
 
     def failures(self, h) -> int:
@@ -97,6 +97,20 @@ class WaitingList:
         self.remove(h)
         self.sent_back += 1
         h.ballot = BACK + self.sent_back
+        self.add(h, r)
+
+    def to_back(self, h, r: Rules, now: float, entry: int) -> None:
+        """``allocation.decline_penalty = "back"``: ``h`` keeps its qualification but takes its place at
+        the back of the list, as if it joined it ``now`` with the entry number ``entry``: its carry-over
+        priority (Art. 19) and its points for waiting go, a favoured group's credit stays; under a
+        per-batch lottery it goes behind every ballot drawn (``send_to_back``)."""
+        if r.ballots:
+            h.queue_entry = entry
+            self.send_to_back(h, r)
+            return
+        self.remove(h)
+        h.place_time = h.listed_day = now
+        h.queue_entry = entry
         self.add(h, r)
 
     def add(self, h, r: Rules) -> None:

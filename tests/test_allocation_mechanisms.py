@@ -43,6 +43,7 @@ def household(uid, *, receipt=None, queue_entry=10, size=1, area=0.0, listed=Non
     return SimpleNamespace(
         unique_id=uid,
         receipt_time=receipt,
+        place_time=receipt,
         receipt_no=uid,
         qclass=(size, False, priority, False),
         priority=priority,

@@ -19,7 +19,7 @@ from sim.context import Context
 from sim.households import Employer, Household
 from sim.model import HousingModel
 from sim.records import RecordTable
-from sim.streams import STREAM_NAMES, Stream, Streams
+from sim.streams import INDEXED, STREAM_NAMES, Normals, Stream, Streams
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = {"calendar.horizon_years": 4}
@@ -385,7 +385,8 @@ def test_the_model_is_what_its_processes_may_touch():
     model = HousingModel(load_scenario(ROOT / "tests" / "data" / "small.toml"), seed=2)
     assert isinstance(model, Context) and Context not in type(model).__mro__
     assert tuple(Streams.__annotations__) == STREAM_NAMES
-    assert all(isinstance(getattr(model.streams, name), Stream) for name in STREAM_NAMES)
+    kinds = {name: Normals if name in INDEXED else Stream for name in STREAM_NAMES}
+    assert all(isinstance(getattr(model.streams, name), kind) for name, kind in kinds.items())
     model.finish()
 
 

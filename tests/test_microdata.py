@@ -302,7 +302,7 @@ def test_every_bad_row_is_reported_with_its_line_number_and_nothing_is_fitted(tm
         f"{a}: line 8: application_id: 1 is a duplicate of line 2",
         f'{a}: line 10: reapplication: "maybe" is not true or false',
         f'{a}: line 10: outcome: "waiting" is not one of abandoned_incomplete, rejected, withdrawn, lapsed, '
-        "changed_ineligible, sign_refused, no_show, exited, ongoing",
+        "changed_ineligible, sign_refused, no_show, offers_used, decline_banned, exited, ongoing",
         f'{a}: line 17: kind: "couple" is not one of single, family, employer',
         f"{t}: line 3: end_date: 2022-01-02 is before start_date 2022-01-03",
         f"{t}: line 4: exit_reason: missing value (end_date is given)",

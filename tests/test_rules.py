@@ -1538,6 +1538,7 @@ def test_art15_batch_allocation_makes_offers_only_at_each_batch(baseline):
 def waiter(receipt_time, receipt_no, *, key=False, priority=False, queue_entry=10):
     return SimpleNamespace(
         receipt_time=receipt_time,
+        place_time=receipt_time,
         receipt_no=receipt_no,
         qclass=(1, False, priority, key),
         priority=priority,

@@ -59,8 +59,9 @@ def test_the_baseline_value_of_every_key_is_within_its_bounds(baseline):
     for key in SCHEMA:
         if key.type in (NUMBER, SHARE):
             value = baseline.value(key.name)
-            assert value >= key.low and (key.high is None or value <= key.high), key.name
-            assert value > key.low or not key.low_open, key.name
+            assert key.low is None or value >= key.low, key.name
+            assert key.high is None or value <= key.high, key.name
+            assert not key.low_open or value > key.low, key.name
 
 
 def test_a_row_that_contradicts_its_type_is_refused():
@@ -88,6 +89,10 @@ def test_a_number_below_its_lower_bound_is_refused_and_one_on_it_or_above_accept
                 f"--set: {key.name}: must be at least "
             )
             assert accepted(baseline, key.name, key.low) == key.low
+        return
+    if key.low is None:  # a log-odds term of the choice model (Art. 16), of either sign
+        assert key.unit == "log-odds"
+        assert accepted(baseline, key.name, -3.5) == -3.5
         return
     assert key.low == 0  # every other number of the baseline is a count, a duration, a rate or an area
     if key.low_open:
