@@ -45,6 +45,7 @@ def test_every_control_is_a_key_of_the_baseline_with_words_in_both_languages(bas
         "allocation.mode",
         "allocation.priority_rule",
         "allocation.key_employer_rule",
+        "allocation.mechanism",
     ]
 
 

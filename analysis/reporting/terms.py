@@ -460,6 +460,16 @@ TERMS.update(
         "explore.key.allocation.key_employer_rule": Term(
             "区重点单位职工优先方式（第九条）", "Priority for staff of district key employers (Art. 9)"
         ),
+        "explore.key.allocation.mechanism": Term(
+            "配租顺序（第九、十五、十六、十九条）", "Allocation mechanism (Art. 9, 15, 16, 19)"
+        ),
+        "explore.key.allocation.decline_share": Term(
+            "放弃所选房源比例（0–1，参照房源，第十六条）",
+            "Share of offers declined, 0–1, reference unit (Art. 16)",
+        ),
+        "explore.key.allocation.max_offers": Term(
+            "每次资格可获配租次数（0为不限）", "Offers a qualification carries (0: no limit)"
+        ),
         "explore.key.eligibility.max_area_per_capita_m2": Term(
             "人均住房建筑面积标准（平方米，低于此值可申请，第五条）",
             "Housing-area threshold, m² per person (Art. 5)",
@@ -475,6 +485,10 @@ TERMS.update(
         "explore.choice.tilt": Term("轮候时间加权", "seniority credit"),
         "explore.choice.reserved_share": Term("预留房源比例", "reserved share"),
         "explore.choice.strict": Term("优先配租", "strict priority"),
+        "explore.choice.receipt_order": Term("按收件顺序轮候", "receipt order"),
+        "explore.choice.lottery": Term("摇号", "lottery"),
+        "explore.choice.points": Term("积分排序", "points"),
+        "explore.choice.random_pool": Term("随机选取", "random pool"),
         "explore.reps": Term("重复次数", "Replications"),
         "explore.seed": Term("首个随机种子", "First seed"),
         "explore.run": Term("运行", "Run"),
