@@ -20,11 +20,13 @@ from helpers import BASELINE, ROOT, SMALL, default_ctrl_c, main
 from scipy import stats
 
 from analysis.cli.parser import DEFAULT_ARGS, build_parser
+from analysis.experiments.bench import MECHANISM_VARIANTS
 from analysis.experiments.outputs import OUTPUT_FILES
 from analysis.reporting.tables import format_table
 from analysis.reporting.terms import TERMS, label
 from analysis.stats import summary_table
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario, parse_set
+from sim.schema import MECHANISMS
 
 
 def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -299,6 +301,16 @@ def test_bench(small):
     assert proc.returncode == 0, proc.stderr
     for text in ("machine:", "events/s", "bare SimPy", "engine / bare", "peak resident memory"):
         assert text in proc.stdout
+
+
+@pytest.mark.slow
+def test_bench_mechanisms_times_every_mechanism_and_shipped_variant_against_receipt_order(small):
+    proc = cli("bench", "--mechanisms", "--scenario", str(small))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()[1:]
+    names = [*MECHANISMS, *(f"{v}.toml" for v in MECHANISM_VARIANTS)]
+    assert [line.split()[0] for line in lines] == names
+    assert lines[0].endswith("1.00 × receipt_order")
 
 
 @pytest.mark.slow

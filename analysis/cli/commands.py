@@ -42,6 +42,7 @@ from analysis.stats import summary_table
 from sim import SUMMARY_FIGURES, audit, load_scenario, parse_set, state_at
 from sim.capacity import memory_problem
 from sim.parameters import scenario_path, variant_name
+from sim.schema import MECHANISMS
 from sim.snapshot import FILES, write_snapshot
 from sim.snapshot import load as load_snapshot
 
@@ -514,6 +515,8 @@ def bench(args) -> int:
     args.scenario = args.scenario or str(SCALES[args.scale])
     if args.sweep:
         return _bench_sweep(args)
+    if args.mechanisms:
+        return _bench_mechanisms(args)
     params = _load(args.scenario)
     _check_memory([params])
     print(console.machine_line(benchmark.machine()))
@@ -527,6 +530,22 @@ def bench(args) -> int:
         events, seconds = benchmark.bare_simpy_loop(processes)
         print(console.bare_line(processes, events, seconds, r.events / r.wall_seconds))
     print(console.memory_line(benchmark.peak_rss_kib()))
+    return 0
+
+
+def _bench_mechanisms(args) -> int:
+    """``bench --mechanisms``: one replication of the scenario under each allocation mechanism, then of the
+    shipped variants of the mechanisms (on the baseline), each with its wall time as a ratio to receipt
+    order's."""
+    params = _load(args.scenario)
+    _check_memory([params])
+    print(console.machine_line(benchmark.machine()))
+    runs = [(m, params.with_overrides({"allocation.mechanism": m})) for m in MECHANISMS]
+    runs += [(f"{name}.toml", _load(name)) for name in benchmark.MECHANISM_VARIANTS]
+    timed = {}
+    for name, p in runs:
+        timed[name] = benchmark.time_engine(p, args.seed).wall_seconds
+        print(console.mechanism_line(name, timed[name], timed[MECHANISMS[0]]))
     return 0
 
 

@@ -321,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead: replications per second of a sweep of --reps replications "
         "with 1 and with --workers workers",
     )
+    bench.add_argument(
+        "--mechanisms",
+        action="store_true",
+        help="instead: one replication under each allocation mechanism (allocation.mechanism) and each "
+        "shipped variant of issue 16, timed against receipt order",
+    )
     bench.add_argument("--reps", type=reps_count, default=20, help="replications of --sweep (default 20)")
     bench.add_argument(
         "--workers", type=positive_int, default=2, help="parallel workers of --sweep (default 2)"

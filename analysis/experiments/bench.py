@@ -59,6 +59,11 @@ def peak_rss_kib() -> float:
     return rss / 1024 if sys.platform == "darwin" else rss  # bytes on macOS, KiB on Linux
 
 
+#: The shipped variants of the allocation mechanisms (issue 16) ``bench --mechanisms`` times, with batch
+#: allocation in receipt order (``batch90``), the yardstick of the batch variants.
+MECHANISM_VARIANTS = ("batch90", "lottery_batch", "lottery_weighted", "points", "three_offers")
+
+
 def time_engine(params: sim.Params, seed: int) -> sim.SimulationResult:
     """One replication; the result carries its wall time, its SimPy events and its heap's peak."""
     return sim.simulate(params, seed)

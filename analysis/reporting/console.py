@@ -177,6 +177,11 @@ def engine_line(name: str, seed: int, r) -> str:
     )
 
 
+def mechanism_line(name: str, seconds: float, receipt_order_seconds: float) -> str:
+    """One replication of ``bench --mechanisms``: its wall time and its ratio to receipt order's."""
+    return f"  {name:<18} {seconds:6.2f} s wall, {seconds / receipt_order_seconds:.2f} × receipt_order"
+
+
 def plain_queue_lines(events: int, seconds: float, wait: float, engine_seconds: float) -> str:
     return (
         "plain queue modelled straightforwardly in SimPy (README, Speed; none of the other rules):\n"
