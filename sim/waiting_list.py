@@ -174,8 +174,8 @@ class WaitingList:
         that has any, weighted as ballots are (``draw_ballots``); None if none. ``suitable_classes`` and
         ``group`` as in ``first_for``.
 
-        Evenly weighted, the draw picks a place among the class's entries (bisected, not scanned: a pool
-        may hold thousands) and draws again when it falls on one that declined; weighted, or when declines
+        Evenly weighted, the draw picks a place among the class's entries (not scanned: a pool may hold
+        thousands) and draws again when it falls on one that declined; weighted, or when declines
         fill half the pool, it lists the pool."""
         declined = unit.declined
         best, heads = None, []
@@ -195,7 +195,7 @@ class WaitingList:
             *best[:2],
             best[2] + 0.5,
         )  # every entry of the class ``best`` sorts below it (ranks are 0, 1)
-        spans = [(lst, lst.bisect_left(best), lst.bisect_left(above)) for lst, head in heads if head == best]
+        spans = [(lst, *_span(lst, best, above)) for lst, head in heads if head == best]
         w = r.weight_per_failure
         total = sum(hi - lo for _, lo, hi in spans)
         if w == 0.0 and total > 2 * len(declined):
@@ -203,12 +203,12 @@ class WaitingList:
                 j = int(s.u() * total)
                 for lst, lo, hi in spans:
                     if j < hi - lo:
-                        entry = lst[lo + j]
+                        entry = _at(lst, lo + j)
                         break
                     j -= hi - lo
                 if entry[-2] not in declined:
                     return entry[-1]
-        pool = [e[-1] for lst, lo, hi in spans for e in lst.islice(lo, hi) if e[-2] not in declined]
+        pool = [e[-1] for lst, lo, hi in spans for e in _entries(lst, lo, hi) if e[-2] not in declined]
         u = s.u()
         if w == 0.0:
             return pool[int(u * len(pool))]
@@ -219,6 +219,32 @@ class WaitingList:
         for lst in self.classes.values():
             for entry in lst:
                 yield entry[-1]
+
+
+def _span(lst: SortedList, best: tuple, above: tuple) -> tuple[int, int]:
+    """Where the entries of ``lst`` from ``best`` to below ``above`` lie. Usually that is the whole class
+    (in continuous allocation every household is of one carry-over class): it is then read off the ends,
+    without a bisection (which would make the SortedList build an index of positions)."""
+    lists = lst._lists
+    lo = 0 if lists[0][0] >= best else lst.bisect_left(best)
+    hi = len(lst) if lists[-1][-1] < above else lst.bisect_left(above)
+    return lo, hi
+
+
+def _entries(lst: SortedList, lo: int, hi: int):
+    """The entries of ``lst`` from position ``lo`` to ``hi``, read directly when that is the whole class
+    (``_span``)."""
+    return chain.from_iterable(lst._lists) if lo == 0 and hi == len(lst) else lst.islice(lo, hi)
+
+
+def _at(lst: SortedList, i: int) -> tuple:
+    """The entry at position ``i`` of ``lst``, found by walking its sublists (a few in a class of
+    thousands): SortedList's own indexing builds and keeps up an index of positions (``_span``)."""
+    for sub in lst._lists:
+        if i < len(sub):
+            return sub[i]
+        i -= len(sub)
+    raise IndexError(i)
 
 
 def _points_place(h, r: Rules, credit_days: float) -> float:
