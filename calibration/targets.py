@@ -44,13 +44,13 @@ from analysis.experiments.sweep import check_study_fields, display_path, find_ba
 from sim import SUMMARY_FIGURES, ScenarioError, load_scenario
 from sim.calendar import run_days
 from sim.parameters import describe_value, read_toml
-from sim.records import DAILY_COLUMNS
+from sim.records import DAILY_COLUMNS, DERIVED_DAILY_COLUMNS
 
 TOP_KEYS = ("base", "description", "reference", "name", "reps", "seed", "target", "parameter")
 TARGET_KEYS = ("figure", "value", "sd", "at", "reference", "description")
 PARAMETER_KEYS = ("key", "low", "high", "reference", "description")
 #: Columns of the daily table a target may name with a date (``at``).
-DAILY_FIGURES = tuple(c for c in (*DAILY_COLUMNS, "units_vacant") if c != "day")
+DAILY_FIGURES = tuple(c for c in (*DAILY_COLUMNS, *DERIVED_DAILY_COLUMNS) if c != "day")
 #: Sections whose keys set up the run rather than behaviour; they cannot be fitted.
 FIXED_SECTIONS = ("calendar.", "analysis.")
 DEFAULT_REPS = 5

@@ -94,20 +94,14 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
     rent_roll = model.rent_roll.frame(params.value("supply.operator_shares"))
     model.release()
     hh = households_table(rows)
-    daily = daily_table(daily_records, params.start_date)
-    summary = summarise(
-        hh,
-        daily,
-        exit_counts,
-        n_days,
-        params.warmup_days,
-        float(params.value("analysis.cohort_margin_days")),
-    )
+    offers = offers_table(offer_log)
+    daily = daily_table(daily_records, params.start_date, offers)
+    summary = summarise(hh, daily, offers, exit_counts, n_days, params)
     return SimulationResult(
         seed=seed,
         households=hh,
         daily=daily,
-        offers=offers_table(offer_log),
+        offers=offers,
         summary=summary,
         n_days=n_days,
         rent_roll=rent_roll,

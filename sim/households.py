@@ -10,7 +10,7 @@ import math
 
 import mesa
 
-from .eligibility import Circumstances
+from .eligibility import Circumstances, counted_area
 
 NAN = math.nan
 
@@ -86,6 +86,11 @@ _SCHEMA = (
     ("rent", float),
     ("market_rent", float),
     ("stay_rent", float),
+    # outcomes of an allocation (``sim/records.py``): the counted housing area a person of the household's
+    # latest declared circumstances (Art. 6, under the rules in force when the row is written), and the
+    # living area of the unit let (Art. 7), m²
+    ("area_per_capita", float),
+    ("unit_living_area", float),
 )
 HOUSEHOLD_COLUMNS = tuple(name for name, _ in _SCHEMA)
 #: numpy dtype of each column (text is kept as ``object``; the table turns it into pandas strings).
@@ -271,6 +276,7 @@ class Household(mesa.Agent):
         """The current episode as a row of ``HOUSEHOLD_COLUMNS``."""
         emp = self.employer
         unit = self.unit
+        c = self.circumstances
         return (
             self.unique_id,
             self.episode,
@@ -309,4 +315,6 @@ class Household(mesa.Agent):
             self.rent,
             self.market_rent,
             self.stay_rent,
+            NAN if c is None else counted_area(c, self.model.r),
+            NAN if unit is None else unit.living_area,
         )

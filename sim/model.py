@@ -350,7 +350,7 @@ class HousingModel(mesa.Model):
     def recorder(self) -> Process[None]:
         """Samples the stocks at the end of every day (events on day d happen in [d, d + 1)). The day's
         flows are counted as events happen and joined at the end (``daily_records``)."""
-        sc = self.state_counts
+        sc, alloc = self.state_counts, self.alloc
         for day in range(self.n_days):
             yield self.env.timeout(day + DAY_END - self.env.now)
             self.daily_rows.append(
@@ -364,6 +364,7 @@ class HousingModel(mesa.Model):
                     sc[TENANT],
                     sc[OFFERED],
                     sc[FILING],
+                    alloc.n_vacant,
                 )
             )
 

@@ -15,6 +15,37 @@ offer; ``summary``: named figures (waits in days, shares in [0, 1]). Definitions
 - ``wait_mean_<group>`` and ``housed_<group>``: the cohort's mean wait and number housed by kind of
   applicant (Art. 4: single, family, employer staff) and sector (Art. 3: priority sectors or not);
   tables and charts suppress a group housing fewer than ``analysis.min_cell`` households (Art. 27).
+
+Figures that tell allocation mechanisms apart (``allocation.mechanism``). A *let* is a move-in from the end
+of the warm-up on (``moved_in_day >= analysis.warmup_days``); each is NaN when it has nothing to count:
+
+- ``wait_group_gap``: the longest less the shortest of the ``wait_mean_<group>`` (days), over the groups
+  housing at least ``analysis.min_cell`` households in the replication (Art. 27; NaN with fewer than two);
+- ``declines_per_let``: offers declined over offers accepted, of the offers made from the warm-up on
+  (the ``offers`` table);
+- ``vacancy_days_per_let``: the vacant unit-days from the warm-up on (``units_vacant`` of each day: units
+  on line not occupied, so under turnaround repairs, free to let, or held for an accepted offer not yet
+  moved into) over the lets: by Little's law, the mean time a unit stands empty between tenancies (or
+  from coming on line) when the stock is steady; it equals (1 - occupancy rate) x units x days / lets;
+- ``lets_high_need_share``: the share of lets that went to households of high need: a need score above
+  the 75th percentile of the scores of the episodes qualified from the warm-up on (ties at that
+  percentile are not high need, so the group holds at most a quarter of them). The score is ``NEED``:
+  2 points a household member, 3 for a priority sector (Art. 3), 3 for a district key employer's staff
+  (Art. 9) and 0.5 a m² that the counted housing area a person (Art. 6, ``area_per_capita``) lies below
+  Art. 5's 15 m² line; the weights of the shipped ``points`` scenario less the waiting time, fixed here
+  so that every scenario is measured by the same yardstick;
+- ``let_area_per_person_mean``: the mean living area a person of the units let (m²: the unit's living
+  area over the household's size), against Art. 7's standard of ``allocation.min_living_area_m2_per_person``;
+  ``lets_oversized_share``: the share of lets with more than ``OVERSIZE`` (4) times that standard a person
+  (a unit that would meet it for four times the household: in the baseline a single in any flat, a
+  couple in a two-bed or larger);
+- ``housed_within_validity_share``: the share of the cohort's qualified households that moved in within
+  ``queue.validity_years`` (in force on the day they qualified) of qualifying, to the same calendar date
+  (Art. 19: 2年内有效); the first certificate of the episode counts, not one re-issued after a re-review.
+
+The ``daily`` table adds ``units_vacant`` (units on line less occupied ones), ``units_ready`` (of them,
+free and ready to let: neither under repairs nor held for an accepted offer) and ``declines`` (offers
+declined that day).
 """
 
 from __future__ import annotations
@@ -22,6 +53,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .calendar import add_months
+from .parameters import Params
 from .schema import EXIT_REASONS
 
 #: Stocks are sampled at the end of each day: day d covers [d, d + 1), sampled at d + DAY_END.
@@ -37,6 +70,7 @@ DAILY_COLUMNS = (
     "tenants",
     "offered",
     "filing",
+    "units_ready",
     "applications",
     "qualifications",
     "move_ins",
@@ -49,6 +83,16 @@ OFFER_DTYPES = (float, np.int64, np.int64, np.int64, np.int64, object, bool)
 #: Groups of applicants: kind (Art. 4) and sector (Art. 3).
 GROUPS = ("single", "family", "employer", "priority", "other_sector")
 
+#: The summary figures that tell allocation mechanisms apart (``allocation.mechanism``).
+MECHANISM_FIGURES = (
+    "wait_group_gap",
+    "declines_per_let",
+    "vacancy_days_per_let",
+    "lets_high_need_share",
+    "let_area_per_person_mean",
+    "lets_oversized_share",
+    "housed_within_validity_share",
+)
 #: Summary figures, in order.
 SUMMARY_FIGURES = (
     "wait_apply_to_movein_mean",
@@ -70,7 +114,18 @@ SUMMARY_FIGURES = (
     # who gains and who loses: the cohort's mean wait and number housed by group
     *(f"wait_mean_{g}" for g in GROUPS),
     *(f"housed_{g}" for g in GROUPS),
+    *MECHANISM_FIGURES,
 )
+#: Columns the ``daily`` table adds to ``DAILY_COLUMNS``, derived from them and from the offers.
+DERIVED_DAILY_COLUMNS = ("units_vacant", "declines")
+
+#: The need score's weights (``need_score``): a household member, a priority sector (Art. 3), a district key
+#: employer's staff (Art. 9), a m² of counted housing area a person below ``NEED_AREA_LINE`` (Art. 5).
+NEED = {"size": 2.0, "priority": 3.0, "key_employer": 3.0, "per_m2_below_line": 0.5}
+NEED_AREA_LINE = 15.0  # m² a person, Art. 5: 人均住房建筑面积低于15平方米
+NEED_QUANTILE = 0.75  # high need: a score above this quantile of the qualified's scores
+#: A let is oversized above this many times Art. 7's living area a person.
+OVERSIZE = 4.0
 
 
 class RecordTable:
@@ -127,10 +182,13 @@ def households_table(log: RecordTable) -> pd.DataFrame:
     return df
 
 
-def daily_table(rows: list[tuple], start_date) -> pd.DataFrame:
+def daily_table(rows: list[tuple], start_date, offers: pd.DataFrame) -> pd.DataFrame:
+    """One row a day: ``DAILY_COLUMNS`` with the date and ``DERIVED_DAILY_COLUMNS``."""
     df = pd.DataFrame.from_records(rows, columns=list(DAILY_COLUMNS))
     df.insert(1, "date", pd.Timestamp(start_date) + pd.to_timedelta(df["day"], unit="D"))
     df.insert(4, "units_vacant", df["units_total"] - df["units_occupied"])
+    declined = np.floor(offers["day"].to_numpy(dtype=float)[~offers["accepted"].to_numpy(dtype=bool)])
+    df["declines"] = np.bincount(declined.astype(np.int64), minlength=len(df))[: len(df)]
     return df
 
 
@@ -143,9 +201,16 @@ def cohort_mask(hh: pd.DataFrame, warmup: float, end: float) -> pd.Series:
 
 
 def summarise(
-    hh: pd.DataFrame, daily: pd.DataFrame, exit_counts: dict, n_days: int, warmup: float, margin: float
+    hh: pd.DataFrame,
+    daily: pd.DataFrame,
+    offers: pd.DataFrame,
+    exit_counts: dict,
+    n_days: int,
+    params: Params,
 ) -> dict[str, float]:
     """The summary figures of one replication (see the module docstring for definitions)."""
+    warmup = params.warmup_days
+    margin = float(params.value("analysis.cohort_margin_days"))
     cohort = hh[cohort_mask(hh, warmup, n_days - margin)]
     housed = cohort[cohort["moved_in_day"].notna()]
     wait = (housed["moved_in_day"] - housed["applied_day"]).to_numpy()
@@ -188,11 +253,65 @@ def summarise(
         w = wait[mask.to_numpy(dtype=bool)]
         out[f"wait_mean_{g}"] = _stat(np.mean, w)
         out[f"housed_{g}"] = float(len(w))
+    min_cell = float(params.value("analysis.min_cell"))
+    shown = [out[f"wait_mean_{g}"] for g in GROUPS if out[f"housed_{g}"] >= min_cell]
+    out["wait_group_gap"] = max(shown) - min(shown) if len(shown) >= 2 else np.nan
+    made = offers[offers["day"] >= warmup]["accepted"].to_numpy(dtype=bool)
+    out["declines_per_let"] = _ratio(float((~made).sum()), float(made.sum()))
+    out["vacancy_days_per_let"] = _ratio(float(after["units_vacant"].sum()), float(after["move_ins"].sum()))
+    lets = hh[hh["moved_in_day"] >= warmup]
+    need = need_score(lets)
+    qualified_after = need_score(hh[hh["qualified_day"] >= warmup])
+    high = need > np.quantile(qualified_after, NEED_QUANTILE) if len(qualified_after) else None
+    out["lets_high_need_share"] = np.nan if high is None else _stat(np.mean, high.to_numpy())
+    per_person = (lets["unit_living_area"] / lets["size"]).to_numpy()
+    standard = in_force(params, "allocation.min_living_area_m2_per_person", lets["moved_in_day"].to_numpy())
+    out["let_area_per_person_mean"] = _stat(np.mean, per_person)
+    out["lets_oversized_share"] = _stat(np.mean, per_person > OVERSIZE * standard)
+    out["housed_within_validity_share"] = _stat(np.mean, housed_within_validity(qualified, params))
     return {k: out[k] for k in SUMMARY_FIGURES}
+
+
+def need_score(hh: pd.DataFrame) -> pd.Series:
+    """The need score of each episode (``NEED``; module docstring): its size, priority sector, key employer
+    and counted housing area a person below Art. 5's line; never its waiting time."""
+    below = (NEED_AREA_LINE - hh["area_per_capita"]).clip(lower=0.0)
+    return (
+        NEED["size"] * hh["size"]
+        + NEED["priority"] * hh["priority"]
+        + NEED["key_employer"] * hh["key_employer"]
+        + NEED["per_m2_below_line"] * below
+    )
+
+
+def housed_within_validity(qualified: pd.DataFrame, params: Params) -> np.ndarray:
+    """Whether each qualified episode moved in by the same calendar date ``queue.validity_years`` (in
+    force on the day it qualified) after qualifying (Art. 19; ``calendar.add_months``)."""
+    day = qualified["qualified_day"].to_numpy(dtype=float)
+    whole, which = np.unique(np.floor(day), return_inverse=True)  # each whole day's end computed once
+    years = in_force(params, "queue.validity_years", whole)  # rules switch on whole days
+    ends = [
+        add_months(params.start_date, d, 12.0 * y)
+        for d, y in zip(whole.tolist(), years.tolist(), strict=True)
+    ]
+    expiry = np.array(ends, dtype=float)[which.reshape(-1)] + (day - np.floor(day))
+    return qualified["moved_in_day"].to_numpy(dtype=float) <= expiry
+
+
+def in_force(params: Params, key: str, days: np.ndarray) -> np.ndarray:
+    """The value of ``key`` in force on each of ``days`` (dated values switch on their day; before day 0,
+    the value of day 0)."""
+    starts = np.array([0.0, *params.change_days()])
+    values = np.array([float(params.value(key, d)) for d in starts])
+    return values[np.clip(np.searchsorted(starts, days, side="right") - 1, 0, None)]
 
 
 def _stat(fn, a: np.ndarray) -> float:
     return float(fn(a)) if len(a) else np.nan
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else np.nan
 
 
 def _share(flags: pd.Series, where: pd.Series | None = None) -> float:

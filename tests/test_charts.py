@@ -299,6 +299,7 @@ def _all_charts(lang: str):
     yield "exits_per_year", charts.exits_per_year_chart(daily, lang)
     yield "exit_reasons", charts.exit_reasons_chart(reps, lang)
     yield "wait_by_group", charts.group_wait_chart(reps, lang, min_cell=MIN_CELL)
+    yield "allocation_outcomes", charts.allocation_outcomes_chart(reps, lang)
 
 
 @pytest.mark.slow
@@ -314,7 +315,7 @@ def test_every_chart_function_draws_a_file_in_both_languages(tmp_path, lang, fol
         charts.sweep_line_chart(reps, keys[0], lang=lang, by=keys[1]), tmp_path, "by", lang, dpi=40
     )
     written += charts.save(charts.sweep_heatmap_chart(reps, keys, lang=lang), tmp_path, "heat", lang, dpi=40)
-    assert len(written) == 2 * 13
+    assert len(written) == 2 * 14
     for path in written:
         assert path.stat().st_size > 1000, path
 
@@ -418,6 +419,7 @@ def test_scenario_colours_are_the_same_in_every_chart():
         charts.exits_per_year_chart(daily, "en"),
         charts.exit_reasons_chart(reps, "en"),
         charts.group_wait_chart(reps, "en", min_cell=MIN_CELL),
+        charts.allocation_outcomes_chart(reps, "en"),
     ]
     for fig in figs:
         seen = {k: v for k, v in _legend_colours(fig).items() if k in names}
@@ -484,11 +486,11 @@ def test_briefing_pdf_pages_and_findings(folders, tmp_path, lang):
     assert pdf == out / f"briefing.{lang}.pdf" and pdf.exists()
     raw = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page\b", raw))
-    # title, findings, one table page for the one variant, eight charts
-    assert pages == 11 == briefing.page_count(2, 8)
+    # title, findings, one table page for the one variant, nine charts
+    assert pages == 12 == briefing.page_count(2, 9)
     for name in (f"briefing_table.{lang}.csv", f"comparison.{lang}.md"):
         assert (out / name).exists()
-    assert len(list((out / "charts").glob(f"*.{lang}.png"))) == 8
+    assert len(list((out / "charts").glob(f"*.{lang}.png"))) == 9
 
     mean, low, high = _expected_ci(list(WAIT_SHIFT.values()))
     assert low > 0  # constructed to be significant

@@ -346,6 +346,7 @@ def test_no_arguments_means_the_baseline_run():
 def test_every_summary_figure_has_both_labels_with_unit():
     units = {"days": ("天", "days"), "share": ("比例", "share"), "households": ("户", "households")}
     units["units"] = ("套", "units")
+    units |= {"offers": ("次", "offers"), "m2": ("平方米", "m²")}
     for figure in SUMMARY_FIGURES:
         assert figure in TERMS, figure
         zh_unit, en_unit = units[TERMS[figure].unit]

@@ -35,7 +35,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim.records import GROUPS, SUMMARY_FIGURES
+from sim.records import GROUPS, MECHANISM_FIGURES, SUMMARY_FIGURES
 
 from ..experiments.outputs import CompareData, read_compare
 from ..stats import group_wait_table, significant
@@ -45,7 +45,8 @@ from .numbers import format_number
 from .terms import TERMS, label, term
 from .titles import scenario_description, scenario_titles
 
-#: Figures of the briefing table, in order: waits, waiting list, occupancy, lapses, then group waits.
+#: Figures of the briefing table, in order: waits, waiting list, occupancy, lapses, group waits, then the
+#: outcomes that tell allocation mechanisms apart.
 TABLE_FIGURES = (
     "wait_apply_to_movein_mean",
     "wait_apply_to_movein_median",
@@ -58,6 +59,7 @@ TABLE_FIGURES = (
     "housed_share",
     "exits_cap",
     *(f"wait_mean_{g}" for g in GROUPS),
+    *MECHANISM_FIGURES,
 )
 #: Figures the findings text speaks of, in order.
 FINDING_FIGURES = (
@@ -84,6 +86,7 @@ CHART_FIGURES = {
     "lapse_rate": ("replications", ("lapse_rate",)),
     "exits_per_year": ("daily", ("exits",)),
     "exit_reasons": ("replications", tuple(f for f in SUMMARY_FIGURES if f.startswith("exits_"))),
+    "allocation_outcomes": ("replications", MECHANISM_FIGURES),
 }
 #: Each chart's name in words: the title it is drawn with.
 CHART_TITLES = {
@@ -95,6 +98,7 @@ CHART_TITLES = {
     "lapse_rate": "chart.lapse.title",
     "exits_per_year": "chart.exits_total.title",
     "exit_reasons": "chart.exit_reasons.title",
+    "allocation_outcomes": "chart.mechanisms.title",
 }
 #: The pack's files in words, named with their language (``lang``: "en" or "zh"); charts are
 #: ``charts/<name>.<lang>.png`` and ``.svg`` (:func:`analysis.reporting.charts.save`).
@@ -113,12 +117,12 @@ def _unit(figure: str) -> str | None:
 
 
 def _with_unit_word(text: str, unit: str | None, lang: str, diff: bool) -> str:
-    """``text`` followed by its unit: "+55 days", "+55天", "+1.2 percentage points", "92.3%"."""
+    """``text`` followed by its unit: "+55 days", "+55天", "+1.2 percentage points", "92.3%", "36 m²"."""
     if unit == "share":
         if not diff:
             return text + "%"
         word = term("unit.pp", lang)
-    elif unit in ("days", "households", "units"):
+    elif unit in ("days", "households", "units", "offers", "m2"):
         word = term(f"unit.{unit}", lang)
     else:
         return text

@@ -24,7 +24,7 @@ LANGS = ("en", "zh")
 class Term(NamedTuple):
     zh: str
     en: str
-    unit: str | None = None  # "days", "share", "households" or "units" for a figure; None otherwise
+    unit: str | None = None  # "days", "share", "households", "units", "offers" or "m2" for a figure
 
 
 def _exit(zh: str, en: str) -> Term:
@@ -37,6 +37,8 @@ TERMS: dict[str, Term] = {
     "unit.share": Term("比例", "share"),
     "unit.households": Term("户", "households"),
     "unit.units": Term("套", "units"),
+    "unit.offers": Term("次", "offers"),
+    "unit.m2": Term("平方米", "m²"),
     # ------------------------------------------------------------ summary figures (sim.SUMMARY_FIGURES)
     "wait_apply_to_movein_mean": Term("申请至入住平均等候时间", "Mean wait, application to move-in", "days"),
     "wait_apply_to_movein_median": Term(
@@ -95,6 +97,22 @@ TERMS: dict[str, Term] = {
     "housed_employer": Term("单位申请职工入住户数", "Housed, employer staff", "households"),
     "housed_priority": Term("倾斜行业职工入住户数", "Housed, priority sectors", "households"),
     "housed_other_sector": Term("其他行业入住户数", "Housed, other sectors", "households"),
+    # what tells allocation mechanisms apart (sim/records.py)
+    "wait_group_gap": Term(
+        "各类申请人平均等候时间的最大差距", "Gap between the longest and shortest group mean wait", "days"
+    ),
+    "declines_per_let": Term("每套配租房源的放弃选房次数", "Offers declined per unit let", "offers"),
+    "vacancy_days_per_let": Term("每套配租房源的空置天数", "Vacant days per unit let", "days"),
+    "lets_high_need_share": Term(
+        "配租给需要分最高四分之一住户的比例", "Share of lets to the households of highest need", "share"
+    ),
+    "let_area_per_person_mean": Term("配租房源人均居住面积", "Living area a person of units let", "m2"),
+    "lets_oversized_share": Term(
+        "人均居住面积超过标准4倍的配租比例", "Share of lets above 4 times the living-area standard", "share"
+    ),
+    "housed_within_validity_share": Term(
+        "准入资格有效期内入住的比例", "Share of qualified households housed within the validity", "share"
+    ),
     # ------------------------------------------------------------ words of printed tables
     "table.figure": Term("指标", "Figure"),
     "table.mean": Term("均值", "Mean"),
@@ -160,7 +178,8 @@ def term(key: str, lang: str) -> str:
 
 
 def unit_of(key: str) -> str | None:
-    """The unit kind of a figure ("days", "share", "households", "units"), or None if it has none/unknown."""
+    """The unit kind of a figure ("days", "share", "households", "units", "offers", "m2"), or None if it has
+    none or is unknown."""
     found = TERMS.get(key)
     return found.unit if found else None
 
@@ -189,7 +208,6 @@ TERMS.update(
     {
         "unit.years": Term("年", "years"),
         "unit.working_days": Term("工作日", "working days"),
-        "unit.m2": Term("平方米", "m²"),
         "unit.percent": Term("%", "%"),
         "unit.pp": Term("个百分点", "percentage points"),
         # daily series
@@ -286,6 +304,9 @@ TERMS.update(
             "申请至入住平均等候时间；点为{n}次重复的均值，横线为95%置信区间；入住少于{min_cell}户的组别已隐去",
             "Mean wait from application to move-in; dot: mean of {n} replications, bar: 95% CI; "
             "groups housing fewer than {min_cell} are suppressed",
+        ),
+        "chart.mechanisms.title": Term(
+            "区分配租方式的结果指标", "Outcomes that tell allocation mechanisms apart"
         ),
         "chart.sweep_line.title": Term("{figure}随{key}的变化", "{figure}, by {key}"),
         "chart.sweep_heat.note": Term(
@@ -644,5 +665,7 @@ TERMS.update(
         "daily.qualifications": Term("当日取得准入资格户数", "Qualifications that day", "households"),
         "daily.move_ins": Term("当日入住户数", "Move-ins that day", "households"),
         "daily.lapses": Term("当日资格逾期失效户数", "Qualifications lapsed that day", "households"),
+        "daily.units_ready": Term("可即时配租的空置房源", "Vacant units ready to let", "units"),
+        "daily.declines": Term("当日放弃选房次数", "Offers declined that day", "offers"),
     }
 )

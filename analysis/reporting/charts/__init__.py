@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from . import calibration, compare, folders, run, style, sweep
 from .compare import (
+    allocation_outcomes_chart,
     exit_reasons_chart,
     figure_ci_chart,
     group_wait_chart,
@@ -79,6 +80,7 @@ __all__ = [
     "SWEEP_FIGURES",
     "WAIT",
     "WAIT_STATS",
+    "allocation_outcomes_chart",
     "calibration",
     "compare",
     "compare_figures",

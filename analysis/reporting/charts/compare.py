@@ -1,6 +1,7 @@
 """Charts that compare scenarios on common seeds: a summary figure's mean with its 95 % CI and each
 variant's paired difference from the reference (the mean wait, the lapse rate), the wait by group of
-applicants (who gains, who loses) and the exits by reason.
+applicants (who gains, who loses), the exits by reason and the outcomes that tell allocation mechanisms
+apart, side by side.
 
 Every function takes the replications' summaries (one row per scenario and seed), a language and a
 scenario → colour mapping, and returns a ``Figure``; the first scenario is the reference unless
@@ -10,6 +11,7 @@ scenario → colour mapping, and returns a ``Figure``; the first scenario is the
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.records import GROUPS
+from sim.records import GROUPS, MECHANISM_FIGURES
 
 from ...stats import (
     ci_table,
@@ -46,6 +48,7 @@ from .style import (
     new_figure,
     no_data,
     percent_axis,
+    reserve,
     signed_ticks,
     thousands_axis,
     titles,
@@ -349,4 +352,53 @@ def exit_reasons_chart(
     n = n_text(table["n"])
     titles(fig, term("chart.exit_reasons.title", lang), term("chart.bars", lang).format(n=n))
     legend(fig, [Patch(color=colours[n_]) for n_ in names], names)
+    return fig
+
+
+def allocation_outcomes_chart(
+    replications: pd.DataFrame,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+    *,
+    figsize=FIGSIZE,
+) -> Figure:
+    """The outcomes that tell allocation mechanisms apart (``sim.records.MECHANISM_FIGURES``: the gap
+    between group waits, declines and vacant days per unit let, lets to the households of highest need,
+    living area a person, housed within the validity), one small panel each: every scenario's mean with
+    its 95 % CI across seeds, shares in per cent. The gap between group waits is a summary figure already
+    suppressed for small groups (Art. 27, ``sim/records.py``)."""
+    use_fonts(lang)
+    reps = with_scenario(replications)
+    title = term("chart.mechanisms.title", lang)
+    figures = [f for f in MECHANISM_FIGURES if f in reps and reps[f].notna().any()]
+    if not figures:
+        return no_data(title, lang, figsize)
+    names = scenario_names(reps)
+    colours = colours_for(names, colours)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ncols = 4
+    axes = fig.subplots(math.ceil(len(figures) / ncols), ncols, squeeze=False).ravel()
+    reserve(fig)
+    width = 11 if lang == "zh" else 26  # characters a line of a panel title
+    for ax, figure in zip(axes, figures, strict=False):
+        share = is_share(figure)
+        scale = 100.0 if share else 1.0
+        level = ci_table(reps, ["scenario"], figure).set_index("scenario")
+        for i, name in enumerate(names):
+            if name not in level.index:
+                continue
+            rec = level.loc[name]
+            mean, low, high = (rec[c] * scale for c in ("mean", "ci_low", "ci_high"))
+            xerr = [[mean - low], [high - mean]] if math.isfinite(low) else None
+            ax.errorbar(mean, i, xerr=xerr, fmt="o", color=colours[name], ms=6, capsize=3, elinewidth=1.6)
+        ax.set_title(textwrap.fill(figure_label(figure, lang), width), fontsize=SMALL_SIZE - 1, loc="left")
+        ax.set_yticks(range(len(names)), names if ax.get_subplotspec().is_first_col() else [])
+        ax.set_ylim(len(names) - 0.5, -0.5)
+        ax.margins(x=0.25)
+        ax.tick_params(axis="x", labelsize=SMALL_SIZE - 1.5)
+    for ax in axes[len(figures) :]:
+        ax.set_axis_off()
+    n = n_text(reps.groupby("scenario", sort=False)[figures[0]].count())
+    titles(fig, title, term("chart.dots", lang).format(n=n))
+    legend(fig, [Line2D([], [], color=colours[n_], marker="o", ls="none", ms=7) for n_ in names], names)
     return fig

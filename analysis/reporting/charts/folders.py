@@ -28,7 +28,13 @@ from ...experiments.outputs import (
 )
 from ...stats import cohort_waits, yearly_exits
 from ..titles import scenario_titles
-from .compare import exit_reasons_chart, group_wait_chart, lapse_rate_chart, mean_wait_chart
+from .compare import (
+    allocation_outcomes_chart,
+    exit_reasons_chart,
+    group_wait_chart,
+    lapse_rate_chart,
+    mean_wait_chart,
+)
 from .run import (
     exits_by_reason_chart,
     exits_per_year_chart,
@@ -168,6 +174,7 @@ def compare_figures(
             daily, lang, colours, start_date=ref.start_date, figsize=figsize
         )
     figs["exit_reasons"] = exit_reasons_chart(reps, lang, colours, figsize=figsize)
+    figs["allocation_outcomes"] = allocation_outcomes_chart(reps, lang, colours, figsize=figsize)
     return figs
 
 
@@ -175,7 +182,8 @@ def draw_compare(compare_dir, lang: str = "en", out_dir=None, params=None) -> li
     """Draw every chart of a compare folder as PNG (300 dpi) and SVG into ``out_dir`` (default
     ``compare_dir/charts``): mean wait with CI and paired differences, mean/median/p90 of the wait per
     seed, wait by group (who gains, who loses), waiting list with supply, occupancy rate, lapse rate,
-    exits per year and exits by reason. The first scenario is the reference. ``params``: the scenarios'
+    exits per year, exits by reason and the outcomes that tell allocation mechanisms apart. The first
+    scenario is the reference. ``params``: the scenarios'
     ``sim.Params`` in order, if at hand."""
     compare_dir = Path(compare_dir)
     out = Path(out_dir) if out_dir else compare_dir / "charts"
