@@ -28,17 +28,18 @@ of the warm-up on (``moved_in_day >= analysis.warmup_days``); each is NaN when i
   moved into) over the lets: by Little's law, the mean time a unit stands empty between tenancies (or
   from coming on line) when the stock is steady; it equals (1 - occupancy rate) x units x days / lets;
 - ``lets_high_need_share``: the share of lets that went to households of high need: a need score above
-  the 75th percentile of the scores of the episodes qualified from the warm-up on (ties at that
-  percentile are not high need, so the group holds at most a quarter of them). The score is ``NEED``:
-  2 points a household member, 3 for a priority sector (Art. 3), 3 for a district key employer's staff
-  (Art. 9) and 0.5 a m² that the counted housing area a person (Art. 6, ``area_per_capita``) lies below
-  Art. 5's 15 m² line; the weights of the shipped ``points`` scenario less the waiting time, fixed here
-  so that every scenario is measured by the same yardstick;
+  the ``analysis.need_quantile`` (0.75) quantile of the scores of the episodes qualified from the warm-up
+  on (ties at it are not high need, so the group holds at most a quarter of them). The score
+  (``analysis.need_*``): 2 points a household member, 3 for a priority sector (Art. 3), 3 for a district
+  key employer's staff (Art. 9) and 0.5 a m² that the counted housing area a person (Art. 6,
+  ``area_per_capita``) lies below 15 m² (Art. 5's line); the weights of the shipped ``points`` scenario
+  less the waiting time. They are analysis keys, not rules: a comparison measures every scenario by the
+  base's yardstick only if its variants leave them alone;
 - ``let_area_per_person_mean``: the mean living area a person of the units let (m²: the unit's living
   area over the household's size), against Art. 7's standard of ``allocation.min_living_area_m2_per_person``;
-  ``lets_oversized_share``: the share of lets with more than ``OVERSIZE`` (4) times that standard a person
-  (a unit that would meet it for four times the household: in the baseline a single in any flat, a
-  couple in a two-bed or larger);
+  ``lets_oversized_share``: the share of lets with more than ``analysis.oversize_factor`` (4) times that
+  standard a person (a unit that would meet it for four times the household: in the baseline a single in
+  any flat, a couple in a two-bed or larger);
 - ``housed_within_validity_share``: the share of the cohort's qualified households that moved in within
   ``queue.validity_years`` (in force on the day they qualified) of qualifying, to the same calendar date
   (Art. 19: 2年内有效); the first certificate of the episode counts, not one re-issued after a re-review.
@@ -119,13 +120,9 @@ SUMMARY_FIGURES = (
 #: Columns the ``daily`` table adds to ``DAILY_COLUMNS``, derived from them and from the offers.
 DERIVED_DAILY_COLUMNS = ("units_vacant", "declines")
 
-#: The need score's weights (``need_score``): a household member, a priority sector (Art. 3), a district key
-#: employer's staff (Art. 9), a m² of counted housing area a person below ``NEED_AREA_LINE`` (Art. 5).
-NEED = {"size": 2.0, "priority": 3.0, "key_employer": 3.0, "per_m2_below_line": 0.5}
-NEED_AREA_LINE = 15.0  # m² a person, Art. 5: 人均住房建筑面积低于15平方米
-NEED_QUANTILE = 0.75  # high need: a score above this quantile of the qualified's scores
-#: A let is oversized above this many times Art. 7's living area a person.
-OVERSIZE = 4.0
+#: The need score's weights (``need_score``, ``analysis.need_*``): a household member, a priority sector
+#: (Art. 3), a district key employer's staff (Art. 9), a m² of counted housing area a person below the line.
+NEED_KEYS = ("per_person", "priority_sector", "key_employer", "per_m2_below_line")
 
 
 class RecordTable:
@@ -260,27 +257,31 @@ def summarise(
     out["declines_per_let"] = _ratio(float((~made).sum()), float(made.sum()))
     out["vacancy_days_per_let"] = _ratio(float(after["units_vacant"].sum()), float(after["move_ins"].sum()))
     lets = hh[hh["moved_in_day"] >= warmup]
-    need = need_score(lets)
-    qualified_after = need_score(hh[hh["qualified_day"] >= warmup])
-    high = need > np.quantile(qualified_after, NEED_QUANTILE) if len(qualified_after) else None
+    need = need_score(lets, params)
+    qualified_after = need_score(hh[hh["qualified_day"] >= warmup], params)
+    quantile = params.value("analysis.need_quantile")
+    high = need > np.quantile(qualified_after, quantile) if len(qualified_after) else None
     out["lets_high_need_share"] = np.nan if high is None else _stat(np.mean, high.to_numpy())
     per_person = (lets["unit_living_area"] / lets["size"]).to_numpy()
     standard = in_force(params, "allocation.min_living_area_m2_per_person", lets["moved_in_day"].to_numpy())
     out["let_area_per_person_mean"] = _stat(np.mean, per_person)
-    out["lets_oversized_share"] = _stat(np.mean, per_person > OVERSIZE * standard)
+    oversize = params.value("analysis.oversize_factor")
+    out["lets_oversized_share"] = _stat(np.mean, per_person > oversize * standard)
     out["housed_within_validity_share"] = _stat(np.mean, housed_within_validity(qualified, params))
     return {k: out[k] for k in SUMMARY_FIGURES}
 
 
-def need_score(hh: pd.DataFrame) -> pd.Series:
-    """The need score of each episode (``NEED``; module docstring): its size, priority sector, key employer
-    and counted housing area a person below Art. 5's line; never its waiting time."""
-    below = (NEED_AREA_LINE - hh["area_per_capita"]).clip(lower=0.0)
+def need_score(hh: pd.DataFrame, params: Params) -> pd.Series:
+    """The need score of each episode (``analysis.need_*``; module docstring): its size, priority sector,
+    key employer and counted housing area a person below ``analysis.need_area_line_m2``; never its waiting
+    time."""
+    w = {k: params.value(f"analysis.need_{k}") for k in NEED_KEYS}
+    below = (params.value("analysis.need_area_line_m2") - hh["area_per_capita"]).clip(lower=0.0)
     return (
-        NEED["size"] * hh["size"]
-        + NEED["priority"] * hh["priority"]
-        + NEED["key_employer"] * hh["key_employer"]
-        + NEED["per_m2_below_line"] * below
+        w["per_person"] * hh["size"]
+        + w["priority_sector"] * hh["priority"]
+        + w["key_employer"] * hh["key_employer"]
+        + w["per_m2_below_line"] * below
     )
 
 

@@ -523,6 +523,13 @@ SCHEMA: tuple[Key, ...] = (
     Key("analysis.min_cell", NUMBER, "household", "Art. 27", **_NN, whole=True),
     Key("analysis.warmup_days", NUMBER, "day", "ASSUMED", **_NN),
     Key("analysis.cohort_margin_days", NUMBER, "day", "ASSUMED", **_NN),
+    Key("analysis.need_per_person", NUMBER, "point per person", "ASSUMED", **_NN),
+    Key("analysis.need_priority_sector", NUMBER, "point", "Art. 3", **_NN),
+    Key("analysis.need_key_employer", NUMBER, "point", "Art. 9", **_NN),
+    Key("analysis.need_per_m2_below_line", NUMBER, "point per m2 per person", "ASSUMED", **_NN),
+    Key("analysis.need_area_line_m2", NUMBER, "m2 per person", "Art. 5", **_NN),
+    Key("analysis.need_quantile", SHARE, "quantile", "ASSUMED", **_01),
+    Key("analysis.oversize_factor", NUMBER, "times the Art. 7 standard", "ASSUMED", **_NN),
 )
 
 #: The rows by key.

@@ -116,12 +116,14 @@ def test_vacancy_days_per_let_is_vacant_unit_days_over_lets_after_the_warm_up(pa
     assert math.isnan(figures(params, households(), d=daily(vacant=vacant))["vacancy_days_per_let"])
 
 
-def test_need_score_counts_size_sector_key_employer_and_area_below_the_line_not_waiting():
+def test_need_score_counts_size_sector_key_employer_and_area_below_the_line_not_waiting(params):
     hh = households(
         {"size": 2, "priority": True, "key_employer": True, "area_per_capita": 5.0},
         {"size": 1, "area_per_capita": 20.0, "applied_day": 500.0},  # above the line: no crowding points
     )
-    assert need_score(hh).tolist() == [2 * 2 + 3 + 3 + 0.5 * 10, 2.0]
+    assert need_score(hh, params).tolist() == [2 * 2 + 3 + 3 + 0.5 * 10, 2.0]
+    line16 = params.with_overrides({"analysis.need_area_line_m2": 16.0, "analysis.need_per_person": 1.0})
+    assert need_score(hh, line16).tolist() == [2 + 3 + 3 + 0.5 * 11, 1.0]
 
 
 def test_lets_high_need_share_is_the_share_of_lets_above_the_qualified_upper_quartile(params):

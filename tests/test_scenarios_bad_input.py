@@ -307,10 +307,10 @@ def test_set_unknown_key():
 def test_set_a_section_names_its_keys():
     baseline = load_scenario("baseline")
     with pytest.raises(ScenarioError) as info:
-        baseline.with_overrides(dict([parse_set("analysis=8")]))
+        baseline.with_overrides(dict([parse_set("calendar=8")]))
     assert str(info.value) == (
-        "--set: analysis: a section, not a key (its keys: analysis.min_cell, analysis.warmup_days, "
-        "analysis.cohort_margin_days)"
+        "--set: calendar: a section, not a key (its keys: calendar.start_date, calendar.horizon_years, "
+        "calendar.holidays, calendar.makeup_workdays)"
     )
     with pytest.raises(ScenarioError) as info:  # a long section: its first keys and how many
         baseline.with_overrides(dict([parse_set("arrivals=8")]))

@@ -325,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--mechanisms",
         action="store_true",
         help="instead: one replication under each allocation mechanism (allocation.mechanism) and each "
-        "shipped variant of issue 16, timed against receipt order",
+        "shipped variant of a mechanism, timed against receipt order",
     )
     bench.add_argument("--reps", type=reps_count, default=20, help="replications of --sweep (default 20)")
     bench.add_argument(

@@ -59,7 +59,7 @@ def peak_rss_kib() -> float:
     return rss / 1024 if sys.platform == "darwin" else rss  # bytes on macOS, KiB on Linux
 
 
-#: The shipped variants of the allocation mechanisms (issue 16) ``bench --mechanisms`` times, with batch
+#: The shipped variants of the allocation mechanisms ``bench --mechanisms`` times, with batch
 #: allocation in receipt order (``batch90``), the yardstick of the batch variants.
 MECHANISM_VARIANTS = ("batch90", "lottery_batch", "lottery_weighted", "points", "three_offers")
 
