@@ -113,13 +113,16 @@ class Allocator:
                 return True
 
     def offer_to(self, h: Household) -> bool:
-        """Continuous allocation when ``h`` qualifies: offer it free units that suit it, one by one."""
+        """Continuous allocation when ``h`` qualifies: offer it free units that suit it, one by one, until it
+        accepts one or a decline ends its qualification (``_end_qualification``)."""
         for (utype, area), units in self.vacant.items():
             if not units or not self.suits(h.qclass, utype, area):
                 continue
             for unit in list(units.values()):
                 if h.unique_id not in unit.declined and self._offer(unit, h):
                     return True
+                if h.ended_by is not None:
+                    return False
         return False
 
     def _offer(self, unit: Unit, h: Household) -> bool:

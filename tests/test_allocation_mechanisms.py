@@ -308,3 +308,261 @@ def test_the_audit_does_not_check_the_order_of_offers_of_other_mechanisms(baseli
         {**REDUCED, "allocation.mechanism": mechanism, "allocation.decline_share": 0.1}
     )
     assert audit(simulate(params, seed=1), params) == []
+
+
+# --- Arnosti & Shi (2020): lotteries and waiting lists with refusals ------------------------------
+
+#: Arnosti & Shi (2020, Management Science 66(6), "Design of lotteries and wait-lists for affordable housing
+#: allocation") assign items arriving one by one to a continuum of agents, alike ex ante, who accept an item
+#: or not by their type and the item's. The premise made exact here: one cohort of 5,000 singles all
+#: qualified on the start date (their receipt order is then a uniformly random order of their tastes, as a
+#: lottery's), no arrivals, lapses, withdrawals or failed signings, and one batch (集中配租, day 200 of a
+#: one-year horizon) offering 20 units one by one: a per-batch lottery is drawn once, as receipt order is
+#: fixed (a second batch would draw the lottery again, and receipt order would not). Acceptance is
+#: heterogeneous through the choice model: a taste of standard deviation 3 log-odds around even odds, so
+#: that some households decline nearly every unit and others nearly none; the units are alike. Every unit is
+#: let on the batch's day, so the share housed and the wait say nothing here and are not compared.
+COHORT = {
+    "calendar.horizon_years": 1,
+    "arrivals.applications_per_year": 0,
+    "arrivals.kind_shares": {"single": 1.0, "family": 0.0, "employer": 0.0},
+    "supply.initial_units": 20,
+    "supply.target_units": 20,
+    "supply.initial_occupancy": 0.0,
+    "supply.mix": {"two_bed": {"share": 1.0, "living_area_m2": 52.0}},
+    "queue.initial_waiting": 5000,
+    "queue.initial_certificate_age_years": {"low": 0.0, "high": 0.0},
+    "queue.validity_years": math.inf,
+    "queue.withdraw_hazard_per_year": 0.0,
+    "queue.change_hazard_per_year": 0.0,
+    "allocation.mode": "batch",
+    "allocation.batch_interval_days": 200,
+    "allocation.key_employer_rule": "none",
+    "allocation.sign_refusal_share": 0.0,
+    "allocation.no_show_share": 0.0,
+    "allocation.decline_share": 0.5,
+    "allocation.choice_household_sd": 3.0,
+    "allocation.choice_project_sd": 0.0,
+    "allocation.choice_per_area_doubling": 0.0,
+    "allocation.choice_per_1000_yuan": 0.0,
+}
+#: The four mechanisms the theorems pair: a fresh lottery for each unit with the waiting list where a refusal
+#: loses the place (to the back), one lottery for the batch with the list where a refusal keeps it.
+ARNOSTI_SHI = {
+    "unit_lottery": {"allocation.mechanism": "lottery", "allocation.lottery_draw": "unit"},
+    "loses_place": {"allocation.decline_cap": 1, "allocation.decline_penalty": "back"},
+    "batch_lottery": {
+        "allocation.mechanism": "lottery",
+        "allocation.lottery_draw": "batch",
+        "allocation.lottery_decline_keeps_place": True,
+    },
+    "keeps_place": {},
+}
+FIGURES = ("declines per unit let", "share of lets to choosy households", "mean rank of the accepted offer")
+EQUIVALENCE_REPS = 60
+
+
+def cohort_figures(params, seed: int) -> list[float]:
+    """``FIGURES`` of one replication: a choosy household has a taste above the median (it declines more
+    than half of the offers); the rank of an accepted offer is the household's offers, that one included."""
+    r = simulate(params, seed)
+    accepted = r.offers[r.offers["accepted"]]
+    tastes = Streams(seed).tastes  # the choice model's draw of each household (``decline_chance``)
+    housed = r.households[r.households["moved_in_day"].notna()]
+    return [
+        len(r.offers) / len(accepted) - 1.0,
+        float(np.mean([tastes[uid] > 0.0 for uid in accepted["household_id"]])),
+        float(housed["offers"].mean()),
+    ]
+
+
+@pytest.fixture(scope="module")
+def cohort(baseline):
+    """``cohort(name)``: the figures of ``ARNOSTI_SHI[name]`` over ``EQUIVALENCE_REPS`` seeds, run once."""
+    runs: dict[str, np.ndarray] = {}
+
+    def figures(name: str) -> np.ndarray:
+        if name not in runs:
+            params = baseline.with_overrides({**COHORT, **ARNOSTI_SHI[name]})
+            runs[name] = np.array([cohort_figures(params, seed) for seed in range(EQUIVALENCE_REPS)])
+        return runs[name]
+
+    return figures
+
+
+def compare(cohort, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each figure's mean difference ``a`` − ``b``, paired on seeds (the same households and tastes: common
+    random numbers), and whether it is within 3 standard errors of the paired differences, the replications'
+    own: the one test deciding "equal" and "different"."""
+    d = cohort(a) - cohort(b)
+    mean, se = d.mean(axis=0), d.std(axis=0, ddof=1) / math.sqrt(len(d))
+    return mean, np.abs(mean) <= 3.0 * se
+
+
+@pytest.mark.slow
+def test_arnosti_shi_a_lottery_for_each_unit_equals_a_list_where_a_refusal_loses_the_place(cohort):
+    """Arnosti & Shi (2020), independent lotteries: a fresh lottery for each unit (``lottery_draw = "unit"``)
+    gives the outcomes of a waiting list where a household that declines goes to the back
+    (``decline_cap = 1``, ``decline_penalty = "back"``): each offer goes to a household drawn afresh from
+    the same population. Their agents are a continuum, so a lottery never draws again one that declined, as
+    the list, which puts it behind the cohort, does not reach it again; here the cohort is 5,000 and the
+    batch makes some 40 offers, so a lottery draws a former decliner for about one offer in 1,000 (1 of 791
+    over 20 seeds), below what the replications resolve. All ``FIGURES`` within 3 SE."""
+    diff, same = compare(cohort, "unit_lottery", "loses_place")
+    assert same.all(), dict(zip(FIGURES, diff, strict=True))
+
+
+@pytest.mark.slow
+def test_arnosti_shi_a_lottery_for_the_batch_equals_a_list_where_a_refusal_keeps_the_place(cohort):
+    """Arnosti & Shi (2020), a common lottery: one lottery for the batch where a household that declines
+    keeps its place (``lottery_draw = "batch"``, ``lottery_decline_keeps_place``) gives the outcomes of the
+    waiting list where it keeps it (receipt order, no cap): with the cohort qualified together both are a
+    uniformly random order of alike households, each unit offered down it. Exact in one batch. All
+    ``FIGURES`` within 3 SE."""
+    diff, same = compare(cohort, "batch_lottery", "keeps_place")
+    assert same.all(), dict(zip(FIGURES, diff, strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("keeps", "loses"), [("keeps_place", "unit_lottery"), ("batch_lottery", "loses_place")]
+)
+def test_arnosti_shi_keeping_the_place_after_a_refusal_is_told_apart_from_losing_it(cohort, keeps, loses):
+    """The same comparison (``compare``) tells a pair the theorems do not equate apart: where a refusal keeps
+    the place, a choosy household at the head of the order is offered every unit and declines it, so the
+    declines per unit let are more than 3 SE higher than under the mechanism where it loses the place."""
+    diff, same = compare(cohort, keeps, loses)
+    assert diff[0] > 0 and not same[0], dict(zip(FIGURES, diff, strict=True))
+
+
+# --- refusals: a limit on offers, a cap on declines and its penalty (Art. 16) -----------------------
+
+#: Households waiting on the start date for the units free then, each offer declined for certain
+#: (``decline_share = 1``), nothing else ending a qualification.
+REFUSALS = {
+    "calendar.horizon_years": 1,
+    "arrivals.applications_per_year": 0,
+    "arrivals.kind_shares": {"single": 1.0, "family": 0.0, "employer": 0.0},
+    "supply.initial_occupancy": 0.0,
+    "supply.mix": {"two_bed": {"share": 1.0, "living_area_m2": 52.0}},
+    "queue.initial_waiting": 1,
+    "queue.validity_years": math.inf,
+    "queue.withdraw_hazard_per_year": 0.0,
+    "queue.change_hazard_per_year": 0.0,
+    "allocation.key_employer_rule": "none",
+    "allocation.decline_share": 1.0,
+    "allocation.sign_refusal_share": 0.0,
+    "allocation.no_show_share": 0.0,
+}
+
+
+def declining(baseline, units: int, **allocation):
+    """The one household waiting after it declined each of ``units`` free units (a row of ``households``)."""
+    params = baseline.with_overrides(
+        {
+            **REFUSALS,
+            "supply.initial_units": units,
+            "supply.target_units": units,
+            **{f"allocation.{k}": v for k, v in allocation.items()},
+        }
+    )
+    hh = simulate(params, seed=1).households
+    (row,) = hh[hh["initial"] & hh["qualified_day"].notna()].itertuples()
+    assert row.offers == min(units, allocation.get("max_offers") or units)
+    return row
+
+
+@pytest.mark.parametrize(("units", "max_offers", "ends"), [(2, 3, False), (3, 3, True), (3, 0, False)])
+def test_art16_max_offers_the_nth_declined_offer_ends_the_qualification_without_a_ban(
+    baseline, units, max_offers, ends
+):
+    """``allocation.max_offers`` n (Hong Kong's three offers): declining the n-th offer ends the
+    qualification (outcome ``offers_used``) with no ban; after n − 1 declines, or with no limit (0), the
+    household is still waiting."""
+    row = declining(baseline, units, max_offers=max_offers)
+    assert row.outcome == ("offers_used" if ends else "ongoing")
+    assert math.isnan(row.banned_until_day)
+    assert math.isnan(row.left_queue_day) is not ends
+
+
+@pytest.mark.parametrize(("units", "cap", "banned"), [(1, 2, False), (2, 2, True), (2, 0, False)])
+def test_art16_decline_cap_with_a_ban_ends_the_qualification_and_bars_for_decline_ban_years(
+    baseline, units, cap, banned
+):
+    """``allocation.decline_cap`` n with ``decline_penalty = "ban"``: the n-th decline ends the qualification
+    (outcome ``decline_banned``) and bars the household for ``penalties.decline_ban_years`` (2 here, not the
+    1 year of ``penalties.ban_years``) to the same date; after n − 1 declines, or with no cap (0), it is
+    still waiting and unbarred."""
+    row = declining(
+        baseline.with_overrides({"penalties.decline_ban_years": 2}),
+        units,
+        decline_cap=cap,
+        decline_penalty="ban",
+    )
+    assert row.outcome == ("decline_banned" if banned else "ongoing")
+    if banned:
+        start = baseline.start_date
+        assert row.left_queue_day == 0.0  # the free units are offered on the start date
+        assert row.banned_until_day == (start.replace(year=start.year + 2) - start).days
+    else:
+        assert math.isnan(row.banned_until_day) and math.isnan(row.left_queue_day)
+
+
+@pytest.mark.parametrize("cap", [1, 0])
+def test_art16_decline_cap_with_back_offers_the_next_unit_to_a_later_household_first(baseline, cap):
+    """``allocation.decline_cap`` n with ``decline_penalty = "back"``: the n-th decline sends the household
+    behind the list, qualification kept. Households 1, 2, 3 in receipt order wait for one batch of two
+    units; 1 declines for certain, 2 accepts (tastes ±50 log-odds, a seed where they fall so): with a cap of
+    1 the second unit is offered to 3 before 1; with no cap (0), to 1 first."""
+    overrides = {
+        **REFUSALS,
+        "supply.initial_units": 2,
+        "supply.target_units": 2,
+        "queue.initial_waiting": 3,
+        "allocation.mode": "batch",
+        "allocation.decline_share": 0.5,
+        "allocation.choice_household_sd": 50.0,
+        "allocation.decline_cap": cap,
+        "allocation.decline_penalty": "back",
+    }
+    params = baseline.with_overrides(overrides)
+    ids = (
+        simulate(params, seed=0)
+        .households.query("initial")
+        .sort_values("receipt_no")["household_id"]
+        .tolist()
+    )
+    seed = next(s for s in range(100) if Streams(s).tastes[ids[0]] > 0.5 and Streams(s).tastes[ids[1]] < -0.5)
+    offers = simulate(params, seed).offers
+    units = offers["unit_id"].unique()
+    assert len(units) == 2 and offers["accepted"].tolist()[:2] == [False, True]
+    first_offered = offers.loc[offers["unit_id"] == units[1], "household_id"].iloc[0]
+    assert first_offered == (ids[2] if cap else ids[0])
+
+
+@pytest.mark.parametrize(
+    ("allocation", "outcome", "offers"),
+    [
+        ({"max_offers": 3}, "offers_used", 3),
+        ({"decline_cap": 2, "decline_penalty": "ban"}, "decline_banned", 2),
+    ],
+)
+def test_art16_a_household_offered_the_free_units_as_it_qualifies_is_offered_none_after_its_last(
+    baseline, allocation, outcome, offers
+):
+    """In continuous allocation a household that qualifies is offered the free units that suit it one by one
+    (``Allocator.offer_to``): when a decline ends its qualification (``max_offers``, or ``decline_cap`` under
+    ``ban``) it is offered no more of them (five units free, applicants arriving, none on the list)."""
+    params = baseline.with_overrides(
+        {
+            **REFUSALS,
+            "queue.initial_waiting": 0,
+            "arrivals.applications_per_year": 20,
+            "supply.initial_units": 5,
+            "supply.target_units": 5,
+            **{f"allocation.{k}": v for k, v in allocation.items()},
+        }
+    )
+    hh = simulate(params, seed=1).households
+    ended = hh[hh["qualified_day"].notna() & (hh["outcome"] == outcome)]
+    assert len(ended) and (ended["offers"] == offers).all()
