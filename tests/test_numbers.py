@@ -55,6 +55,8 @@ CASES = [
     ("tables", 0.96934, dict(unit="days", **TABLE), "1"),
     ("tables", 0.96934, dict(unit="days", sign=True, **TABLE), "+1"),
     ("tables", 0.96934, dict(unit="rate", **TABLE), "0.97"),
+    ("tables", 0.1134, dict(unit="offers", **TABLE), "0.113"),  # offers declined a let
+    ("slides", 0.1134, dict(unit="offers", style="slide"), "0.11"),
     ("tables", 9.96, dict(unit="share", **TABLE), "9.960"),
     ("tables", 9.96, dict(unit="share", sign=True, **TABLE), "+9.960"),
     ("tables", 9.96, dict(unit="days", **TABLE), "10"),

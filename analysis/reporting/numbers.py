@@ -12,9 +12,10 @@ calibration reports and the explorer.
 Two conventions of decimals, chosen by ``style`` when ``digits`` is not given:
 
 - ``"slide"`` (charts, briefing): a share (``unit="share"``, a fraction) is written in per cent with one
-  decimal; any other number with one decimal under 10 and none from 10 up;
-- ``"table"`` (terminal tables): a share as a fraction with three decimals; days, households and units
-  whole; any other figure with two decimals.
+  decimal; offers (declined a unit let) with two; any other number with one decimal under 10 and none from
+  10 up;
+- ``"table"`` (terminal tables): a share as a fraction, and offers, with three decimals; days, households
+  and units whole; any other figure with two decimals.
 
 A value that rounds to zero is written without a sign ("0", never "-0" or "+0") unless ``zero`` says
 otherwise; a missing or infinite value is written ``na`` (``na=None``: as Python writes it, "nan").
@@ -27,6 +28,7 @@ import math
 NA = "–"  # a missing number on a slide (en dash)
 MINUS = "\u2212"  # the true minus sign of axis ticks
 WHOLE_UNITS = ("days", "households", "units")  # counted or measured in whole days: no decimals in tables
+FINE_UNITS = ("share", "offers")  # fractions and small ratios (offers declined a let): 3 decimals
 
 
 def format_number(
@@ -95,7 +97,9 @@ def _is_zero(text: str) -> bool:
 
 def _default_digits(x: float, unit: str | None, style: str) -> int:
     if style == "table":
-        return 3 if unit == "share" else 0 if unit in WHOLE_UNITS else 2
+        return 3 if unit in FINE_UNITS else 0 if unit in WHOLE_UNITS else 2
     if style != "slide":
         raise ValueError(f"style: expected 'slide' or 'table', got {style!r}")
+    if unit == "offers":
+        return 2
     return 1 if unit == "share" or abs(x) < 10 else 0
