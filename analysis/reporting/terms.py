@@ -104,7 +104,7 @@ TERMS: dict[str, Term] = {
     "declines_per_let": Term("每套配租房源的放弃选房次数", "Offers declined per unit let", "offers"),
     "vacancy_days_per_let": Term("每套配租房源的空置天数", "Vacant days per unit let", "days"),
     "lets_high_need_share": Term(
-        "配租给需要分最高四分之一住户的比例", "Share of lets to the households of highest need", "share"
+        "配租给需求评分最高四分之一住户的比例", "Share of lets to the households of highest need", "share"
     ),
     "let_area_per_person_mean": Term("配租房源人均居住面积", "Living area a person of units let", "m2"),
     "lets_oversized_share": Term(

@@ -191,6 +191,10 @@ def lapse_rate_chart(replications, lang="en", colours=None, *, reference=None, f
     )
 
 
+#: The most scenarios whose numbers the wait-by-group chart writes beside their dots.
+LABELLED_SCENARIOS = 3
+
+
 def group_wait_chart(
     replications: pd.DataFrame,
     lang: str = "en",
@@ -202,8 +206,8 @@ def group_wait_chart(
 ) -> Figure:
     """Mean wait by group of applicants (single, family, employer staff; priority sectors or not) per
     scenario with 95 % CI and, with variants, the paired difference from the reference: who gains
-    (shorter wait) and who loses. Groups below ``min_cell`` are suppressed
-    (``analysis.stats.group_wait_table``)."""
+    (shorter wait) and who loses, each number written beside its dot for up to ``LABELLED_SCENARIOS``
+    scenarios. Groups below ``min_cell`` are suppressed (``analysis.stats.group_wait_table``)."""
     use_fonts(lang)
     reps = with_scenario(replications)
     names = scenario_names(reps)
@@ -218,6 +222,7 @@ def group_wait_chart(
     k = len(names)
     step = 0.62 / max(k, 1)
     two = k > 1
+    labelled = k <= LABELLED_SCENARIOS  # with more, the numbers would overlap: the axes carry them
     fig, axes = new_figure(figsize, ncols=2 if two else 1, sharey=True)
     ax = axes[0]
     suppressed_text = term("chart.suppressed", lang).format(n=min_cell)
@@ -247,6 +252,8 @@ def group_wait_chart(
         ok = math.isfinite(rec.ci_low)
         xerr = [[rec.mean - rec.ci_low], [rec.ci_high - rec.mean]] if ok else None
         ax.errorbar(rec.mean, y, xerr=xerr, fmt="o", color=c, ms=8, capsize=4, elinewidth=2)
+        if not labelled:
+            continue
         ax.annotate(
             count_text(rec.mean),
             (rec.ci_high if ok else rec.mean, y),
@@ -266,8 +273,9 @@ def group_wait_chart(
         ax.set_title(term("chart.level_panel", lang), loc="left", fontsize=SMALL_SIZE, color=DARK)
         ax2 = axes[1]
         ax2.axvline(0, color=DARK, lw=1)
+        diff_title = term("chart.diff_panel", lang).format(base=reference)
         ax2.set_title(
-            term("chart.diff_panel", lang).format(base=reference), loc="left", fontsize=SMALL_SIZE, color=DARK
+            textwrap.fill(diff_title, 24 if lang == "zh" else 50), loc="left", fontsize=SMALL_SIZE, color=DARK
         )
         extent = 0.0
         for rec in table.itertuples(index=False):
@@ -292,6 +300,8 @@ def group_wait_chart(
             ax2.errorbar(rec.diff_mean, y, xerr=xerr, fmt="D", color=c, ms=7, capsize=4, elinewidth=2)
             lo, hi = (rec.diff_ci_low, rec.diff_ci_high) if ok else (rec.diff_mean, rec.diff_mean)
             extent = max(extent, abs(lo), abs(hi))
+            if not labelled:
+                continue
             star = " *" if ok and significant(lo, hi) else ""
             ax2.annotate(
                 f"{chart_number(rec.diff_mean, sign=True)}{star}",
@@ -379,7 +389,7 @@ def allocation_outcomes_chart(
     ncols = 4
     axes = fig.subplots(math.ceil(len(figures) / ncols), ncols, squeeze=False).ravel()
     reserve(fig)
-    width = 11 if lang == "zh" else 26  # characters a line of a panel title
+    width = 11 if lang == "zh" else 22  # characters a line of a panel title
     for ax, figure in zip(axes, figures, strict=False):
         share = is_share(figure)
         scale = 100.0 if share else 1.0
