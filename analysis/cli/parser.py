@@ -327,6 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead: one replication under each allocation mechanism (allocation.mechanism) and each "
         "shipped variant of a mechanism, timed against receipt order",
     )
+    bench.add_argument(
+        "--repeat",
+        type=positive_int,
+        default=3,
+        help="runs of each configuration of --mechanisms, best kept (default 3)",
+    )
     bench.add_argument("--reps", type=reps_count, default=20, help="replications of --sweep (default 20)")
     bench.add_argument(
         "--workers", type=positive_int, default=2, help="parallel workers of --sweep (default 2)"

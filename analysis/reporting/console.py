@@ -177,9 +177,13 @@ def engine_line(name: str, seed: int, r) -> str:
     )
 
 
+def mechanisms_heading(repeat: int) -> str:
+    return f"one replication under each mechanism, best of {repeat} runs taken in turn:"
+
+
 def mechanism_line(name: str, seconds: float, receipt_order_seconds: float) -> str:
     """One replication of ``bench --mechanisms``: its wall time and its ratio to receipt order's."""
-    return f"  {name:<18} {seconds:6.2f} s wall, {seconds / receipt_order_seconds:.2f} × receipt_order"
+    return f"  {name:<22} {seconds:6.2f} s wall, {seconds / receipt_order_seconds:.2f} × receipt_order"
 
 
 def plain_queue_lines(events: int, seconds: float, wait: float, engine_seconds: float) -> str:
