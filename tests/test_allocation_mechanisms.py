@@ -508,6 +508,16 @@ def test_art16_decline_cap_with_a_ban_ends_the_qualification_and_bars_for_declin
         assert math.isnan(row.banned_until_day) and math.isnan(row.left_queue_day)
 
 
+def test_art16_decline_cap_with_a_ban_of_0_years_loses_the_place_and_may_apply_again_at_once(baseline):
+    """A ban of 0 years (``penalties.decline_ban_years = 0``) reads "loses its place": the qualification
+    ends at the n-th decline, as under any ban, and nothing bars a new application."""
+    row = declining(
+        baseline.with_overrides({"penalties.decline_ban_years": 0}), 2, decline_cap=2, decline_penalty="ban"
+    )
+    assert row.outcome == "decline_banned" and row.left_queue_day == 0.0
+    assert math.isnan(row.banned_until_day) or row.banned_until_day <= row.left_queue_day
+
+
 @pytest.mark.parametrize("cap", [1, 0])
 def test_art16_decline_cap_with_back_offers_the_next_unit_to_a_later_household_first(baseline, cap):
     """``allocation.decline_cap`` n with ``decline_penalty = "back"``: the n-th decline sends the household
