@@ -159,6 +159,11 @@ def _report(out: list, name: str, rows: pd.DataFrame, what: str) -> None:
         out.append(f"{name}: {len(rows)} episodes {what} (households {ids})")
 
 
+#: Outcomes of a qualification ended by its declines at an offer (``Allocator._end_qualification``).
+DECLINE_ENDS = ("offers_used", "decline_banned")
+LEFT_AT_OFFER = 1.5  # the kind of event of such an ending in ``_order_of_offers``
+
+
 def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> list[str]:
     """Continuous allocation in receipt order without a reserved share (Art. 3, 9): every offer goes to
     the first household in the order of the waiting list that the unit suits and that has not declined it
@@ -187,26 +192,31 @@ def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> lis
         seniority = row.receipt_day - key.credit(row.key_employer) - sector.credit(row.priority)
         return (key.rank(row.key_employer), sector.rank(row.priority), seniority, row.receipt_no)
 
+    # a qualification its declines end (``allocation.max_offers``, ``decline_cap``) leaves the list at
+    # its last offer, before the offers that follow at the same moment: it sorts right after that offer
+    last_offer = {who: i for i, who in enumerate(zip(offers["household_id"], offers["episode"], strict=True))}
     events = []
     spells = ep.assign(entry=entry, leave=leave)[entry.notna()].reset_index()
     for row in spells.itertuples(index=False):
         who, cls, k = (row.household_id, row.episode), (row.size, bool(row.frontline)), order(row)
-        events.append((row.entry, 0, who, cls, k))
-        if row.leave < math.inf:
+        events.append((row.entry, 0, who, cls, k, 0))
+        if row.outcome in DECLINE_ENDS:
+            events.append((row.leave, LEFT_AT_OFFER, who, cls, k, last_offer[who] + 0.5))
+        elif row.leave < math.inf:
             # staff whose employer left the district (Art. 5) are out of the list from that instant: an
             # offer made at the same moment may pass them by
             gone = (
                 isinstance(row.rejected_reason, str)
                 and row.rejected_reason == "changed_employer_left_district"
             )
-            events.append((row.leave, 0.5 if gone else 2, who, cls, k))
+            events.append((row.leave, 0.5 if gone else 2, who, cls, k, 0))
     unit_area = {}
     mix = params.value("supply.mix")
     for t in mix:
         unit_area[t] = float(mix[t]["living_area_m2"])
-    for o in offers.itertuples(index=False):
-        events.append((o.day, 1, (o.household_id, o.episode), (o.unit_id, o.unit_type), o.accepted))
-    events.sort(key=lambda ev: (ev[0], ev[1]))
+    for i, o in enumerate(offers.itertuples(index=False)):
+        events.append((o.day, 1, (o.household_id, o.episode), (o.unit_id, o.unit_type), o.accepted, i))
+    events.sort(key=lambda ev: (ev[0], 1 if ev[1] == LEFT_AT_OFFER else ev[1], ev[5]))
 
     lists: dict[tuple, list] = defaultdict(list)
     keys: dict[tuple, tuple] = {}
@@ -217,7 +227,7 @@ def _order_of_offers(hh: pd.DataFrame, offers: pd.DataFrame, params, lim) -> lis
         if kind == 0:
             keys[ev[2]] = ev[4]
             insort(lists[ev[3]], (ev[4], ev[2]))
-        elif kind in (0.5, 2):
+        elif kind in (0.5, LEFT_AT_OFFER, 2):
             lst = lists[ev[3]]
             i = bisect_left(lst, (ev[4], ev[2]))
             if i < len(lst) and lst[i][1] == ev[2]:
