@@ -91,6 +91,60 @@ def paired_difference(reference, variant, confidence: float = CONFIDENCE) -> tup
     return mean, low, high, n
 
 
+def shapley_exact(values) -> np.ndarray:
+    """Shapley share of each of ``k`` changes, exact, from the value of every subset of them.
+
+    Args:
+        values: shape ``(2**k, ...)``; ``values[mask]`` is the value of the subset whose change ``i`` is in
+            when bit ``i`` of ``mask`` is set (``values[0]``: none, the base).
+
+    Returns:
+        Shape ``(k, ...)``: ``φ_i = Σ_{S ∌ i} |S|! (k − |S| − 1)! / k! · (v(S ∪ i) − v(S))``; the shares
+        sum to ``v(all) − v(none)``. Linear in the values, so it may be taken seed by seed.
+    """
+    values = np.asarray(values, dtype=float)
+    k = values.shape[0].bit_length() - 1
+    if values.shape[0] != 1 << k:
+        raise ValueError(f"expected 2**k subset values, got {values.shape[0]}")
+    masks = np.arange(1 << k)
+    sizes = np.array([bin(m).count("1") for m in masks])
+    weights = np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)])
+    out = np.empty((k, *values.shape[1:]))
+    for i in range(k):
+        without = masks[(masks >> i) & 1 == 0]
+        out[i] = np.tensordot(weights[sizes[without]], values[without | (1 << i)] - values[without], axes=1)
+    return out
+
+
+def permutation_subsets(order: Sequence[int]) -> list[int]:
+    """The subsets (bit masks) met adding the changes in ``order`` one after another, none first."""
+    masks = [0]
+    for i in order:
+        masks.append(masks[-1] | (1 << i))
+    return masks
+
+
+def shapley_sampled(values, orders: Sequence[Sequence[int]]) -> np.ndarray:
+    """Shapley share of each change estimated from permutations of the changes: the mean, over
+    ``orders``, of what each change adds when it joins those before it (Castro, Gómez and Tejada 2009).
+
+    Args:
+        values: ``{mask: value}`` holding every subset of :func:`permutation_subsets` of each order.
+        orders: permutations of ``range(k)``.
+
+    Returns:
+        Shape ``(k, ...)``; the shares sum to ``v(all) − v(none)`` exactly, whatever the orders.
+    """
+    k = len(orders[0])
+    total = None
+    for order in orders:
+        masks = permutation_subsets(order)
+        part = np.stack([np.asarray(values[masks[j + 1]], float) - values[masks[j]] for j in range(k)])
+        part = part[np.argsort(order)]  # row j is change order[j]: back to change order
+        total = part if total is None else total + part
+    return total / len(orders)
+
+
 def ci_table(df: pd.DataFrame, by: Sequence[str], value: str, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean and Student-t interval of ``value`` across the rows of each ``by`` group (the seeds).
 

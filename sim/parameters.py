@@ -46,6 +46,12 @@ TEXT_FIELDS = ("title", "title_zh", "description_zh")
 #: The TOML files the project reads, and what a message says each holds: a scenario (this module), a
 #: sweep (``analysis/experiments/sweep.py``), targets (``calibration/targets.py``). ``file_kind`` tells
 #: them apart by their top-level keys.
+#: The table of a reform file that groups keys into changes (``[changes] cap = ["lease.max_total_years",
+#: "lease.term_years"]``), read by :func:`_changes`; a decomposition (``analysis/experiments/decompose.py``)
+#: splits the reform's effect between them.
+CHANGES = "changes"
+#: Names a change cannot take: the rows a decomposition adds and the scenario every subset starts from.
+RESERVED_CHANGES = ("base", "total", "interaction")
 FILE_KINDS = {
     "scenario": "a scenario file has sections of keys such as [lease]",
     "sweep": "a sweep file has base and [grid]",
@@ -608,7 +614,9 @@ def load_scenario(path: str | Path) -> Params:
 def _load(path: Path, chain: tuple[Path, ...]) -> Params:
     source = _display(path)
     doc = read_toml(path, source)
+    groups = doc.pop(CHANGES, None)
     entries = _read_entries(doc, source)
+    changes = _changes(groups, entries, source) if groups is not None else {}
     if "base" in doc:
         try:
             base_path = scenario_path(doc["base"], path.parent)
@@ -639,7 +647,44 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Params:
         reference=doc.get("reference", ""),
         source=source,
         **{field: doc.get(field, "") for field in TEXT_FIELDS},
+        stated=tuple(entries),
+        changes=changes,
     )
+
+
+def _changes(groups: object, entries: dict, source: str) -> dict[str, tuple[str, ...]]:
+    """The ``[changes]`` table of a reform file: each change's name and the keys it sets together
+    (``cap = ["lease.max_total_years", "lease.term_years"]``). Each key must be a key of the schema that
+    this file sets, and belong to one change at most; a key the file sets that no change names is a
+    change of its own. Raises ScenarioError ``<file>: changes.<name>: <key>: <problem>``."""
+    if not isinstance(groups, dict):
+        raise ScenarioError(
+            f"{source}: {CHANGES}: expected a table of change = [keys], got {describe_value(groups)}"
+        )
+    owner: dict[str, str] = {}
+    out = {}
+    for name, keys in groups.items():
+        where = f"{source}: {CHANGES}.{name}"
+        if name in RESERVED_CHANGES or name in KEYS:
+            raise ScenarioError(
+                f"{where}: a change cannot be named {name} (reserved: {', '.join(RESERVED_CHANGES)} and keys)"
+            )
+        if not isinstance(keys, list) or not keys:
+            raise ScenarioError(f"{where}: expected a non-empty list of keys, got {describe_value(keys)}")
+        for key in keys:
+            if not isinstance(key, str):
+                raise ScenarioError(f"{where}: expected a key's name, got {describe_value(key)}")
+            if key not in KEYS:
+                raise ScenarioError(f"{where}: {key}: {_not_a_key(key)}")
+            if key not in entries:
+                raise ScenarioError(f"{where}: {key}: not set by this file (a change groups keys it sets)")
+            if key in owner:
+                raise ScenarioError(
+                    f'{where}: {key}: already in the change "{owner[key]}" (one change a key)'
+                )
+            owner[key] = name
+        out[name] = tuple(keys)
+    return out
 
 
 def _apply(entries: dict, plain: dict, dated: dict, meta: dict) -> None:
@@ -763,6 +808,8 @@ class Params:
         overrides: ``{key: value}`` set on top of the file (``--set``, the explorer), in the order
             given; empty for a scenario as its file states it. A variant (:meth:`variant`) is named
             after them.
+        stated: the keys the scenario file itself sets, in the file's order (its bases' left out).
+        changes: the file's ``[changes]``: ``{change name: its keys}`` (:func:`_changes`).
         own_name: the name the scenario file gives (``name`` is what a run is shown as, and may add
             the overrides).
         start_date: simulated day 0: ``calendar.start_date``, or the date of the snapshot the run starts
@@ -785,11 +832,14 @@ class Params:
         description_zh: str = "",
         overrides: Mapping[str, object] | None = None,
         own_name: str | None = None,
+        stated: tuple[str, ...] = (),
+        changes: Mapping[str, tuple[str, ...]] | None = None,
     ):
         self._plain, self._dated, self._meta = plain, dated, meta
         self.name, self.description, self.reference, self.source = name, description, reference, source
         self.overrides = dict(overrides or {})
         self.own_name = name if own_name is None else own_name
+        self.stated, self.changes = stated, dict(changes or {})
         # the scenario's words for charts and briefings (TEXT_FIELDS); '' when the file states none
         self.title, self.title_zh, self.description_zh = title, title_zh, description_zh
         self.start_date = datetime.date.fromisoformat(plain["calendar.start_date"])
@@ -894,6 +944,8 @@ class Params:
             **{field: getattr(self, field) for field in TEXT_FIELDS},
             overrides={**self.overrides, **overrides},
             own_name=self.own_name,
+            stated=self.stated,
+            changes=self.changes,
         )
 
     def variant(self, overrides: dict[str, object], source: str = "--set") -> Params:
@@ -904,6 +956,11 @@ class Params:
         variant.name = variant_name(self.own_name, variant.overrides)
         return variant
 
+    def setting(self, key: str) -> object:
+        """The value of ``key`` as a file states it, dated values whole: the plain value, or
+        ``{"values": {date: value}}``; what :meth:`with_overrides` takes back. Raises KeyError."""
+        return {"values": dict(self._dated[key])} if self.is_dated(key) else self._plain[key]
+
     def to_dict(self) -> dict:
         """Every key's value as a nested plain dict (dated keys as ``{"values": {date: value}}``)."""
         out: dict = {}
@@ -912,7 +969,7 @@ class Params:
             node = out
             for section in sections:
                 node = node.setdefault(section, {})
-            node[leaf] = {"values": dict(self._dated[key])} if key in self._dated else self._plain[key]
+            node[leaf] = self.setting(key)
         return copy.deepcopy(out)
 
     def meta(self, key: str) -> dict:

@@ -229,6 +229,32 @@ MALFORMED = {
         "[calendar]\nhorizon_years = 1000\n",
         "x.toml: calendar.horizon_years: must be at most 100, got 1000",
     ),
+    # [changes]: the reform's changes as groups of its keys (analysis/experiments/decompose.py)
+    "changes not a table": (
+        "changes = 3\n",
+        "x.toml: changes: expected a table of change = [keys], got number 3",
+    ),
+    "a change of no keys": (
+        "[lease]\nmax_total_years = 8\n[changes]\ncap = []\n",
+        "x.toml: changes.cap: expected a non-empty list of keys, got a list",
+    ),
+    "a change naming an unknown key": (
+        '[lease]\nmax_total_years = 8\n[changes]\ncap = ["lease.max_totl_years"]\n',
+        "x.toml: changes.cap: lease.max_totl_years: unknown key (did you mean lease.max_total_years?)",
+    ),
+    "a change naming a key the file does not set": (
+        '[lease]\nmax_total_years = 8\n[changes]\ncap = ["lease.max_total_years", "lease.term_years"]\n',
+        "x.toml: changes.cap: lease.term_years: not set by this file (a change groups keys it sets)",
+    ),
+    "a key in two changes": (
+        '[lease]\nmax_total_years = 8\n[changes]\ncap = ["lease.max_total_years"]\n'
+        'more = ["lease.max_total_years"]\n',
+        'x.toml: changes.more: lease.max_total_years: already in the change "cap" (one change a key)',
+    ),
+    "a change named as a row of the decomposition": (
+        '[lease]\nmax_total_years = 8\n[changes]\ntotal = ["lease.max_total_years"]\n',
+        "x.toml: changes.total: a change cannot be named total (reserved: base, total, interaction and keys)",
+    ),
 }
 
 

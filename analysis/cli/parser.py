@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{run,compare,sweep,charts,briefing,snapshot,calibrate,fit-inputs,replay,bench,explore}",
+        metavar="{run,compare,decompose,sweep,charts,briefing,snapshot,calibrate,fit-inputs,replay,bench,explore}",
     )
 
     run = sub.add_parser("run", help="run replications of a scenario and print the summary with 95%% CIs")
@@ -184,6 +184,51 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", help="output folder (default out/compare/<first>-vs-<second>...)")
     _add_replace(compare)
     _add_run_options(compare)
+
+    decompose = sub.add_parser(
+        "decompose",
+        help="split a reform's effect between its changes: each alone, step by step, and Shapley shares, "
+        "with 95%% CIs",
+    )
+    decompose.add_argument("base", metavar="BASE", help="the scenario the reform changes, e.g. baseline")
+    decompose.add_argument(
+        "reform",
+        metavar="REFORM",
+        help="the reform: its changes are the keys it sets differently from BASE, or the groups of keys "
+        "its [changes] table names",
+    )
+    how_many = decompose.add_mutually_exclusive_group()
+    how_many.add_argument("--reps", type=reps_count, help="replications of each subset (default 10)")
+    how_many.add_argument(
+        "--precision",
+        type=share,
+        metavar="P",
+        help="instead of --reps: add replications until the total effect on the mean wait (application "
+        "to move-in) has a 95%% CI half-width within P of the effect, e.g. 0.05",
+    )
+    decompose.add_argument(
+        "--max-reps", type=reps_count, default=200, help="most replications with --precision (default 200)"
+    )
+    decompose.add_argument(
+        "--order",
+        type=lambda text: [name.strip() for name in text.split(",")],
+        metavar="C1,C2,...",
+        help="the order in which the steps add the changes (default: the reform file's order of keys); "
+        "changes not named follow in that order",
+    )
+    decompose.add_argument(
+        "--permutations",
+        type=positive_int,
+        default=10,
+        help="random orders of the changes per replication when the shares are sampled (more than 8 "
+        "changes; default 10)",
+    )
+    decompose.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
+    _add_set(decompose, "both scenarios")
+    _add_snapshot(decompose)
+    decompose.add_argument("--out", help="output folder (default out/decompose/<base>_vs_<reform>)")
+    _add_replace(decompose)
+    _add_run_options(decompose)
 
     sweep = sub.add_parser("sweep", help="run a grid of rule values x replications from a sweep file")
     sweep.add_argument("sweep", metavar="SWEEP.toml", help="sweep file, e.g. studies/sweeps/cap.toml")

@@ -41,6 +41,7 @@ KNOWN_FILES = (
     "comparison.csv",
     "replications.parquet",
     "cells.csv",
+    "decomposition.csv",
     "briefing.*.pdf",
     "briefing_table.*.csv",
     "comparison.*.md",

@@ -134,6 +134,19 @@ def write_sweep(swept, out_dir, run: dict | None = None) -> Path:
     return out
 
 
+def write_decomposition(dec, out_dir, names: Sequence[str] | None = None, run: dict | None = None) -> Path:
+    """The folder of a decomposition (``run.py decompose``): ``decomposition.csv``,
+    ``replications.parquet`` (a ``subset`` column, ``seed``, every figure) and the manifest of the base
+    and the reform (shown as ``names``), each written atomically. ``dec`` is an
+    ``analysis.experiments.decompose.Decomposition``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_frame(dec.table, out / "decomposition.csv")
+    write_frame(dec.replications, out / "replications.parquet")
+    write_scenarios_json(out, [dec.plan.base, dec.plan.reform], names, run=run)
+    return out
+
+
 # ---------------------------------------------------------------- the manifest: scenarios.json
 
 SCENARIOS_FILE = "scenarios.json"

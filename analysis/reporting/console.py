@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..experiments.compare import PRECISION_FIGURE
+from ..experiments.decompose import MAX_EXACT
 from .terms import term
 from .titles import scenario_description, scenario_title
 
@@ -61,6 +62,32 @@ def comparison_heading(params_list, names: Sequence[str], reps: int, seed: int, 
         shown = shown_scenario(p, lang, name)
         colon = "：" if lang == "zh" else ": "
         lines.append(f"  {shown}{colon}{about}" if about else f"  {shown} [{p.source}]")
+    return "\n".join(lines)
+
+
+def method_line(plan) -> str:
+    """How a decomposition gets its Shapley shares: exact from every subset, or sampled."""
+    if plan.method == "exact":
+        return f"Shapley shares exact, from all {2**plan.k} subsets of the {plan.k} changes"
+    return (
+        f"Shapley shares SAMPLED: {plan.k} changes are more than {MAX_EXACT}, so each replication "
+        f"draws {plan.permutations} random orders of the changes (seeded by its seed) and runs the subsets "
+        "they pass through; the CIs include the sampling"
+    )
+
+
+def decomposition_heading(plan, names: Sequence[str], reps: int, seed: int, lang: str) -> str:
+    """The lines above ``decompose``'s table: the reform against the base, replications and seeds, how
+    the shares are computed, and each change with its keys."""
+    seeds = f"{term('table.seeds', lang)} {seed_range(seed, reps)}"
+    base, reform = (shown_scenario(p, lang, n) for p, n in zip((plan.base, plan.reform), names, strict=True))
+    lines = [
+        f"Decomposition of {reform} against {base}: {reps} {term('table.replications', lang)} of each "
+        f"subset, {seeds}",
+        term("table.crn", lang),
+        method_line(plan),
+    ]
+    lines += [f"  {i}. {c.name}: {', '.join(c.keys)}" for i, c in enumerate(plan.changes, 1)]
     return "\n".join(lines)
 
 

@@ -120,6 +120,47 @@ def format_comparison(table: pd.DataFrame, lang: str = "en", titles: dict[str, s
     return render_table(header, rows, left=2) + "\n" + term("table.significant", lang)
 
 
+def format_decomposition(table: pd.DataFrame, figures, lang: str = "en") -> str:
+    """A decomposition (``decomposition.csv``) as plain text: per figure, the total effect, each change's
+    Shapley share and its effect alone, each with its 95 % CI, then the interaction one-at-a-time
+    leaves over (in the alone column); a ``*`` marks a Shapley share (or the interaction) whose CI
+    excludes zero."""
+    na = term("table.na", lang)
+    header = [
+        term("table.figure", lang),
+        term("table.change", lang),
+        term("table.shapley", lang),
+        term("table.ci95", lang),
+        "",
+        term("table.alone", lang),
+        term("table.ci95", lang),
+    ]
+    shown = {"total": term("table.total", lang), "interaction": term("table.interaction", lang)}
+    rows = []
+    for fig in figures:
+        part = table[table["figure"] == fig]
+        unit = unit_of(fig)
+        order = [*part.index[part["change"] == "total"], *part.index[~part["change"].isin(list(shown))]]
+        order += list(part.index[part["change"] == "interaction"])
+        for j, rec in enumerate(part.loc[order].itertuples(index=False)):
+            star = rec.alone_ci_low if rec.change == "interaction" else rec.shapley_ci_low
+            high = rec.alone_ci_high if rec.change == "interaction" else rec.shapley_ci_high
+            rows.append(
+                [
+                    label(fig, lang) if j == 0 else "",
+                    shown.get(rec.change, rec.change),
+                    _cell(rec.shapley, unit, na, sign=True) if rec.change != "interaction" else "",
+                    _ci(rec.shapley_ci_low, rec.shapley_ci_high, unit, na, sign=True)
+                    if rec.change != "interaction"
+                    else "",
+                    "*" if significant(star, high) else "",
+                    _cell(rec.alone, unit, na, sign=True),
+                    _ci(rec.alone_ci_low, rec.alone_ci_high, unit, na, sign=True),
+                ]
+            )
+    return render_table(header, rows, left=2) + "\n" + term("table.significant", lang)
+
+
 def format_cells(cells: pd.DataFrame, keys: list[str], figures, lang: str = "en") -> str:
     """Per figure, one line per cell: the swept values, mean, 95 % CI and n."""
     na = term("table.na", lang)

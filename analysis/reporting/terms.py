@@ -133,6 +133,12 @@ TERMS: dict[str, Term] = {
         "* 配对差值的95%置信区间不含0", "* the 95% CI of the paired difference excludes zero"
     ),
     "table.cells": Term("个组合", "cells"),
+    # decompositions (analysis/experiments/decompose.py)
+    "table.change": Term("规则变化", "Change"),
+    "table.shapley": Term("沙普利分摊", "Shapley share"),
+    "table.alone": Term("单独实施", "Alone"),
+    "table.total": Term("合计（改革−基准）", "total (reform − base)"),
+    "table.interaction": Term("交互作用（合计−单独之和）", "interaction (total − Σ alone)"),
     # ------------------------------------------------------------ glossary of the measures
     "term.prh": Term("公共租赁住房", "public rental housing"),
     "term.application": Term("申请", "application"),
