@@ -17,7 +17,7 @@ from scipy import stats
 
 from sim import SUMMARY_FIGURES, SimulationResult
 from sim.calendar import run_days
-from sim.records import GROUPS, cohort_mask
+from sim.records import GROUPS, PUBLISHED_WAITS, cohort_mask
 from sim.schema import FORCED_HAZARD_EXITS
 
 CONFIDENCE = 0.95
@@ -349,6 +349,16 @@ def weekly_waiting(daily: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     band = ci_table(weekly, ["scenario", "date"], "waiting")
     supply = weekly.groupby(["scenario", "date"], sort=False)["units_total"].mean().reset_index()
     return band, supply
+
+
+def weekly_published_waits(daily: pd.DataFrame) -> pd.DataFrame:
+    """Of every 7th day of ``daily`` (``scenario, seed, day, date`` and ``PUBLISHED_WAITS``): each of the
+    wait figures a bureau publishes, mean and interval across seeds per ``figure, scenario, date`` (a
+    seed with none housed or waiting that day left out)."""
+    weekly = daily[daily["day"] % 7 == 0]
+    bands = [ci_table(weekly, ["scenario", "date"], f).assign(figure=f) for f in PUBLISHED_WAITS]
+    band = pd.concat(bands, ignore_index=True)
+    return band[band["n"] > 0].reset_index(drop=True)
 
 
 def monthly_occupancy(daily: pd.DataFrame) -> pd.DataFrame:

@@ -95,7 +95,7 @@ def _simulate(params: Params, seed: int) -> SimulationResult:
     model.release()
     hh = households_table(rows)
     offers = offers_table(offer_log)
-    daily = daily_table(daily_records, params.start_date, offers)
+    daily = daily_table(daily_records, params.start_date, offers, hh)
     summary = summarise(hh, daily, offers, exit_counts, n_days, params)
     return SimulationResult(
         seed=seed,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .calendar import MONTH_DAYS, WorkCalendar, add_months, run_days
 from .households import OUTCOMES
-from .records import DAY_END
+from .records import DAY_END, waiting_spells
 from .rules import Rules
 from .schema import FORCED_EXITS
 
@@ -324,9 +324,7 @@ def _daily_reconciles(hh: pd.DataFrame, daily: pd.DataFrame, n: int) -> list[str
     _first_difference(out, "in_transition", daily["in_transition"].to_numpy(), transition)
     _first_difference(out, "units_occupied", daily["units_occupied"].to_numpy(), tenants + transition)
 
-    entry = hh["certificate_day"].where(hh["qualified_day"].isna(), hh["qualified_day"])
-    entry = entry.where(hh["qualified_day"].notna() | hh["initial"], np.nan).clip(lower=0.0)
-    leave = hh["left_queue_day"].fillna(math.inf).where(entry.notna(), np.nan)
+    entry, leave = waiting_spells(hh)
     waiting = covering(entry.to_numpy(dtype=float), leave.to_numpy(dtype=float))
     _first_difference(out, "waiting", daily["waiting"].to_numpy(), waiting)
     return out

@@ -47,6 +47,20 @@ of the warm-up on (``moved_in_day >= analysis.warmup_days``); each is NaN when i
 The ``daily`` table adds ``units_vacant`` (units on line less occupied ones), ``units_ready`` (of them,
 free and ready to let: neither under repairs nor held for an accepted offer) and ``declines`` (offers
 declined that day).
+
+The two wait figures a housing bureau publishes, besides the wait of a cohort of applications (daily
+columns, and the last day's value as a summary figure ``<column>_end``). They can move in opposite
+directions: housing a backlog raises the first while it shortens the second.
+
+- ``published_wait_12m``: the mean wait from application to *first* offer of the households housed
+  (moved in) in the ``PUBLISHED_WAIT_DAYS`` (365) days up to and including that day (a move-in on day
+  d - 365 is out of day d's window), as Hong Kong publishes its average waiting time; NaN when none was;
+- ``waited_so_far``: the mean time waited so far, from application to that day's end (day d + 1), of the
+  households on the waiting list (qualified and waiting, 轮候, Art. 19) at that day's end; households in
+  review are not yet on it. NaN when none is.
+
+Both count a wait from the application (filing); an episode that began before the run (the initial
+waiting list, a snapshot's) from its receipt, the earliest it records (``wait_start``).
 """
 
 from __future__ import annotations
@@ -94,6 +108,10 @@ MECHANISM_FIGURES = (
     "lets_oversized_share",
     "housed_within_validity_share",
 )
+#: The wait figures a bureau publishes (module docstring): daily columns, and summary figures at the end.
+PUBLISHED_WAITS = ("published_wait_12m", "waited_so_far")
+#: The window of ``published_wait_12m``: the past 12 months, in days.
+PUBLISHED_WAIT_DAYS = 365
 #: Summary figures, in order.
 SUMMARY_FIGURES = (
     "wait_apply_to_movein_mean",
@@ -116,9 +134,10 @@ SUMMARY_FIGURES = (
     *(f"wait_mean_{g}" for g in GROUPS),
     *(f"housed_{g}" for g in GROUPS),
     *MECHANISM_FIGURES,
+    *(f"{w}_end" for w in PUBLISHED_WAITS),
 )
-#: Columns the ``daily`` table adds to ``DAILY_COLUMNS``, derived from them and from the offers.
-DERIVED_DAILY_COLUMNS = ("units_vacant", "declines")
+#: Columns the ``daily`` table adds to ``DAILY_COLUMNS``, derived from them, the offers and the episodes.
+DERIVED_DAILY_COLUMNS = ("units_vacant", "declines", *PUBLISHED_WAITS)
 
 #: The need score's weights (``need_score``, ``analysis.need_*``): a household member, a priority sector
 #: (Art. 3), a district key employer's staff (Art. 9), a m² of counted housing area a person below the line.
@@ -179,14 +198,75 @@ def households_table(log: RecordTable) -> pd.DataFrame:
     return df
 
 
-def daily_table(rows: list[tuple], start_date, offers: pd.DataFrame) -> pd.DataFrame:
+def daily_table(rows: list[tuple], start_date, offers: pd.DataFrame, hh: pd.DataFrame) -> pd.DataFrame:
     """One row a day: ``DAILY_COLUMNS`` with the date and ``DERIVED_DAILY_COLUMNS``."""
     df = pd.DataFrame.from_records(rows, columns=list(DAILY_COLUMNS))
     df.insert(1, "date", pd.Timestamp(start_date) + pd.to_timedelta(df["day"], unit="D"))
     df.insert(4, "units_vacant", df["units_total"] - df["units_occupied"])
     declined = np.floor(offers["day"].to_numpy(dtype=float)[~offers["accepted"].to_numpy(dtype=bool)])
     df["declines"] = np.bincount(declined.astype(np.int64), minlength=len(df))[: len(df)]
+    df["published_wait_12m"] = published_wait_12m(hh, offers, len(df))
+    df["waited_so_far"] = waited_so_far(hh, len(df))
     return df
+
+
+def wait_start(hh: pd.DataFrame) -> pd.Series:
+    """When each episode's wait began: its application (filing), or for an episode begun before the run
+    (``initial``: no application day) its receipt."""
+    return hh["applied_day"].fillna(hh["receipt_day"])
+
+
+def waiting_spells(hh: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each episode's spell on the waiting list (Art. 19), [entry, leave): from its first certificate
+    (a re-issued one keeps the place) or, for an episode begun before the run, its certificate, never
+    before day 0; to when it left the list (inf: still on it). Both NaN for an episode never on it."""
+    entry = hh["certificate_day"].where(hh["qualified_day"].isna(), hh["qualified_day"])
+    entry = entry.where(hh["qualified_day"].notna() | hh["initial"], np.nan).clip(lower=0.0)
+    leave = hh["left_queue_day"].fillna(np.inf).where(entry.notna(), np.nan)
+    return entry, leave
+
+
+def published_wait_12m(hh: pd.DataFrame, offers: pd.DataFrame, n_days: int) -> np.ndarray:
+    """For each of days 0 .. n_days - 1: the mean wait from application (``wait_start``) to first offer of
+    the episodes that moved in on that day or the ``PUBLISHED_WAIT_DAYS`` - 1 days before; NaN with none.
+    A tenancy the run started with (no offer in the run) is not counted."""
+    first = offers.groupby(["household_id", "episode"], sort=False)["day"].min()
+    moved = hh[hh["moved_in_day"] >= 0.0]
+    offered = first.reindex(pd.MultiIndex.from_frame(moved[["household_id", "episode"]])).to_numpy(
+        dtype=float
+    )
+    wait = offered - wait_start(moved).to_numpy(dtype=float)
+    day = np.floor(moved["moved_in_day"].to_numpy(dtype=float))
+    keep = ~np.isnan(wait) & (day < n_days)
+    day = day[keep].astype(np.int64)
+    total = np.cumsum(np.bincount(day, weights=wait[keep], minlength=n_days))
+    count = np.cumsum(np.bincount(day, minlength=n_days))
+    lag = PUBLISHED_WAIT_DAYS
+    total[lag:] = total[lag:] - total[:-lag]
+    count[lag:] = count[lag:] - count[:-lag]
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def waited_so_far(hh: pd.DataFrame, n_days: int) -> np.ndarray:
+    """For each of days 0 .. n_days - 1: the mean time from application (``wait_start``) to the day's end
+    (d + 1) of the episodes on the waiting list at its end (``waiting_spells`` covering d + ``DAY_END``,
+    the instant the daily stocks are sampled); NaN with none."""
+    entry, leave = waiting_spells(hh)
+    on = entry.notna().to_numpy()
+    start = wait_start(hh).to_numpy(dtype=float)[on]
+    t = np.arange(n_days) + DAY_END
+    first = np.searchsorted(t, entry.to_numpy(dtype=float)[on], side="left")  # first day with t >= entry
+    after = np.searchsorted(t, leave.to_numpy(dtype=float)[on], side="left")  # first day with t >= leave
+
+    def covering(weights=None):
+        return np.cumsum(
+            np.bincount(first, weights, minlength=n_days + 1)
+            - np.bincount(after, weights, minlength=n_days + 1)
+        )[:n_days]
+
+    count = covering()
+    starts = covering(start)
+    return np.where(count > 0, np.arange(1, n_days + 1) - starts / np.maximum(count, 1), np.nan)
 
 
 def offers_table(log: RecordTable) -> pd.DataFrame:
@@ -268,6 +348,8 @@ def summarise(
     oversize = params.value("analysis.oversize_factor")
     out["lets_oversized_share"] = _stat(np.mean, per_person > oversize * standard)
     out["housed_within_validity_share"] = _stat(np.mean, housed_within_validity(qualified, params))
+    for w in PUBLISHED_WAITS:
+        out[f"{w}_end"] = float(daily[w].iloc[-1])
     return {k: out[k] for k in SUMMARY_FIGURES}
 
 

@@ -83,6 +83,9 @@ def make_daily(names=("baseline", "cap8"), seeds=SEEDS, n_days=N_DAYS) -> pd.Dat
                         "exits": rng.poisson(4, n_days),
                         "move_ins": rng.poisson(4, n_days),
                         "lapses": rng.poisson(0.2, n_days),
+                        # none housed in the first 30 days: NaN, as the engine writes it
+                        "published_wait_12m": np.where(day < 30, np.nan, 200 + 0.1 * day + 20 * i),
+                        "waited_so_far": 150 + rng.normal(0, 10, n_days),
                     }
                 )
             )
@@ -287,6 +290,7 @@ def _all_charts(lang: str):
         charts.waiting_list_chart(daily, lang, target_units=5000, target_date="2025-12-31", warmup_days=365),
     )
     yield "occupancy", charts.occupancy_chart(daily, lang, warmup_days=365)
+    yield "published_waits", charts.published_waits_chart(daily, lang, warmup_days=365)
     waits = project_stats.cohort_waits(hh, 100, N_DAYS - 200)
     yield "wait_histogram", charts.wait_histogram_chart(waits, lang)
     yield "wait_stats", charts.wait_stats_chart(reps, lang)
@@ -315,7 +319,7 @@ def test_every_chart_function_draws_a_file_in_both_languages(tmp_path, lang, fol
         charts.sweep_line_chart(reps, keys[0], lang=lang, by=keys[1]), tmp_path, "by", lang, dpi=40
     )
     written += charts.save(charts.sweep_heatmap_chart(reps, keys, lang=lang), tmp_path, "heat", lang, dpi=40)
-    assert len(written) == 2 * 14
+    assert len(written) == 2 * 15
     for path in written:
         assert path.stat().st_size > 1000, path
 
@@ -455,6 +459,7 @@ def test_draw_run_writes_png_and_svg_into_charts(folders):
     names = {p.name for p in paths}
     assert "waiting_list.zh.png" in names and "waiting_list.zh.svg" in names
     assert "wait_distribution.zh.png" in names and "exits_by_reason.zh.png" in names
+    assert "published_waits.zh.png" in names
     assert all(p.parent == folders["run"] / "charts" and p.exists() for p in paths)
 
 
@@ -486,11 +491,11 @@ def test_briefing_pdf_pages_and_findings(folders, tmp_path, lang):
     assert pdf == out / f"briefing.{lang}.pdf" and pdf.exists()
     raw = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page\b", raw))
-    # title, findings, one table page for the one variant, nine charts
-    assert pages == 12 == briefing.page_count(2, 9)
+    # title, findings on two pages (with the published waits), one table page for the one variant, ten charts
+    assert pages == 14 == briefing.page_count(2, 10, findings_pages=2)
     for name in (f"briefing_table.{lang}.csv", f"comparison.{lang}.md"):
         assert (out / name).exists()
-    assert len(list((out / "charts").glob(f"*.{lang}.png"))) == 9
+    assert len(list((out / "charts").glob(f"*.{lang}.png"))) == 10
 
     mean, low, high = _expected_ci(list(WAIT_SHIFT.values()))
     assert low > 0  # constructed to be significant
@@ -869,3 +874,30 @@ def test_charts_tables_and_the_briefing_show_scenario_titles(tmp_path, monkeypat
     md = (tmp_path / "pack" / f"comparison.{lang}.md").read_text(encoding="utf-8")
     assert f"{shown[1]}: " in md and f"{shown[0]}: " in md
     assert any(line.startswith("- ") and shown[1] in line for line in md.splitlines())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_published_waits_chart_says_which_line_is_which(lang):
+    """Solid: the wait to first offer of those housed in the past 12 months; dashed: the time waited so
+    far by those on the list; one colour a scenario."""
+    fig = charts.published_waits_chart(make_daily(("baseline", "cap8"), seeds=(1, 2), n_days=400), lang)
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert getattr(TERMS["chart.published_waits.title"], lang) in texts
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert legend[:2] == [getattr(TERMS[f"chart.published_waits.{k}"], lang) for k in ("housed", "waiting")]
+    styles = {line.get_linestyle() for line in fig.axes[0].get_lines()}
+    assert styles == {"-", "--"} and len(fig.axes[0].get_lines()) == 4
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_briefing_states_both_published_waits_for_each_scenario_and_which_is_which(lang):
+    rows = [
+        {"figure": f, "scenario": name, "mean": mean}
+        for name, means in (("baseline", (369.0, 200.0)), ("batch90", (463.0, 246.0)))
+        for f, mean in zip(("published_wait_12m_end", "waited_so_far_end"), means, strict=True)
+    ]
+    found = briefing.published_wait_sentences(pd.DataFrame(rows), ["baseline", "batch90"], lang)
+    assert len(found) == 3
+    assert "369" in found[0] and "200" in found[0] and "463" in found[1] and "246" in found[1]
+    assert found[2] == getattr(TERMS["briefing.published_waits.which"], lang)
+    assert briefing.published_wait_sentences(pd.DataFrame(rows[:1]), ["baseline"], lang) == []

@@ -17,6 +17,7 @@ from sim.records import (
     GROUPS,
     MECHANISM_FIGURES,
     OFFER_COLUMNS,
+    PUBLISHED_WAITS,
     SUMMARY_FIGURES,
     in_force,
     need_score,
@@ -66,6 +67,8 @@ def daily(vacant=(), move_ins=()) -> pd.DataFrame:
         for day, n in pairs:
             d.loc[day, col] = n
     d["units_occupied"] = d["units_total"] - d["units_vacant"]
+    for w in PUBLISHED_WAITS:  # the published waits are tested in test_published_waits.py
+        d[w] = np.nan
     return d
 
 

@@ -35,7 +35,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim.records import GROUPS, MECHANISM_FIGURES, SUMMARY_FIGURES
+from sim.records import GROUPS, MECHANISM_FIGURES, PUBLISHED_WAITS, SUMMARY_FIGURES
 
 from ..experiments.outputs import CompareData, read_compare
 from ..stats import group_wait_table, significant
@@ -60,6 +60,7 @@ TABLE_FIGURES = (
     "exits_cap",
     *(f"wait_mean_{g}" for g in GROUPS),
     *MECHANISM_FIGURES,
+    *(f"{w}_end" for w in PUBLISHED_WAITS),
 )
 #: Figures the findings text speaks of, in order.
 FINDING_FIGURES = (
@@ -100,6 +101,9 @@ CHART_TITLES = {
     "exit_reasons": "chart.exit_reasons.title",
     "allocation_outcomes": "chart.mechanisms.title",
 }
+# the wait figures a bureau publishes (``sim.records.PUBLISHED_WAITS``): a chart over time
+CHART_FIGURES["published_waits"] = ("daily", PUBLISHED_WAITS)
+CHART_TITLES["published_waits"] = "chart.published_waits.title"
 #: The pack's files in words, named with their language (``lang``: "en" or "zh"); charts are
 #: ``charts/<name>.<lang>.png`` and ``.svg`` (:func:`analysis.reporting.charts.save`).
 PDF_FILE = "briefing.{lang}.pdf"
@@ -300,6 +304,29 @@ def findings(
             head = term("briefing.groups", lang)
             lead = f"{titles[name]}：" if lang == "zh" else f"under {titles[name]}, "
             out.append(head + lead + ("；".join(parts) + "。" if lang == "zh" else "; ".join(parts) + "."))
+    return out
+
+
+def published_wait_sentences(
+    table: pd.DataFrame, names: Sequence[str], lang: str, titles: dict[str, str] | None = None
+) -> list[str]:
+    """The wait figures a bureau publishes at the end (``sim.records.PUBLISHED_WAITS``), one sentence a
+    scenario with both, then the one that says which is which and that they can move in opposite
+    directions; none when the folder does not hold them."""
+    titles = {n: n for n in names} | dict(titles or {})
+    by = {(r["figure"], r["scenario"]): r for r in table.to_dict("records")}
+    out = []
+    for name in names:
+        rows = [by.get((f"{w}_end", name)) for w in PUBLISHED_WAITS]
+        if any(r is None for r in rows):
+            continue
+        housed, so_far = (
+            _with_unit_word(format_number(r["mean"], "days"), "days", lang, diff=False) for r in rows
+        )
+        words = term("briefing.published_waits", lang)
+        out.append(words.format(scenario=titles[name], housed=housed, so_far=so_far))
+    if out:
+        out.append(term("briefing.published_waits.which", lang))
     return out
 
 
@@ -909,6 +936,7 @@ def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> 
     table = briefing_table(data)
     extra = [f for f in MECHANISM_FIGURES if f not in TABLE_FIGURES]
     found = findings(briefing_table(data, (*TABLE_FIGURES, *extra)), names, lang, titles)
+    found += published_wait_sentences(table, names, lang, titles)
     note = term("briefing.method", lang).format(n=n, seeds=seeds)
     caveat = uncalibrated(data, titles)
 

@@ -675,3 +675,56 @@ TERMS.update(
         "daily.declines": Term("当日放弃选房次数", "Offers declined that day", "offers"),
     }
 )
+TERMS.update(
+    {
+        # the wait figures a bureau publishes (sim/records.py: published_wait_12m, waited_so_far)
+        "published_wait_12m_end": Term(
+            "期末前12个月入住户申请至首次配租的平均等候时间",
+            "Published wait at the end: housed in the past 12 months, application to first offer",
+            "days",
+        ),
+        "waited_so_far_end": Term(
+            "期末轮候户平均已等候时间（申请至期末）",
+            "Time waited so far at the end by households on the waiting list (from application)",
+            "days",
+        ),
+        "daily.published_wait_12m": Term(
+            "前12个月入住户申请至首次配租的平均等候时间",
+            "Mean wait of households housed in the past 12 months, application to first offer",
+            "days",
+        ),
+        "daily.waited_so_far": Term(
+            "轮候户平均已等候时间（申请至当日）",
+            "Mean time waited so far by households on the waiting list (from application)",
+            "days",
+        ),
+        "chart.published_waits.title": Term(
+            "两种公布的等候时间：已入住户的等候与轮候户的已等候时间",
+            "Two published waits: of those housed, and waited so far by those still waiting",
+        ),
+        "chart.published_waits.housed": Term(
+            "实线：前12个月入住户，申请至首次配租",
+            "Solid: housed in the past 12 months, application to first offer",
+        ),
+        "chart.published_waits.waiting": Term(
+            "虚线：当日轮候户，申请至当日已等候", "Dashed: on the waiting list that day, waited so far"
+        ),
+        "chart.published_waits.note": Term(
+            "周度取样；两者可反向变动", "weekly samples; the two can move in opposite directions"
+        ),
+        "briefing.published_waits": Term(
+            "{scenario}：期末前12个月入住的家庭，从申请到首次配租平均等候{housed}；期末仍在轮候的家庭，"
+            "从申请起平均已等候{so_far}。",
+            "{scenario}: the households housed in the 12 months to the end had waited {housed} on average "
+            "from application to first offer; those still on the waiting list at the end had waited "
+            "{so_far} so far.",
+        ),
+        "briefing.published_waits.which": Term(
+            "前者是已入住家庭的等候时间（即住房管理部门通常公布的平均轮候时间），后者是仍在轮候家庭的"
+            "已等候时间；两者可反向变动：一次配租大批积压轮候户会拉长前者、缩短后者。",
+            "The first is the wait of those housed (the average waiting time a housing bureau publishes), "
+            "the second the time waited so far by those still waiting; they can move in opposite "
+            "directions: housing a backlog raises the first while it shortens the second.",
+        ),
+    }
+)

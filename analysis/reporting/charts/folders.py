@@ -17,6 +17,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from sim.records import PUBLISHED_WAITS
+
 from ...experiments.outputs import (
     folder_kind,
     in_scenario_order,
@@ -39,6 +41,7 @@ from .run import (
     exits_by_reason_chart,
     exits_per_year_chart,
     occupancy_chart,
+    published_waits_chart,
     supply_marks,
     wait_histogram_chart,
     wait_stats_chart,
@@ -77,6 +80,10 @@ def run_figures(run_dir, lang: str = "en", params=None, figsize=FIGSIZE) -> dict
             daily, lang, colours, warmup_days=info.warmup_days, start_date=info.start_date, figsize=figsize
         ),
     }
+    if set(PUBLISHED_WAITS) <= set(daily.columns):  # (a folder written before they were daily columns)
+        figs["published_waits"] = published_waits_chart(
+            daily, lang, colours, warmup_days=info.warmup_days, start_date=info.start_date, figsize=figsize
+        )
     hh = read_households(run, HOUSEHOLD_COLUMNS)
     if hh is not None:
         hh = _titled(hh, shown)
@@ -100,7 +107,8 @@ def run_figures(run_dir, lang: str = "en", params=None, figsize=FIGSIZE) -> dict
 def draw_run(run_dir, lang: str = "en", out_dir=None, params=None) -> list[Path]:
     """Draw every chart of a run folder (``python run.py run``) as PNG (300 dpi) and SVG.
 
-    Charts: waiting list with supply and target, occupancy rate, distribution of the wait (from
+    Charts: waiting list with supply and target, occupancy rate, the two published waits (of those
+    housed in the past 12 months, and waited so far by those on the list), distribution of the wait (from
     households), mean/median/p90 of the wait, mean wait with CI, exits by reason per year, wait by group
     (small cells suppressed), lapse rate.
 
@@ -168,6 +176,10 @@ def compare_figures(
         figs["occupancy"] = occupancy_chart(
             daily, lang, colours, warmup_days=ref.warmup_days, start_date=ref.start_date, figsize=figsize
         )
+        if set(PUBLISHED_WAITS) <= set(daily.columns):
+            figs["published_waits"] = published_waits_chart(
+                daily, lang, colours, warmup_days=ref.warmup_days, start_date=ref.start_date, figsize=figsize
+            )
     figs["lapse_rate"] = lapse_rate_chart(reps, lang, colours, figsize=figsize)
     if data.daily is not None and len(data.daily):
         figs["exits_per_year"] = exits_per_year_chart(
@@ -181,7 +193,8 @@ def compare_figures(
 def draw_compare(compare_dir, lang: str = "en", out_dir=None, params=None) -> list[Path]:
     """Draw every chart of a compare folder as PNG (300 dpi) and SVG into ``out_dir`` (default
     ``compare_dir/charts``): mean wait with CI and paired differences, mean/median/p90 of the wait per
-    seed, wait by group (who gains, who loses), waiting list with supply, occupancy rate, lapse rate,
+    seed, wait by group (who gains, who loses), waiting list with supply, occupancy rate, the two published
+    waits, lapse rate,
     exits per year, exits by reason and the outcomes that tell allocation mechanisms apart. The first
     scenario is the reference. ``params``: the scenarios'
     ``sim.Params`` in order, if at hand."""

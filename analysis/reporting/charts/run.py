@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.calendar import run_days
+from sim.records import PUBLISHED_WAITS
 
 from ...stats import (
     EXIT_GROUPS,
@@ -29,6 +30,7 @@ from ...stats import (
     monthly_occupancy,
     scenario_names,
     wait_distribution,
+    weekly_published_waits,
     weekly_waiting,
     with_scenario,
     yearly_exit_totals,
@@ -221,6 +223,54 @@ def occupancy_chart(
     titles(fig, term("chart.occupancy.title", lang), sub)
     if len(names) > 1 or names[0]:
         legend(fig, handles, labels)
+    return fig
+
+
+def published_waits_chart(
+    daily: pd.DataFrame,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+    *,
+    warmup_days: float | None = None,
+    start_date: str | None = None,
+    figsize=FIGSIZE,
+) -> Figure:
+    """The two waits a bureau publishes over time, mean and 95 % band across seeds, per scenario
+    (``analysis.stats.weekly_published_waits``): solid, the mean wait from application to first offer of
+    the households housed in the past 12 months; dashed, the mean time waited so far by the households
+    on the waiting list.
+
+    Args:
+        daily: ``[scenario,] seed, day, [date,] published_wait_12m, waited_so_far``.
+    """
+    use_fonts(lang)
+    daily = with_scenario(daily)
+    names = scenario_names(daily)
+    colours = colours_for(names, colours)
+    dates = _dates(daily, start_date)
+    band = weekly_published_waits(daily.assign(date=dates))
+
+    fig, (ax,) = new_figure(figsize)
+    _shade_warmup(ax, dates.min(), warmup_days, lang)
+    for name in names:
+        for figure, style in zip(PUBLISHED_WAITS, ("-", "--"), strict=True):
+            b = band[(band["scenario"] == name) & (band["figure"] == figure)]
+            c = colours[name]
+            ax.fill_between(b["date"], b["ci_low"], b["ci_high"], color=c, alpha=0.15, lw=0)
+            ax.plot(b["date"], b["mean"], color=c, lw=2.0, ls=style)
+    handles = [Line2D([], [], color=DARK, lw=2.0, ls=style) for style in ("-", "--")]
+    labels = [term(f"chart.published_waits.{k}", lang) for k in ("housed", "waiting")]
+    if len(names) > 1 or names[0]:
+        handles += [Patch(color=colours[n]) for n in names]
+        labels += list(names)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(label("chart.wait_days", lang))
+    thousands_axis(ax)
+    _date_axis(ax, lang)
+    n = n_text(band["n"])
+    sub = join_clauses(lang, term("chart.published_waits.note", lang), term("chart.band", lang).format(n=n))
+    titles(fig, term("chart.published_waits.title", lang), sub)
+    legend(fig, handles, labels, ncol=2)
     return fig
 
 
