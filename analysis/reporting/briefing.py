@@ -28,6 +28,7 @@ import math
 import textwrap
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +40,7 @@ from sim.records import GROUPS, MECHANISM_FIGURES, PUBLISHED_WAITS, SUMMARY_FIGU
 
 from ..experiments.outputs import CompareData, read_compare
 from ..stats import group_wait_table, significant
-from .charts import FIGSIZE, compare_figures, save, scenario_colours
+from .charts import FIGSIZE, compare_figures, decompose, save, scenario_colours
 from .fonts import SMALL_SIZE, TITLE_SIZE, use_fonts
 from .numbers import format_number
 from .terms import TERMS, label, term
@@ -664,8 +665,10 @@ def findings_pages(found: Sequence[str]) -> list[list[list[str]]]:
     return pages
 
 
-def findings_page(bullets: Sequence[Sequence[str]], lang: str, page: int, pages: int) -> Figure:
-    fig = _page(term("briefing.findings", lang), page, pages, lang)
+def findings_page(
+    bullets: Sequence[Sequence[str]], lang: str, page: int, pages: int, title: str | None = None
+) -> Figure:
+    fig = _page(title or term("briefing.findings", lang), page, pages, lang)
     w, h = PAGE_IN
     y = BODY_TOP_IN
     for lines in bullets:
@@ -911,7 +914,9 @@ def page_count(n_scenarios: int, n_charts: int, findings_pages: int = 1, caveat_
     return 1 + findings_pages + max(n_scenarios - 1, 1) + n_charts + caveat_pages
 
 
-def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> Path:
+def build_briefing(
+    compare_dir, lang: str = "en", out_dir=None, params=None, decomposition=None, base_level=None
+) -> Path:
     """Write the briefing pack of a compare folder in ``lang`` (see the module docstring); return the
     PDF's path, ``out_dir/briefing.<lang>.pdf``.
 
@@ -923,6 +928,9 @@ def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> 
         params: the scenarios' ``sim.Params`` in order, if at hand (for descriptions, references,
             supply target and ``min_cell``); otherwise from the folder's ``scenarios.json`` or the
             scenario files of the same names.
+        decomposition: the reform's decomposition (``decomposition.csv`` or its path) against the
+            folder's reference; adds :func:`decomposition_section` after the charts.
+        base_level: the reference's mean of each figure (default the folder's ``comparison.csv``).
     """
     use_fonts(lang)
     compare_dir = Path(compare_dir)
@@ -946,15 +954,22 @@ def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> 
     if empty:
         found.append(not_shown_sentence(empty, lang))
 
-    table_csv(table, lang).to_csv(out / TABLE_FILE.format(lang=lang), index=False)
+    section = None
+    if decomposition is not None:
+        section = _decomposition(data, decomposition, base_level, titles, lang, min_cell)
+        section.groups.to_csv(out / DECOMPOSE_GROUPS_FILE.format(lang=lang), index=False)
+    text = markdown(table, names, lang, [note], found, min_cell, titles, caveat)
     (out / MARKDOWN_FILE.format(lang=lang)).write_text(
-        markdown(table, names, lang, [note], found, min_cell, titles, caveat), encoding="utf-8"
+        text + (f"\n{section.markdown}" if section else ""), encoding="utf-8"
     )
-    for name, fig in figs.items():
+    table_csv(table, lang).to_csv(out / TABLE_FILE.format(lang=lang), index=False)
+    for name, fig in (figs | (section.charts if section else {})).items():
         save(fig, out / "charts", name, lang)
     bullets = findings_pages(found)
     caveats = caveat_pages(caveat, lang)
-    pages = page_count(len(names), len(figs), len(bullets), len(caveats))
+    section_bullets = findings_pages(section.sentences) if section else []
+    extra_pages = len(section_bullets) + 1 + len(section.charts) if section else 0
+    pages = page_count(len(names), len(figs), len(bullets), len(caveats)) + extra_pages
     pdf_path = out / PDF_FILE.format(lang=lang)
     tmp = out / f".{pdf_path.name}.tmp"
     with PdfPages(tmp, metadata={"Title": term("briefing.title", lang), "Creator": "prh-sim"}) as pdf:
@@ -970,8 +985,211 @@ def build_briefing(compare_dir, lang: str = "en", out_dir=None, params=None) -> 
             _page_number(fig, page, pages, lang)
             pdf.savefig(fig)
             page += 1
+        if section:
+            heading = term("briefing.decompose.title", lang)
+            for part in section_bullets:
+                pdf.savefig(findings_page(part, lang, page, pages, heading))
+                page += 1
+            pdf.savefig(group_share_page(section.cells, section.notes, lang, page, pages))
+            page += 1
+            for fig in section.charts.values():
+                _page_number(fig, page, pages, lang)
+                pdf.savefig(fig)
+                page += 1
         for i, lines in enumerate(caveats):
             pdf.savefig(caveat_page(lines, lang, i == 0, page, pages))
             page += 1
     tmp.replace(pdf_path)
     return pdf_path
+
+
+# ---------------------------------------------------------------- the decomposition of a reform
+
+
+#: The decomposition's table of shares by group, in words: ``decomposition_groups.<lang>.csv``.
+DECOMPOSE_GROUPS_FILE = "decomposition_groups.{lang}.csv"
+
+
+@dataclass
+class DecompositionSection:
+    """What ``briefing BASE REFORM --decompose`` adds to the pack: the sentences (a page of their own),
+    the table of shares by group (its rows, its page's cells, its Markdown) and the charts (waterfalls of
+    each main figure, Shapley shares then cumulative steps, and the shares by group)."""
+
+    sentences: list[str]
+    groups: pd.DataFrame  # decompose.group_share_table with a label column
+    cells: list[list[str]]  # the group table as shown: a header row, then a row per group
+    notes: list[str]  # under the table: what * marks, each change's scenario keys
+    charts: dict[str, Figure]
+    markdown: str
+
+
+def decomposition_sentence(decomposition: pd.DataFrame, figure: str, base: str, reform: str, lang: str):
+    """One sentence on what the reform does to ``figure`` and why: its total effect with the 95 % CI,
+    the change whose Shapley share is largest (and the largest one working the other way, when its CI
+    excludes zero), and whether the changes reinforce each other (the interaction, the total minus the
+    changes alone, has the sign of their sum), cancel (the opposite sign) or act as if independent (its
+    CI includes zero). None when the table lacks the figure."""
+    rows = decomposition[decomposition["figure"] == figure].set_index("change")
+    if decompose.TOTAL not in rows.index:
+        return None
+    unit = _unit(figure)
+    total, inter = rows.loc[decompose.TOTAL], rows.loc[decompose.INTERACTION]
+    shares = rows.drop([decompose.TOTAL, decompose.INTERACTION])
+    signed = lambda x: format_number(float(x), unit, sign=True)  # noqa: E731
+    largest = shares["shapley"].abs().idxmax()
+    top = shares.loc[largest]
+    against = ""
+    opposite = shares[(shares["shapley"] * float(total["shapley"]) < 0)]
+    opposite = opposite[[significant(r.shapley_ci_low, r.shapley_ci_high) for r in opposite.itertuples()]]
+    opposite = opposite.drop(largest, errors="ignore")
+    if len(opposite):
+        other = opposite["shapley"].abs().idxmax()
+        against = term("briefing.decompose.against", lang).format(
+            change=other, share=_with_unit_word(signed(opposite.at[other, "shapley"]), unit, lang, diff=True)
+        )
+    alone = float(total["shapley"]) - float(inter["shapley"])
+    if not significant(inter["shapley_ci_low"], inter["shapley_ci_high"]):
+        key = "briefing.decompose.independent"
+    elif float(inter["shapley"]) * alone > 0:
+        key = "briefing.decompose.reinforce"
+    else:
+        key = "briefing.decompose.cancel"
+    interaction = term(key, lang).format(
+        value=_with_unit_word(signed(inter["shapley"]), unit, lang, diff=True),
+        low=signed(inter["shapley_ci_low"]),
+        high=signed(inter["shapley_ci_high"]),
+    )
+    name = term(figure, lang) if figure in TERMS else figure
+    return term("briefing.decompose.figure", lang).format(
+        figure=name,
+        reform=reform,
+        base=base,
+        total=_with_unit_word(signed(total["shapley"]), unit, lang, diff=True),
+        low=signed(total["shapley_ci_low"]),
+        high=signed(total["shapley_ci_high"]),
+        change=largest,
+        share=_with_unit_word(signed(top["shapley"]), unit, lang, diff=True),
+        share_low=signed(top["shapley_ci_low"]),
+        share_high=signed(top["shapley_ci_high"]),
+        against=against,
+        interaction=interaction,
+    )
+
+
+def decomposition_findings(
+    decomposition: pd.DataFrame,
+    scenarios: Sequence[str],
+    lang: str,
+    figures: Sequence[str] = decompose.MAIN_FIGURES,
+) -> list[str]:
+    """The method (how many changes; exact or sampled Shapley shares; replications), then
+    :func:`decomposition_sentence` of each of ``figures`` the table holds. ``scenarios``: the base's and
+    the reform's names as shown."""
+    base, reform = scenarios
+    method = decompose.method_text(decomposition, lang)
+    method = method if lang == "zh" else method[0].lower() + method[1:]  # inside a sentence
+    k = len(decompose.changes(decomposition))
+    out = [term("briefing.decompose.method", lang).format(reform=reform, base=base, k=k, method=method)]
+    for figure in figures:
+        sentence = decomposition_sentence(decomposition, figure, base, reform, lang)
+        if sentence:
+            out.append(sentence)
+    return out
+
+
+def group_share_cells(groups: pd.DataFrame, lang: str, min_cell: int) -> list[list[str]]:
+    """The table of shares by group as text: a header (group, each change, the total), then per group
+    ``share [low, high]`` in days (``*`` when the CI excludes zero) or the suppression mark."""
+    names = list(dict.fromkeys(groups["change"]))
+    head = [term("decompose.group", lang), *names[:-1], term("decompose.total", lang)]
+    rows = [head]
+    for g, part in groups.groupby("group", sort=False):
+        row = [term(f"group.{g}", lang)]
+        for rec in part.itertuples(index=False):
+            if rec.suppressed:
+                row.append(term("briefing.suppressed", lang).format(n=min_cell))
+                continue
+            low, high = (format_number(x, "days", sign=True) for x in (rec.ci_low, rec.ci_high))
+            star = " *" if rec.significant else ""
+            row.append(f"{format_number(rec.shapley, 'days', sign=True)} [{low}, {high}]{star}")
+        rows.append(row)
+    return rows
+
+
+def decomposition_section(
+    decomposition: pd.DataFrame,
+    base_level: dict[str, float],
+    scenarios: Sequence[str],
+    lang: str,
+    min_cell: int,
+) -> DecompositionSection:
+    """The pack's decomposition section (:class:`DecompositionSection`) from the decomposition table
+    (``decomposition.csv``), the base's mean of each figure, the base's and the reform's names as shown
+    (``scenarios``), ``lang`` and ``analysis.min_cell`` (groups housing fewer are suppressed, Art. 27)."""
+    use_fonts(lang)
+    found = decomposition_findings(decomposition, scenarios, lang)
+    groups = decompose.group_share_table(decomposition, base_level, min_cell)
+    groups.insert(2, "label", [term(f"group.{g}", lang) for g in groups["group"]])
+    cells = group_share_cells(groups, lang, min_cell)
+    figs = {}
+    for figure in decompose.MAIN_FIGURES:
+        if not (decomposition["figure"] == figure).any():
+            continue
+        for kind, name in (("shapley", "decompose_waterfall"), ("steps", "decompose_steps")):
+            figs[f"{name}_{figure}"] = decompose.waterfall_chart(
+                decomposition, figure, base_level, lang, kind=kind, scenarios=scenarios
+            )
+    figs["decompose_groups"] = decompose.group_share_chart(
+        decomposition, base_level, lang, min_cell=min_cell, reform=scenarios[1]
+    )
+    md = [f"## {term('briefing.decompose.title', lang)}", "", *(f"- {s}" for s in found), ""]
+    md += [f"### {term('briefing.decompose.table', lang)}", ""]
+    md.append("| " + " | ".join(cells[0]) + " |")
+    md.append("|" + "|".join([":---"] + ["---:"] * (len(cells[0]) - 1)) + "|")
+    md += ["| " + " | ".join(row) + " |" for row in cells[1:]]
+    notes = [term("table.significant", lang), decompose.keys_note(decomposition, lang)]
+    md += ["", *(line for n in notes for line in (n, "")), ""]
+    return DecompositionSection(found, groups, cells, notes, figs, "\n".join(md))
+
+
+def group_share_page(
+    cells: Sequence[Sequence[str]], notes: Sequence[str], lang: str, page: int, pages: int
+) -> Figure:
+    """The table of shares by group on a page: group names left, each change's share right-aligned
+    in its column, the type made smaller when the columns would not fit the page."""
+    fig = _page(term("briefing.decompose.table", lang), page, pages, lang)
+    w, h = PAGE_IN
+    right = w - 0.3
+    gap = 0.3
+    size = SMALL_SIZE - 0.5
+    widths = [max(_width_in(row[c], size) for row in cells) for c in range(len(cells[0]))]
+    size *= min(1.0, (right - LEFT_IN - gap * (len(widths) - 1)) / sum(widths))
+    widths = [max(_width_in(row[c], size) for row in cells) for c in range(len(cells[0]))]
+    ends = [right - sum(widths[c + 1 :]) - gap * (len(widths) - 1 - c) for c in range(len(widths))]
+    y = BODY_TOP_IN
+    for i, row in enumerate(cells):
+        for c, text in enumerate(row):
+            x, ha = (LEFT_IN, "left") if c == 0 else (ends[c], "right")
+            colour = "#555555" if i == 0 else ("#111111" if text.endswith("*") or c == 0 else "#888888")
+            fig.text(x / w, 1 - y / h, text, ha=ha, va="top", fontsize=size, color=colour)
+        y += 0.4 if i == 0 else 0.3
+        if i == 0:
+            fig.add_artist(_rule(fig, y - 0.12, LEFT_IN, right, "#555555"))
+    fig.add_artist(_rule(fig, y - 0.04, LEFT_IN, right, "#555555"))
+    y += 0.08
+    for line in (line for note in notes for line in wrap(note, w - 2 * LEFT_IN, size)):
+        fig.text(LEFT_IN / w, 1 - y / h, line, ha="left", va="top", fontsize=size, color="#555555")
+        y += size * 1.4 / 72
+    return fig
+
+
+def _decomposition(data: CompareData, decomposition, base_level, titles, lang: str, min_cell: int):
+    """:func:`decomposition_section` of a compare folder's reference and first variant."""
+    if not isinstance(decomposition, pd.DataFrame):
+        decomposition = pd.read_csv(decomposition)
+    if base_level is None:
+        ref = data.comparison[data.comparison["scenario"].astype(str) == data.names[0]]
+        base_level = dict(zip(ref["figure"], ref["mean"].astype(float), strict=True))
+    shown = [titles[n] for n in data.names[:2]]
+    return decomposition_section(decomposition, base_level, shown, lang, min_cell)

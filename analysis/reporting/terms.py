@@ -728,3 +728,84 @@ TERMS.update(
         ),
     }
 )
+# ---------------------------------------------------------------- reform decomposition
+# (analysis/reporting/charts/decompose.py, the decomposition section of analysis/reporting/briefing.py)
+TERMS.update(
+    {
+        "decompose.waterfall.title": Term(
+            "{figure}：各项改变的贡献", "{figure}: what each change contributes"
+        ),
+        "decompose.steps.title": Term("{figure}：逐项累加改变", "{figure}: changes added one after another"),
+        "decompose.exact": Term(
+            "沙普利值（精确，基于全部{subsets}个组合），每个组合{n}次重复",
+            "Exact Shapley shares (all {subsets} subsets), {n} replications each",
+        ),
+        "decompose.sampled": Term(
+            "沙普利值（抽样估计，非精确），每个组合{n}次重复",
+            "Sampled Shapley estimate (not exact), {n} replications each",
+        ),
+        "decompose.steps_method": Term(
+            "按所列顺序逐项累加改变，每步{n}次重复（共同随机数）",
+            "Changes added in the order shown, {n} replications a step (common random numbers)",
+        ),
+        "decompose.whiskers": Term("误差线为95%置信区间", "whisker: 95% CI"),
+        "decompose.total_whisker": Term(
+            "改革情景柱上的误差线为总效应的95%置信区间", "The reform's whisker is the total effect's 95% CI"
+        ),
+        "decompose.interaction_note": Term(
+            "交互作用（总效应减各项单独效应之和）{value}（{low} 至 {high}）",
+            "interaction (total minus the changes alone) {value} ({low} to {high})",
+        ),
+        "decompose.keys": Term("各项改变所含情景参数", "Scenario keys of each change"),
+        "decompose.increase": Term("上升", "Increase"),
+        "decompose.decrease": Term("下降", "Decrease"),
+        "decompose.level": Term("情景水平值", "Level of a scenario"),
+        "decompose.step": Term("+ {change}", "+ {change}"),
+        "decompose.total": Term("总效应", "Total"),
+        "decompose.groups.title": Term(
+            "各项改变下各类申请人平均等候时间的变化（沙普利值）",
+            "Mean wait by group of applicants: each change's Shapley share",
+        ),
+        "decompose.groups.note": Term(
+            "点为沙普利值，横线为95%置信区间；{method}",
+            "Dot: Shapley share, bar: 95% CI; {method}",
+        ),
+        "decompose.change": Term("改变", "Change"),
+        "decompose.group": Term("申请人类别", "Group of applicants"),
+        "decompose.share": Term("沙普利值", "Shapley share"),
+        # the briefing's section
+        "briefing.decompose.title": Term("改革效应分解", "What each change of the reform does"),
+        "briefing.decompose.table": Term(
+            "各项改变对各类申请人平均等候时间的影响（沙普利值，天）",
+            "Each change's share of the change in mean wait, by group (Shapley, days)",
+        ),
+        "briefing.decompose.method": Term(
+            "效应分解：{reform}相对{base}共有{k}项改变；{method}。",
+            "Decomposition: {reform} makes {k} changes to {base}; {method}.",
+        ),
+        "briefing.decompose.figure": Term(
+            "{figure}：{reform}较{base}变化{total}（95%置信区间 {low} 至 {high}），其中{change}贡献最大"
+            "（{share}，{share_low} 至 {share_high}）{against}；{interaction}。",
+            "{figure}: {reform} changes it by {total} (95% CI {low} to {high}) from {base}; {change} "
+            "contributes most ({share}, {share_low} to {share_high}){against}; {interaction}.",
+        ),
+        "briefing.decompose.against": Term(
+            "，{change}则作用相反（{share}）", ", while {change} works the other way ({share})"
+        ),
+        "briefing.decompose.reinforce": Term(
+            "各项改变相互加强：交互作用为{value}（{low} 至 {high}），合并实施的效应大于各项单独效应之和",
+            "the changes reinforce each other: the interaction is {value} ({low} to {high}), so together "
+            "they do more than the sum of each alone",
+        ),
+        "briefing.decompose.cancel": Term(
+            "各项改变相互抵消：交互作用为{value}（{low} 至 {high}），合并实施的效应小于各项单独效应之和",
+            "the changes partly cancel each other: the interaction is {value} ({low} to {high}), so "
+            "together they do less than the sum of each alone",
+        ),
+        "briefing.decompose.independent": Term(
+            "未见交互作用：交互作用为{value}，其区间（{low} 至 {high}）包含零，各项改变可视为相互独立",
+            "no interaction shows: the interaction is {value} and its interval ({low} to {high}) includes "
+            "zero, so the changes act as if independent",
+        ),
+    }
+)

@@ -77,7 +77,9 @@ def new_figure(figsize=FIGSIZE, ncols: int = 1, **kw) -> tuple[Figure, list]:
 def reserve(fig: Figure, bottom_in: float = 0.0, top_in: float = TITLE_BAND_IN) -> None:
     """Keep the top ``top_in`` inches (title band) and bottom ``bottom_in`` out of the layout."""
     h = fig.get_figheight()
-    fig.get_layout_engine().set(rect=(0, bottom_in / h, 1, 1 - top_in / h), h_pad=0.06, w_pad=0.08)
+    # rect: left, bottom, width, height
+    rect = (0, bottom_in / h, 1, 1 - (top_in + bottom_in) / h)
+    fig.get_layout_engine().set(rect=rect, h_pad=0.06, w_pad=0.08)
 
 
 def titles(fig: Figure, title: str, subtitle: str = "") -> None:
