@@ -62,11 +62,12 @@ def test_sampled_shares_sum_to_the_total_whatever_the_orders():
 
 
 def test_the_successors_three_dated_values_are_three_changes_in_file_order():
+    """``successor_2026.toml`` names its three dated values in its ``[changes]`` table."""
     changes = find_changes(load_scenario("baseline"), load_scenario("successor_2026"))
-    assert [c.name for c in changes] == [
-        "lease.max_total_years",
-        "queue.validity_years",
-        "review.working_days",
+    assert [(c.name, tuple(c.keys)) for c in changes] == [
+        ("cap", ("lease.max_total_years",)),
+        ("validity", ("queue.validity_years",)),
+        ("review", ("review.working_days",)),
     ]
 
 

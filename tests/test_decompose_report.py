@@ -81,6 +81,9 @@ def make_decomposition(effects=EFFECTS, method="exact", reps=20) -> pd.DataFrame
                     "reps": reps,
                 }
             )
+        # the interaction (total minus the changes alone) is in the alone columns only, as
+        # ``analysis.experiments.decompose.decomposition_table`` writes it
+        nan = {f"{c}{s}": math.nan for c in ("step", "shapley") for s in ("", "_ci_low", "_ci_high")}
         for change, value in (("total", total), ("interaction", inter)):
             rows.append(
                 {
@@ -91,6 +94,7 @@ def make_decomposition(effects=EFFECTS, method="exact", reps=20) -> pd.DataFrame
                     "step_order": 0,
                     **_with_ci("step", value),
                     **_with_ci("shapley", value),
+                    **(nan if change == "interaction" else {}),
                     "method": method,
                     "reps": reps,
                 }
@@ -283,7 +287,10 @@ def test_the_briefing_builds_with_the_decomposition_section(tmp_path, monkeypatc
     pdf = briefing.build_briefing(folder, lang, out, decomposition=csv)
     raw = pdf.read_bytes()
     section = 1 + 1 + 2 + 1  # sentences, group table, two waterfalls, shares by group
-    assert len(re.findall(rb"/Type\s*/Page\b", raw)) == briefing.page_count(2, 1) + section
+    md = (out / f"comparison.{lang}.md").read_text(encoding="utf-8")
+    findings = md.split("\n## ")[1]  # the first section: the findings, which may take two pages
+    n_findings = len(briefing.findings_pages([ln[2:] for ln in findings.splitlines() if ln.startswith("- ")]))
+    assert len(re.findall(rb"/Type\s*/Page\b", raw)) == briefing.page_count(2, 1, n_findings) + section
     subtypes, descriptors, files = _pdf_fonts(raw)
     assert subtypes and b"Type3" not in subtypes and files == descriptors > 0
     md = (out / f"comparison.{lang}.md").read_text(encoding="utf-8")

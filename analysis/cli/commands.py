@@ -29,6 +29,7 @@ from analysis.experiments.outputs import (
     NotAnOutputFolder,
     write_comparison,
     write_decomposition,
+    write_frame,
     write_outputs,
     write_sweep,
 )
@@ -363,6 +364,8 @@ def decompose(args) -> int:
     with sigint_held_off(out_dir):
         _prepare(out_dir, record)
         write_decomposition(dec, out_dir, names, record)
+    drawn = draw_any(out_dir, args.lang)
+    print(console.charts_line(drawn, out_dir))
     print(console.store_line(dec, store.root, dec.total))
     print(f"outputs: {out_dir}")
     return _finish(dec, store, out_dir, True, dec.total)
@@ -420,6 +423,8 @@ def charts(args) -> int:
 def briefing(args) -> int:
     """The comparison of ``compare``, then the briefing pack drawn from its folder
     (``analysis/reporting/briefing.py``)."""
+    if args.decompose and len(args.scenarios) != 2:
+        raise UserError(f"{args.command}: --decompose: give two scenarios, the base and the reform")
     if not args.out:
         names = unique_names(_load_distinct(args.scenarios, args.command, args.sets))
         args.out = str(_default_dir("briefing", names=names))
@@ -427,9 +432,30 @@ def briefing(args) -> int:
     if not (Path(args.out) / "comparison.csv").exists():
         return status
     params_list = [_load(name, args.sets) for name in args.scenarios]
-    pdf = build_briefing(args.out, args.lang, args.out, params=params_list)
+    decomposition = _briefing_decomposition(args, params_list) if args.decompose else None
+    pdf = build_briefing(args.out, args.lang, args.out, params=params_list, decomposition=decomposition)
     print(f"briefing: {pdf}")
     return status
+
+
+def _briefing_decomposition(args, params_list):
+    """``briefing BASE REFORM --decompose``: the reform's decomposition (``decompose``) on the comparison's
+    seeds and replications (the base and the reform come from the result store), written to the
+    briefing's folder as ``decomposition.csv``."""
+    try:
+        plan = plan_decomposition(*params_list)
+    except DecompositionError as err:
+        raise UserError(str(err)) from None
+    store = _store(args)
+    dec = run_decomposition(
+        plan, seed=args.seed, reps=args.reps, store=store, workers=args.workers, scheduler=_scheduler(args)
+    )
+    _report_failures(dec.failures)
+    if not dec.seeds:
+        raise UserError(f"{args.command}: --decompose: no replication of the decomposition finished")
+    write_frame(dec.table, Path(args.out) / "decomposition.csv")
+    print(console.store_line(dec, store.root, dec.total))
+    return dec.table
 
 
 # ---------------------------------------------------------------- calibrate, fit-inputs, replay

@@ -269,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     briefing.add_argument("--seed", type=seed, default=1, help="seed of the first replication (default 1)")
     _add_set(briefing, "every scenario compared")
     _add_snapshot(briefing)
+    briefing.add_argument(
+        "--decompose",
+        action="store_true",
+        help="with two scenarios, the base and a reform: add the reform's decomposition (as decompose: "
+        "each change's share of the effect, waterfalls, who gains by each change)",
+    )
     briefing.add_argument("--out", help="output folder (default out/briefing/<first>-vs-<second>...)")
     _add_replace(briefing)
     _add_run_options(briefing, "language of the table and the pack")

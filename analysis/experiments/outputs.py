@@ -276,10 +276,10 @@ class NotAnOutputFolder(ValueError):
 
 
 def folder_kind(directory) -> str:
-    """``"run"``, ``"compare"`` or ``"sweep"``, from the files in the folder.
+    """``"run"``, ``"compare"``, ``"sweep"`` or ``"decompose"``, from the files in the folder.
 
     Raises:
-        NotAnOutputFolder: none of the three.
+        NotAnOutputFolder: none of the four.
     """
     d = Path(directory)
     if not d.is_dir():
@@ -288,11 +288,13 @@ def folder_kind(directory) -> str:
         return "compare"
     if (d / "cells.csv").exists() and (d / "replications.parquet").exists():
         return "sweep"
+    if (d / "decomposition.csv").exists() and (d / "replications.parquet").exists():
+        return "decompose"
     if (d / "summary.csv").exists() and (d / "daily.parquet").exists():
         return "run"
     raise NotAnOutputFolder(
-        f"{d}: not a run, compare or sweep output folder (expected summary.csv and daily.parquet, "
-        "comparison.csv and replications.parquet, or cells.csv and replications.parquet)"
+        f"{d}: not a run, compare, sweep or decompose output folder (expected summary.csv and daily.parquet, "
+        "comparison.csv, cells.csv or decomposition.csv, and replications.parquet)"
     )
 
 

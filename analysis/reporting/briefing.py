@@ -1048,17 +1048,17 @@ def decomposition_sentence(decomposition: pd.DataFrame, figure: str, base: str, 
         against = term("briefing.decompose.against", lang).format(
             change=other, share=_with_unit_word(signed(opposite.at[other, "shapley"]), unit, lang, diff=True)
         )
-    alone = float(total["shapley"]) - float(inter["shapley"])
-    if not significant(inter["shapley_ci_low"], inter["shapley_ci_high"]):
+    alone = float(total["shapley"]) - float(inter["alone"])
+    if not significant(inter["alone_ci_low"], inter["alone_ci_high"]):
         key = "briefing.decompose.independent"
-    elif float(inter["shapley"]) * alone > 0:
+    elif float(inter["alone"]) * alone > 0:
         key = "briefing.decompose.reinforce"
     else:
         key = "briefing.decompose.cancel"
     interaction = term(key, lang).format(
-        value=_with_unit_word(signed(inter["shapley"]), unit, lang, diff=True),
-        low=signed(inter["shapley_ci_low"]),
-        high=signed(inter["shapley_ci_high"]),
+        value=_with_unit_word(signed(inter["alone"]), unit, lang, diff=True),
+        low=signed(inter["alone_ci_low"]),
+        high=signed(inter["alone_ci_high"]),
     )
     name = term(figure, lang) if figure in TERMS else figure
     return term("briefing.decompose.figure", lang).format(

@@ -153,13 +153,13 @@ def waterfall_steps(
 def interaction_note(decomposition: pd.DataFrame, figure: str, lang: str) -> str:
     """``interaction (total minus the changes alone) +12 (+3 to +21)`` of ``figure``, '' without one."""
     r = _row(decomposition, figure, INTERACTION)
-    if r is None or not math.isfinite(float(r["shapley"])):
+    if r is None or not math.isfinite(float(r["alone"])):
         return ""
     share = is_share(figure)
     scale = 100.0 if share else 1.0
-    text = {
+    text = {  # the total minus the changes alone: in the alone columns
         k: chart_number(float(r[c]) * scale, share, sign=True)
-        for k, c in (("value", "shapley"), ("low", "shapley_ci_low"), ("high", "shapley_ci_high"))
+        for k, c in (("value", "alone"), ("low", "alone_ci_low"), ("high", "alone_ci_high"))
     }
     return term("decompose.interaction_note", lang).format(**text)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.records import PUBLISHED_WAITS
@@ -22,14 +23,17 @@ from sim.records import PUBLISHED_WAITS
 from ...experiments.outputs import (
     folder_kind,
     in_scenario_order,
+    manifest_names,
     read_compare,
     read_households,
     read_run,
     read_sweep,
+    scenario_infos,
     sweep_keys,
 )
 from ...stats import cohort_waits, yearly_exits
 from ..titles import scenario_titles
+from . import decompose
 from .compare import (
     allocation_outcomes_chart,
     exit_reasons_chart,
@@ -235,12 +239,46 @@ def draw_sweep(sweep_dir, lang: str = "en", out_dir=None) -> list[Path]:
     return _save_all(sweep_figures(sweep_dir, lang), out, lang)
 
 
+def decomposition_figures(dec_dir, lang: str = "en", figsize=FIGSIZE) -> dict[str, Figure]:
+    """The charts of a decompose folder (``decomposition.csv``, ``replications.parquet``): for each main
+    figure the waterfall of Shapley shares and that of the cumulative steps, from the base's level (the
+    mean of its replications) to the reform's, then each change's share of each group's wait."""
+    d = Path(dec_dir)
+    table = pd.read_csv(d / "decomposition.csv")
+    reps = pd.read_parquet(d / "replications.parquet")
+    base_level = reps[reps["subset"] == "base"].mean(numeric_only=True).to_dict()
+    names = manifest_names(d)
+    infos = scenario_infos(d, names)
+    shown = scenario_titles(infos, names, lang)
+    scenarios = (shown[names[0]], shown[names[1]])
+    figs = {}
+    for figure in [f for f in decompose.MAIN_FIGURES if f in set(table["figure"])]:
+        for kind, name in (("shapley", "waterfall"), ("steps", "steps")):
+            figs[f"decompose_{name}_{figure}"] = decompose.waterfall_chart(
+                table, figure, base_level, lang, kind=kind, scenarios=scenarios, figsize=figsize
+            )
+    figs["decompose_groups"] = decompose.group_share_chart(
+        table, base_level, lang, min_cell=infos[names[0]].min_cell, reform=scenarios[1], figsize=figsize
+    )
+    return figs
+
+
+def draw_decomposition(dec_dir, lang: str = "en", out_dir=None) -> list[Path]:
+    """Draw the charts of a decompose folder (:func:`decomposition_figures`) as PNG (300 dpi) and SVG into
+    ``out_dir`` (default ``dec_dir/charts``)."""
+    dec_dir = Path(dec_dir)
+    out = Path(out_dir) if out_dir else dec_dir / "charts"
+    return _save_all(decomposition_figures(dec_dir, lang), out, lang)
+
+
 def draw_any(directory, lang: str = "en", out_dir=None) -> list[Path]:
-    """Redraw the charts of any run, compare or sweep output folder without simulating.
+    """Redraw the charts of any run, compare, sweep or decompose output folder without simulating.
 
     Raises:
-        NotAnOutputFolder: the folder is none of the three (the message names it and what is missing).
+        NotAnOutputFolder: the folder is none of the four (the message names it and what is missing).
     """
     kind = folder_kind(directory)
-    draw = {"run": draw_run, "compare": draw_compare, "sweep": draw_sweep}[kind]
+    draw = {"run": draw_run, "compare": draw_compare, "sweep": draw_sweep, "decompose": draw_decomposition}[
+        kind
+    ]
     return draw(directory, lang, out_dir)
