@@ -229,3 +229,22 @@ def test_more_than_eight_changes_are_sampled_and_said_to_be(capsys, files):
     table = pd.read_csv(folder / "out" / "decomposition.csv")
     assert set(table["method"]) == {"sampled"}
     assert len(table) == len(set(table["figure"])) * (9 + 2)
+    charts = folder / "out" / "charts"  # the waterfalls and the group shares, redrawn by ``charts``
+    drawn = {p.name for p in charts.glob("*.en.png")}
+    assert {"decompose_waterfall_wait_apply_to_movein_mean.en.png", "decompose_groups.en.png"} <= drawn
+    for p in charts.iterdir():
+        p.unlink()
+    status, out, err = main(capsys, "charts", str(folder / "out"))
+    assert status == 0, err
+    assert {p.name for p in charts.glob("*.en.png")} == drawn
+
+
+def test_briefing_decompose_takes_two_scenarios(capsys, files):
+    folder, options = files
+    (folder / "r.toml").write_text('base = "small.toml"\n[lease]\nmax_total_years = 3\n')
+    (folder / "q.toml").write_text('base = "small.toml"\n[lease]\nmax_total_years = 4\n')
+    paths = [str(folder / n) for n in ("small.toml", "r.toml", "q.toml")]
+    status, _, err = main(capsys, "briefing", *paths, "--decompose", *options)
+    assert status == 2
+    assert err == "error: briefing: --decompose: give two scenarios, the base and the reform\n"
+    assert not (folder / "out").exists()
