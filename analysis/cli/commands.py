@@ -39,6 +39,7 @@ from analysis.experiments.sweep import DEFAULT_FIGURES, load_sweep, run_sweep
 from analysis.reporting import console
 from analysis.reporting.briefing import build_briefing
 from analysis.reporting.charts import draw_any, draw_run
+from analysis.reporting.charts.decompose import group_share_table
 from analysis.reporting.tables import format_cells, format_comparison, format_decomposition, format_table
 from analysis.reporting.titles import scenario_titles
 from analysis.stats import summary_table
@@ -364,6 +365,9 @@ def decompose(args) -> int:
     with sigint_held_off(out_dir):
         _prepare(out_dir, record)
         write_decomposition(dec, out_dir, names, record)
+        base_level = dec.replications[dec.replications["subset"] == "base"].mean(numeric_only=True)
+        groups = group_share_table(dec.table, base_level.to_dict(), int(base.value("analysis.min_cell")))
+        write_frame(groups, out_dir / "decomposition_groups.csv")
     drawn = draw_any(out_dir, args.lang)
     print(console.charts_line(drawn, out_dir))
     print(console.store_line(dec, store.root, dec.total))

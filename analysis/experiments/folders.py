@@ -42,6 +42,7 @@ KNOWN_FILES = (
     "replications.parquet",
     "cells.csv",
     "decomposition.csv",
+    "decomposition_groups*.csv",
     "briefing.*.pdf",
     "briefing_table.*.csv",
     "comparison.*.md",
