@@ -89,6 +89,7 @@ class Comparison:
     replications: pd.DataFrame  # scenario, seed, every figure
     daily: pd.DataFrame  # scenario, seed, the daily table
     table: pd.DataFrame  # comparison_table
+    total: int = 0  # distinct replications asked for
     reused: int = 0
     computed: int = 0
     ignored: int = 0
@@ -147,40 +148,71 @@ def run_comparison(
     ``precision`` of its mean, or ``max_reps`` is reached. Otherwise exactly ``reps`` replications run.
     """
     names = unique_names(params_list)
-    results: dict[str, tuple] = {}
     cmp = Comparison(names, seed, 0, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), precision=precision)
-    target = reps if precision is None else min(FIRST_ROUND, max_reps)
-    done = 0
-    while True:
-        tasks = [
+
+    def tasks(first: int, stop: int) -> list[Task]:
+        return [
             Task(p, s, label=name)
             for p, name in zip(params_list, names, strict=True)
-            for s in range(seed + done, seed + target)
+            for s in range(first, stop)
         ]
-        desc = "compare" if cmp.rounds == 1 else f"compare, round {cmp.rounds}"
-        batch = run_tasks(tasks, store, workers, scheduler, progress, desc=desc, recompute=recompute)
-        results.update(batch.results)
-        cmp.reused += batch.reused
-        cmp.computed += batch.computed
-        cmp.ignored += batch.ignored
-        cmp.failures += batch.failures
-        cmp.interrupted = batch.interrupted
-        if batch.computed:
-            cmp.backend = batch.backend
-        cmp.reps, done = target, target
+
+    def assemble(results: dict) -> dict[str, float]:
         _assemble(cmp, params_list, results)
+        return relative_half_widths(cmp.replications, names)
+
+    return in_rounds(
+        cmp, "compare", tasks, assemble, reps, max_reps, store, workers, scheduler, progress, recompute
+    )
+
+
+def in_rounds(
+    run, desc: str, tasks, assemble, reps, max_reps, store, workers, scheduler, progress, recompute
+):
+    """Run an experiment's replications on seeds ``run.seed, run.seed + 1, ...``: ``reps`` of them, or,
+    with ``run.precision``, in rounds (:func:`next_round`) until every relative 95 % CI half-width
+    ``assemble`` returns is within the precision, or ``max_reps`` is reached. ``tasks(first, stop)``: the
+    tasks of seeds ``first`` to ``stop - 1``; ``assemble(results)`` fills ``run`` from every result so far
+    and returns the half-widths. ``run`` (a ``Comparison`` or a ``Decomposition``) counts what the rounds
+    reused, computed, ignored and lost, and is returned."""
+    precision = run.precision
+    target = reps if precision is None else min(FIRST_ROUND, max_reps)
+    results: dict = {}
+    done = 0
+    while True:
+        label = desc if run.rounds == 1 else f"{desc}, round {run.rounds}"
+        batch = run_tasks(
+            tasks(run.seed + done, run.seed + target),
+            store,
+            workers,
+            scheduler,
+            progress,
+            desc=label,
+            recompute=recompute,
+        )
+        results.update(batch.results)
+        run.total += batch.total
+        run.reused += batch.reused
+        run.computed += batch.computed
+        run.ignored += batch.ignored
+        run.failures += batch.failures
+        run.interrupted = batch.interrupted
+        if batch.computed:
+            run.backend = batch.backend
+        run.reps, done = target, target
+        half_widths = assemble(results)
         if precision is None or batch.interrupted or batch.failures:
             break
-        cmp.half_widths = relative_half_widths(cmp.replications, names)
-        if all(h <= precision for h in cmp.half_widths.values()):
-            cmp.precision_reached = True
+        run.half_widths = half_widths
+        if all(h <= precision for h in half_widths.values()):
+            run.precision_reached = True
             break
         if done >= max_reps:
-            cmp.precision_reached = False
+            run.precision_reached = False
             break
-        target = next_round(done, cmp.half_widths, precision, max_reps)
-        cmp.rounds += 1
-    return cmp
+        target = next_round(done, half_widths, precision, max_reps)
+        run.rounds += 1
+    return run
 
 
 def _assemble(cmp: Comparison, params_list: list[sim.Params], results: dict) -> None:

@@ -31,8 +31,8 @@ import sim
 from sim import ScenarioError
 
 from ..stats import permutation_subsets, shapley_exact, shapley_sampled, t_interval
-from .compare import FIRST_ROUND, PRECISION_FIGURE, figure_order, next_round
-from .runner import Failure, ResultStore, Task, run_tasks
+from .compare import PRECISION_FIGURE, figure_order, in_rounds
+from .runner import Failure, ResultStore, Task
 
 MAX_EXACT = 8  # changes up to which every subset runs (2**8 = 256 subsets)
 PERMUTATIONS = 10  # random orders of the changes per replication when sampled
@@ -227,43 +227,20 @@ def run_decomposition(
     ``wait_apply_to_movein_mean`` is within ``precision`` of the effect, or ``max_reps`` is reached.
     """
     dec = Decomposition(plan, seed, 0, pd.DataFrame(), pd.DataFrame(), precision=precision)
-    target = reps if precision is None else min(FIRST_ROUND, max_reps)
-    results: dict = {}
-    done = 0
-    while True:
-        tasks = [
-            Task(plan.scenario(mask), s, label=plan.name(mask))
-            for s in range(seed + done, seed + target)
-            for mask in plan.subsets(s)
+
+    def tasks(first: int, stop: int) -> list[Task]:
+        return [
+            Task(plan.scenario(m), s, label=plan.name(m)) for s in range(first, stop) for m in plan.subsets(s)
         ]
-        desc = "decompose" if dec.rounds == 1 else f"decompose, round {dec.rounds}"
-        batch = run_tasks(tasks, store, workers, scheduler, progress, desc=desc, recompute=recompute)
-        results.update(batch.results)
-        dec.total += batch.total
-        dec.reused += batch.reused
-        dec.computed += batch.computed
-        dec.ignored += batch.ignored
-        dec.failures += batch.failures
-        dec.interrupted = batch.interrupted
-        if batch.computed:
-            dec.backend = batch.backend
-        dec.reps, done = target, target
-        totals = _assemble(dec, results)
-        if precision is None or batch.interrupted or batch.failures:
-            break
-        mean, _, high, _, n = t_interval(totals)
+
+    def assemble(results: dict) -> dict[str, float]:
+        mean, _, high, _, n = t_interval(_assemble(dec, results))
         ok = n >= 2 and math.isfinite(high) and mean != 0
-        half = (high - mean) / abs(mean) if ok else math.inf
-        dec.half_widths = {"the total effect": half}
-        if half <= precision:
-            dec.precision_reached = True
-            break
-        if done >= max_reps:
-            dec.precision_reached = False
-            break
-        target = next_round(done, dec.half_widths, precision, max_reps)
-        dec.rounds += 1
-    return dec
+        return {"the total effect": (high - mean) / abs(mean) if ok else math.inf}
+
+    return in_rounds(
+        dec, "decompose", tasks, assemble, reps, max_reps, store, workers, scheduler, progress, recompute
+    )
 
 
 def _assemble(dec: Decomposition, results: dict) -> np.ndarray:
