@@ -555,6 +555,10 @@ def scenario_path(name_or_path: str, relative_to: Path | None = None) -> Path:
     raise ScenarioError(f"{text}: no such scenario file")
 
 
+#: The keys that name a file or a folder the run reads (:func:`data_path`).
+DATA_KEYS = ("arrivals.replay", "start.snapshot")
+
+
 def data_path(params: Params, key: str) -> Path:
     """The file or folder a key names (``arrivals.replay``, ``start.snapshot``), resolved: relative to the
     folder of the scenario file that states the key (the scenario run, or the nearest of its bases), else

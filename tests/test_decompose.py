@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,9 @@ from analysis.experiments.decompose import Change, find_changes, plan_decomposit
 from analysis.experiments.runner import ResultStore
 from analysis.stats import shapley_exact, shapley_sampled, significant
 from sim import load_scenario
+from sim.parameters import data_path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +87,19 @@ def test_a_changes_table_groups_keys_and_the_others_stand_alone(tmp_path, small)
         Change("cap", ("lease.max_total_years", "lease.term_years")),
         Change("queue.validity_years", ("queue.validity_years",)),
     ]
+
+
+def test_a_snapshot_named_relative_to_a_reform_in_another_folder_is_the_reforms(tmp_path):
+    """A path key (``start.snapshot``) a reform states relative to its own file names the same folder in
+    every subset, though the subsets are built on the base, whose file lies elsewhere."""
+    shutil.copytree(ROOT / "calibration" / "synthetic" / "snapshot", tmp_path / "snap")
+    base = load_scenario("baseline")
+    (tmp_path / "r.toml").write_text(
+        f'base = "{ROOT / "scenarios" / "baseline.toml"}"\n[start]\nsnapshot = "snap"\n'
+    )
+    plan = plan_decomposition(base, load_scenario(tmp_path / "r.toml"))
+    subset = plan.scenario(1)
+    assert data_path(subset, "start.snapshot") == (tmp_path / "snap").resolve()
 
 
 def test_the_subset_of_every_change_is_the_reform_in_the_store(small):

@@ -29,6 +29,7 @@ import pandas as pd
 
 import sim
 from sim import ScenarioError
+from sim.parameters import DATA_KEYS, data_path
 
 from ..stats import permutation_subsets, shapley_exact, shapley_sampled, t_interval
 from .compare import PRECISION_FIGURE, figure_order, in_rounds
@@ -117,10 +118,12 @@ class Plan:
         """BASE with the keys of the subset's changes set to REFORM's values, named :meth:`name`."""
         if mask not in self._scenarios:
             keys = [k for i, c in enumerate(self.changes) if mask >> i & 1 for k in c.keys]
+            settings = {k: self.reform.setting(k) for k in keys}
+            for k in set(DATA_KEYS) & set(keys):  # a path relative to the reform's file, made absolute
+                if self.reform.value(k):
+                    settings[k] = str(data_path(self.reform, k))
             try:
-                params = self.base.with_overrides(
-                    {k: self.reform.setting(k) for k in keys}, source=self.reform.source
-                )
+                params = self.base.with_overrides(settings, source=self.reform.source)
             except ScenarioError as err:
                 raise DecompositionError(
                     f"{err} (in the subset {self.name(mask)}: give the keys that must change together "

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
-from sim.parameters import data_path
+from sim.parameters import DATA_KEYS, data_path
 from sim.snapshot import FILES
 
 from .outputs import atomic_write
@@ -84,7 +84,7 @@ def engine_id() -> str:
 def scenario_hash(params: sim.Params, engine_version: str | None = None) -> str:
     """SHA-256 (hex) of the resolved scenario and the engine (default :func:`engine_id`)."""
     version = engine_id() if engine_version is None else engine_version
-    data = {key: _data_digest(params, key) for key in ("arrivals.replay", "start.snapshot")}
+    data = {key: _data_digest(params, key) for key in DATA_KEYS}
     text = _canonical({"engine": version, "params": params.to_dict(), "data": data})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
