@@ -23,7 +23,13 @@ from pathlib import Path
 
 from analysis.experiments import bench as benchmark
 from analysis.experiments.compare import run_comparison, unique_names
-from analysis.experiments.decompose import DecompositionError, plan_decomposition, run_decomposition
+from analysis.experiments.decompose import (
+    DecompositionError,
+    Plan,
+    base_level,
+    plan_decomposition,
+    run_decomposition,
+)
 from analysis.experiments.folders import folder_verdict, prepare_folder, run_record, safe_name
 from analysis.experiments.outputs import (
     NotAnOutputFolder,
@@ -318,10 +324,7 @@ def decompose(args) -> int:
     reps = None if args.precision else (args.reps or 10)
     _check_seeds(args.seed, reps or args.max_reps)
     base, reform = _load(args.base, args.sets), _load(args.reform, args.sets)
-    try:
-        plan = plan_decomposition(base, reform, args.order, args.permutations)
-    except DecompositionError as err:
-        raise UserError(str(err)) from None
+    plan = _plan(base, reform, args.order, args.permutations)
     names = unique_names([base, reform])
     _check_memory([base, reform], _local_workers(args, 2 ** min(plan.k, 8) * (reps or args.max_reps)))
     out_dir = Path(args.out) if args.out else Path("out", "decompose", safe_name("_vs_".join(names)))
@@ -365,8 +368,9 @@ def decompose(args) -> int:
     with sigint_held_off(out_dir):
         _prepare(out_dir, record)
         write_decomposition(dec, out_dir, names, record)
-        base_level = dec.replications[dec.replications["subset"] == "base"].mean(numeric_only=True)
-        groups = group_share_table(dec.table, base_level.to_dict(), int(base.value("analysis.min_cell")))
+        groups = group_share_table(
+            dec.table, base_level(dec.replications), int(base.value("analysis.min_cell"))
+        )
         write_frame(groups, out_dir / "decomposition_groups.csv")
     drawn = draw_any(out_dir, args.lang)
     print(console.charts_line(drawn, out_dir))
@@ -442,14 +446,19 @@ def briefing(args) -> int:
     return status
 
 
+def _plan(*args) -> Plan:
+    """``plan_decomposition(*args)``, its refusal as a user error."""
+    try:
+        return plan_decomposition(*args)
+    except DecompositionError as err:
+        raise UserError(str(err)) from None
+
+
 def _briefing_decomposition(args, params_list):
     """``briefing BASE REFORM --decompose``: the reform's decomposition (``decompose``) on the comparison's
     seeds and replications (the base and the reform come from the result store), written to the
     briefing's folder as ``decomposition.csv``."""
-    try:
-        plan = plan_decomposition(*params_list)
-    except DecompositionError as err:
-        raise UserError(str(err)) from None
+    plan = _plan(*params_list)
     store = _store(args)
     dec = run_decomposition(
         plan, seed=args.seed, reps=args.reps, store=store, workers=args.workers, scheduler=_scheduler(args)

@@ -246,6 +246,12 @@ def run_decomposition(
     )
 
 
+def base_level(replications: pd.DataFrame) -> dict[str, float]:
+    """The base's mean of each figure over its replications (``subset == "base"``): the level a
+    decomposition's waterfalls start from."""
+    return replications[replications["subset"] == "base"].mean(numeric_only=True).to_dict()
+
+
 def _assemble(dec: Decomposition, results: dict) -> np.ndarray:
     """Fill ``dec.replications``, ``dec.seeds`` and ``dec.table`` from the results found; return the
     total effect on ``PRECISION_FIGURE`` of each complete seed."""

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from sim.records import PUBLISHED_WAITS
 
+from ...experiments.decompose import base_level
 from ...experiments.outputs import (
     folder_kind,
     in_scenario_order,
@@ -245,8 +246,7 @@ def decomposition_figures(dec_dir, lang: str = "en", figsize=FIGSIZE) -> dict[st
     mean of its replications) to the reform's, then each change's share of each group's wait."""
     d = Path(dec_dir)
     table = pd.read_csv(d / "decomposition.csv")
-    reps = pd.read_parquet(d / "replications.parquet")
-    base_level = reps[reps["subset"] == "base"].mean(numeric_only=True).to_dict()
+    level = base_level(pd.read_parquet(d / "replications.parquet"))
     names = manifest_names(d)
     infos = scenario_infos(d, names)
     shown = scenario_titles(infos, names, lang)
@@ -255,10 +255,10 @@ def decomposition_figures(dec_dir, lang: str = "en", figsize=FIGSIZE) -> dict[st
     for figure in [f for f in decompose.MAIN_FIGURES if f in set(table["figure"])]:
         for kind, name in (("shapley", "waterfall"), ("steps", "steps")):
             figs[f"decompose_{name}_{figure}"] = decompose.waterfall_chart(
-                table, figure, base_level, lang, kind=kind, scenarios=scenarios, figsize=figsize
+                table, figure, level, lang, kind=kind, scenarios=scenarios, figsize=figsize
             )
     figs["decompose_groups"] = decompose.group_share_chart(
-        table, base_level, lang, min_cell=infos[names[0]].min_cell, reform=scenarios[1], figsize=figsize
+        table, level, lang, min_cell=infos[names[0]].min_cell, reform=scenarios[1], figsize=figsize
     )
     return figs
 
