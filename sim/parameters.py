@@ -56,6 +56,7 @@ FILE_KINDS = {
     "scenario": "a scenario file has sections of keys such as [lease]",
     "sweep": "a sweep file has base and [grid]",
     "targets": "a targets file has base, [[target]] and [[parameter]]",
+    "ranges": "a ranges file has [ranges.<section>] tables of plausible ranges",
 }
 SECTIONS = tuple(dict.fromkeys(key.split(".")[0] for key in KEYS))  # lease, queue, ...
 WRAPPER_FIELDS = ("value", "values", "unit", "reference", "description")
@@ -427,14 +428,15 @@ def _display(path: Path) -> str:
 
 def file_kind(doc: dict) -> str | None:
     """The kind of file (``FILE_KINDS``) that ``doc`` is by its top-level keys: ``grid`` makes a sweep,
-    ``target`` or ``parameter`` targets, a section of the schema (``lease``) a scenario; None when no
-    kind or more than one fits (the reader's own checks then say what is wrong)."""
+    ``target`` or ``parameter`` targets, ``ranges`` a ranges file, a section of the schema (``lease``) a
+    scenario; None when no kind or more than one fits (the reader's own checks then say what is wrong)."""
     fits = [
         kind
         for kind, fit in (
             ("scenario", any(name in SECTIONS for name in doc)),
             ("sweep", "grid" in doc),
             ("targets", "target" in doc or "parameter" in doc),
+            ("ranges", "ranges" in doc),
         )
         if fit
     ]

@@ -441,7 +441,7 @@ def test_draw_any_recognises_run_compare_and_sweep_folders(folders, tmp_path):
     assert outputs.folder_kind(folders["run"]) == "run"
     assert outputs.folder_kind(folders["compare"]) == "compare"
     assert outputs.folder_kind(folders["sweep"]) == "sweep"
-    with pytest.raises(outputs.NotAnOutputFolder, match="not a run, compare, sweep or decompose"):
+    with pytest.raises(outputs.NotAnOutputFolder, match="not a run, compare, sweep, decompose or robustness"):
         outputs.folder_kind(tmp_path)
     with pytest.raises(outputs.NotAnOutputFolder, match="no such folder"):
         charts.draw_any(tmp_path / "absent")

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from analysis.experiments import bench as benchmark
+from analysis.experiments import robustness as robust
 from analysis.experiments.compare import run_comparison, unique_names
 from analysis.experiments.decompose import (
     DecompositionError,
@@ -37,6 +38,7 @@ from analysis.experiments.outputs import (
     write_decomposition,
     write_frame,
     write_outputs,
+    write_robustness,
     write_sweep,
 )
 from analysis.experiments.replications import run_kept
@@ -46,10 +48,17 @@ from analysis.reporting import console
 from analysis.reporting.briefing import build_briefing
 from analysis.reporting.charts import draw_any, draw_run
 from analysis.reporting.charts.decompose import group_share_table
-from analysis.reporting.tables import format_cells, format_comparison, format_decomposition, format_table
+from analysis.reporting.tables import (
+    format_cells,
+    format_comparison,
+    format_decomposition,
+    format_robustness,
+    format_table,
+)
 from analysis.reporting.titles import scenario_titles
 from analysis.stats import summary_table
 from sim import SUMMARY_FIGURES, audit, load_scenario, parse_set, state_at
+from sim.capacity import estimate as memory_estimate
 from sim.capacity import memory_problem
 from sim.parameters import scenario_path, variant_name
 from sim.schema import MECHANISMS
@@ -379,17 +388,113 @@ def decompose(args) -> int:
     return _finish(dec, store, out_dir, True, dec.total)
 
 
-def sweep(args) -> int:
-    """A grid of rule values × replications from a sweep file: a table of each cell's figures."""
-    plan = load_sweep(args.sweep, reps=args.reps, seed=args.seed, overrides=_overrides(args.sets))
-    if plan.base.value("start.snapshot"):
-        load_snapshot(plan.base)  # a bad snapshot is refused, every problem listed, before anything runs
-    figures = args.figures or [f for f in DEFAULT_FIGURES if f in SUMMARY_FIGURES]
+#: The figures ``robustness`` analyses unless ``--figure`` names others.
+ROBUSTNESS_FIGURES = DECOMPOSE_FIGURES
+
+
+def robustness(args) -> int:
+    """Does VARIANT's difference from BASE keep its sign over the plausible ranges of the assumed inputs
+    (``analysis/experiments/robustness.py``)? A Morris screening of every ranged input and, with
+    ``--method sobol``, Sobol indices of those it keeps; the share of plausible worlds where each figure's
+    difference holds its sign, with a 95 % CI; the noise floor."""
+    base, variant = _load_distinct([args.base, args.variant], args.command, args.sets)
+    figures = _figures(args.figures or [f for f in ROBUSTNESS_FIGURES if f in SUMMARY_FIGURES])
+    try:
+        ranges = robust.load_ranges(args.ranges, base)
+        screen = robust.plan_study(
+            base, variant, ranges, "morris", _samples(args, "morris"), args.seed, grouped=args.groups
+        )
+    except robust.RobustnessError as err:
+        raise UserError(f"robustness: {err}") from None
+    problem = robust.check_seeds(screen, args.seed, args.reps, args.center_reps)
+    if problem:
+        raise UserError(f"--seed: {problem}")
+    points = [p for i in range(len(screen.design)) for p in screen.scenarios(i)]
+    _check_memory(
+        [max(points, key=lambda p: memory_estimate(p).bytes)], _local_workers(args, len(points) * args.reps)
+    )
+    names = unique_names([base, variant])
+    out_dir = Path(args.out) if args.out else _default_dir("robustness", names=names)
+    record = run_record(
+        "robustness",
+        [base, variant],
+        names,
+        seed=args.seed,
+        reps=args.reps,
+        center_reps=args.center_reps,
+        method=args.method,
+        samples=args.samples,
+        ranges=str(args.ranges),
+        groups=args.groups or None,
+    )
+    _make_dir(out_dir)
+    _claim(out_dir, record, args.replace)
+    store = _store(args)
+    how = dict(
+        seed=args.seed,
+        reps=args.reps,
+        figures=figures,
+        center_reps=args.center_reps,
+        store=store,
+        workers=args.workers,
+        scheduler=_scheduler(args),
+        recompute=args.recompute,
+    )
+    print(console.robustness_plan_line(screen, args.reps, args.center_reps), file=sys.stderr)
+    results = [robust.run_study(screen, **how)]
+    if args.method == "sobol" and _whole_study(results[-1]):
+        kept = robust.kept_inputs(results[-1], args.keep)
+        try:
+            stage = robust.plan_study(
+                base, variant, ranges, "sobol", _samples(args, "sobol"), args.seed, only=kept
+            )
+        except robust.RobustnessError as err:
+            raise UserError(f"robustness: {err}") from None
+        print(console.robustness_plan_line(stage, args.reps, args.center_reps), file=sys.stderr)
+        results.append(robust.run_study(stage, **how))
+    for result in results:
+        _report_failures(result.failures)
+    total = sum(r.total for r in results)
+    done = robust.Tally(results)
+    if not results[0].clusters:
+        print(console.store_line(done, store.root, total), file=sys.stderr)
+        return _finish(done, store, out_dir, False, total)
+    print(console.robustness_heading(results[-1], names, args.lang))
+    print()
+    print(format_robustness(results, args.lang))
+    with sigint_held_off(out_dir):
+        _prepare(out_dir, record)
+        write_robustness(results, out_dir, names, record)
+    drawn = draw_any(out_dir, args.lang)
+    print(console.charts_line(drawn, out_dir))
+    print(console.store_line(done, store.root, total))
+    print(f"outputs: {out_dir}")
+    return _finish(done, store, out_dir, True, total)
+
+
+def _samples(args, method: str) -> int:
+    return args.samples or (10 if method == "morris" else 64)
+
+
+def _whole_study(result) -> bool:
+    return not result.interrupted and not result.failures
+
+
+def _figures(figures: list[str]) -> list[str]:
     for figure in figures:
         if figure not in SUMMARY_FIGURES:
             close = difflib.get_close_matches(figure, SUMMARY_FIGURES, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UserError(f"--figure: {figure}: unknown figure{hint}")
+    return list(figures)
+
+
+def sweep(args) -> int:
+    """A grid of rule values × replications from a sweep file: a table of each cell's figures."""
+    plan = load_sweep(args.sweep, reps=args.reps, seed=args.seed, overrides=_overrides(args.sets))
+    if plan.base.value("start.snapshot"):
+        load_snapshot(plan.base)  # a bad snapshot is refused, every problem listed, before anything runs
+    figures = _figures(args.figures or [f for f in DEFAULT_FIGURES if f in SUMMARY_FIGURES])
     _check_memory([params for _, params in plan.cells], _local_workers(args, len(plan.cells) * plan.reps))
     names = [variant_name(Path(args.sweep).stem, plan.base.overrides)]
     out_dir = Path(args.out) if args.out else _default_dir("sweeps", names=names)

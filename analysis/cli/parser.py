@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{run,compare,decompose,sweep,charts,briefing,snapshot,calibrate,fit-inputs,replay,bench,explore}",
+        metavar="{run,compare,decompose,robustness,sweep,charts,briefing,snapshot,calibrate,fit-inputs,replay,bench,explore}",
     )
 
     run = sub.add_parser("run", help="run replications of a scenario and print the summary with 95%% CIs")
@@ -229,6 +229,65 @@ def build_parser() -> argparse.ArgumentParser:
     decompose.add_argument("--out", help="output folder (default out/decompose/<base>_vs_<reform>)")
     _add_replace(decompose)
     _add_run_options(decompose)
+
+    robustness = sub.add_parser(
+        "robustness",
+        help="does a comparison's conclusion survive the assumed inputs? BASE and VARIANT at points sampled "
+        "over the plausible ranges of a ranges file: the share of plausible worlds where the difference "
+        "keeps its sign, and the inputs ranked by influence (Morris, Sobol)",
+    )
+    robustness.add_argument("base", metavar="BASE", help="the reference scenario, e.g. baseline")
+    robustness.add_argument("variant", metavar="VARIANT", help="the scenario compared with it, e.g. cap8")
+    robustness.add_argument(
+        "--ranges", default="studies/ranges.toml", help="the ranges file (default studies/ranges.toml)"
+    )
+    robustness.add_argument(
+        "--method",
+        choices=("morris", "sobol"),
+        default="morris",
+        help="morris: screen every ranged input (default); sobol: the screening, then first and total "
+        "Sobol indices of the inputs it keeps",
+    )
+    robustness.add_argument(
+        "--samples",
+        type=positive_int,
+        help="Morris trajectories (default 10); with --method sobol, the Sobol base samples, a power of 2 "
+        "(default 64)",
+    )
+    robustness.add_argument(
+        "--reps", type=reps_count, default=1, help="replications at each design point (default 1)"
+    )
+    robustness.add_argument(
+        "--center-reps",
+        type=reps_count,
+        default=10,
+        help="replications at the scenarios' own values, which give the conclusion's sign (default 10)",
+    )
+    robustness.add_argument(
+        "--keep",
+        type=positive_int,
+        default=6,
+        help="with --method sobol: the most inputs the screening keeps (those above the noise floor; "
+        "default 6)",
+    )
+    robustness.add_argument(
+        "--groups", action="store_true", help="screen the ranges file's groups of inputs, each moved together"
+    )
+    robustness.add_argument(
+        "--figure",
+        dest="figures",
+        action="append",
+        metavar="NAME",
+        help="a summary figure to analyse (repeatable; default the mean and p90 wait, move-ins, "
+        "housed share)",
+    )
+    robustness.add_argument(
+        "--seed", type=seed, default=1, help="seed of the design and the first replication"
+    )
+    _add_set(robustness, "both scenarios")
+    robustness.add_argument("--out", help="output folder (default out/robustness/<base>-vs-<variant>)")
+    _add_replace(robustness)
+    _add_run_options(robustness, "language of the table and charts")
 
     sweep = sub.add_parser("sweep", help="run a grid of rule values x replications from a sweep file")
     sweep.add_argument("sweep", metavar="SWEEP.toml", help="sweep file, e.g. studies/sweeps/cap.toml")

@@ -147,6 +147,42 @@ def write_decomposition(dec, out_dir, names: Sequence[str] | None = None, run: d
     return out
 
 
+def write_robustness(results, out_dir, names: Sequence[str] | None = None, run: dict | None = None) -> Path:
+    """The folder of a robustness study (``run.py robustness``; ``results`` is the screening and, with
+    ``--method sobol``, the Sobol stage: ``analysis.experiments.robustness.StudyResult``): ``holds.csv``
+    (does the conclusion hold, figure by figure), ``indices.csv`` (every input's influence),
+    ``inputs.csv`` (every range, and every key held and why), ``points.parquet`` (each design point's
+    mean of each figure in both scenarios and their difference), ``design.csv`` (each point's input
+    values) and ``replications.parquet``; a ``method`` column tells the two stages apart."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    last = results[-1]
+
+    def stacked(frames):
+        return pd.concat(
+            [f.assign(method=r.study.method) if "method" not in f else f for f, r in frames],
+            ignore_index=True,
+        )
+
+    write_frame(stacked([(r.holds, r) for r in results]), out / "holds.csv")
+    write_frame(stacked([(r.indices, r) for r in results]), out / "indices.csv")
+    write_frame(last.inputs_table(), out / "inputs.csv")
+    write_frame(stacked([(r.points, r) for r in results]), out / "points.parquet")
+    design = [
+        pd.DataFrame(
+            [
+                {"point": p, "cluster": r.study.cluster(p), **r.study.values(p)}
+                for p in range(len(r.study.design))
+            ]
+        ).assign(method=r.study.method)
+        for r in results
+    ]
+    write_frame(pd.concat(design, ignore_index=True).astype({"method": str}), out / "design.csv")
+    write_frame(stacked([(r.replications, r) for r in results]), out / "replications.parquet")
+    write_scenarios_json(out, [last.study.base, last.study.variant], names, run=run)
+    return out
+
+
 # ---------------------------------------------------------------- the manifest: scenarios.json
 
 SCENARIOS_FILE = "scenarios.json"
@@ -276,10 +312,11 @@ class NotAnOutputFolder(ValueError):
 
 
 def folder_kind(directory) -> str:
-    """``"run"``, ``"compare"``, ``"sweep"`` or ``"decompose"``, from the files in the folder.
+    """``"run"``, ``"compare"``, ``"sweep"``, ``"decompose"`` or ``"robustness"``, from the files in the
+    folder.
 
     Raises:
-        NotAnOutputFolder: none of the four.
+        NotAnOutputFolder: none of the five.
     """
     d = Path(directory)
     if not d.is_dir():
@@ -290,11 +327,14 @@ def folder_kind(directory) -> str:
         return "sweep"
     if (d / "decomposition.csv").exists() and (d / "replications.parquet").exists():
         return "decompose"
+    if (d / "holds.csv").exists() and (d / "indices.csv").exists():
+        return "robustness"
     if (d / "summary.csv").exists() and (d / "daily.parquet").exists():
         return "run"
     raise NotAnOutputFolder(
-        f"{d}: not a run, compare, sweep or decompose output folder (expected summary.csv and daily.parquet, "
-        "comparison.csv, cells.csv or decomposition.csv, and replications.parquet)"
+        f"{d}: not a run, compare, sweep, decompose or robustness output folder (expected summary.csv and "
+        "daily.parquet, comparison.csv, cells.csv or decomposition.csv, and replications.parquet, or "
+        "holds.csv and indices.csv)"
     )
 
 

@@ -255,3 +255,39 @@ def parallel_lines(workers: int, speedup: float, same: bool) -> str:
         f"  parallel efficiency with {workers} workers: {speedup / workers:.0%} (speed-up {speedup:.2f}x)\n"
         f"  results identical with 1 and {workers} workers: {'yes' if same else 'NO'}"
     )
+
+
+def robustness_plan_line(study, reps: int, center_reps: int) -> str:
+    """What a robustness stage runs: its design, inputs ranged and held, and replications."""
+    points = len(study.design)
+    what = f"{study.samples} trajectories" if study.method == "morris" else f"{study.samples} base samples"
+    return (
+        f"robustness ({study.method}): {len(study.inputs)} inputs ranged ({len(study.held)} held), {what}, "
+        f"{points} design points × {reps} replications × 2 scenarios, and {center_reps} replications × 2 at "
+        "the scenarios' own values"
+    )
+
+
+def robustness_heading(result, names: Sequence[str], lang: str) -> str:
+    """The lines above ``robustness``'s tables: the comparison, the design, how noise is kept apart."""
+    study = result.study
+    base, variant = (
+        shown_scenario(p, lang, n) for p, n in zip((study.base, study.variant), names, strict=True)
+    )
+    if lang == "zh":
+        return (
+            f"{variant} 相对于 {base} 的稳健性：{study.ranges.source} 中 {len(study.inputs)} "
+            "项假设参数在合理区间内取样"
+            f"（{study.method}，{result.clusters} 条轨迹/基础样本，每点 {result.reps} 次重复），"
+            f"{len(study.held)} 项保持不变（见 inputs.csv）\n"
+            "两个情景在每个取样点使用相同的随机种子；“噪声”参数只改变种子，其指数即噪声基线"
+        )
+    return (
+        f"Robustness of {variant} against {base}: {len(study.inputs)} assumed inputs sampled over their "
+        f"plausible ranges in {study.ranges.source} ({study.method}, {result.clusters} complete "
+        f"{'trajectories' if study.method == 'morris' else 'base samples'}, {result.reps} replications "
+        "a point); "
+        f"{len(study.held)} held (inputs.csv)\n"
+        "both scenarios run on the same seeds at every point; the input 'noise' only moves the seeds: its "
+        "index is the noise floor"
+    )

@@ -184,3 +184,70 @@ def format_cells(cells: pd.DataFrame, keys: list[str], figures, lang: str = "en"
             rows.append([*values, _cell(mean, unit, na), ci, str(n)])
         blocks.append(title + "\n" + render_table(header, rows, left=0))
     return "\n\n".join(blocks)
+
+
+def format_robustness(results, lang: str = "en", top: int = 5) -> str:
+    """A robustness study as plain text: per figure, the difference at the scenarios' own values, the
+    share of plausible worlds where it keeps its sign (95 % CI) and its range; then the inputs its size
+    depends on most (Morris μ*, σ; Sobol total and first-order indices when run), with the noise floor;
+    ``*`` marks an input above the noise floor."""
+    na = term("table.na", lang)
+    last = results[-1]
+    header = [
+        term("table.figure", lang),
+        term("table.difference_at_own", lang),
+        term("table.ci95", lang),
+        term("table.holds_share", lang),
+        term("table.ci95", lang),
+        term("table.difference_range", lang),
+    ]
+    rows = []
+    for rec in last.holds.itertuples(index=False):
+        unit = unit_of(rec.figure)
+        rows.append(
+            [
+                label(rec.figure, lang),
+                _cell(rec.center_difference, unit, na, sign=True),
+                _ci(rec.center_ci_low, rec.center_ci_high, unit, na, sign=True),
+                na if rec.share != rec.share else f"{rec.share:.0%}",
+                na if rec.share != rec.share else f"[{rec.share_ci_low:.0%}, {rec.share_ci_high:.0%}]",
+                " … ".join(_cell(x, unit, na, sign=True) for x in (rec.difference_p05, rec.difference_p95)),
+            ]
+        )
+    parts = [render_table(header, rows, left=1)]
+    for result in results:
+        sobol = result.study.method == "sobol"
+        score = "ST" if sobol else "mu_star"
+        header = [
+            term("table.figure", lang),
+            term("table.input", lang),
+            term("table.sobol_total" if sobol else "table.mu_star", lang),
+            term("table.ci95", lang),
+            term("table.sobol_first" if sobol else "table.sigma", lang),
+            "",
+        ]
+        rows = []
+        idx = result.indices[result.indices["measure"] == "difference"]
+        for figure in result.figures:
+            part = idx[idx["figure"] == figure].sort_values("rank")
+            unit = None if sobol else unit_of(figure)
+            shown = [
+                *part[part["rank"] > 0].head(top).itertuples(index=False),
+                *part[part["rank"] == 0].itertuples(index=False),
+            ]
+            for j, rec in enumerate(shown):
+                value = getattr(rec, score)
+                low, high = getattr(rec, f"{score}_ci_low"), getattr(rec, f"{score}_ci_high")
+                noise = rec.input == "noise"
+                rows.append(
+                    [
+                        label(figure, lang) if j == 0 else "",
+                        term("table.noise_floor", lang) if noise else rec.input,
+                        _cell(value, unit, na) if not sobol else f"{value:.2f}",
+                        _ci(low, high, unit, na) if not sobol else f"[{low:.2f}, {high:.2f}]",
+                        (f"{rec.S1:.2f}" if sobol else _cell(rec.sigma, unit, na)),
+                        "*" if rec.above_noise else "",
+                    ]
+                )
+        parts.append(render_table(header, rows, left=2) + "\n" + term("table.above_noise", lang))
+    return "\n\n".join(parts)

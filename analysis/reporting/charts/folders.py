@@ -271,6 +271,11 @@ def draw_decomposition(dec_dir, lang: str = "en", out_dir=None) -> list[Path]:
     return _save_all(decomposition_figures(dec_dir, lang), out, lang)
 
 
+def draw_robustness(directory, lang: str = "en", out_dir=None) -> list[Path]:
+    """The charts of a robustness folder (``run.py robustness``): none yet."""
+    return []
+
+
 def draw_any(directory, lang: str = "en", out_dir=None) -> list[Path]:
     """Redraw the charts of any run, compare, sweep or decompose output folder without simulating.
 
@@ -278,7 +283,11 @@ def draw_any(directory, lang: str = "en", out_dir=None) -> list[Path]:
         NotAnOutputFolder: the folder is none of the four (the message names it and what is missing).
     """
     kind = folder_kind(directory)
-    draw = {"run": draw_run, "compare": draw_compare, "sweep": draw_sweep, "decompose": draw_decomposition}[
-        kind
-    ]
+    draw = {
+        "run": draw_run,
+        "compare": draw_compare,
+        "sweep": draw_sweep,
+        "decompose": draw_decomposition,
+        "robustness": draw_robustness,
+    }[kind]
     return draw(directory, lang, out_dir)
