@@ -3,8 +3,9 @@
 One row per key of ``scenarios/baseline.toml``, in the file's order. The loader (``sim.parameters``)
 checks every value against its row, and ``document()`` renders the table as Markdown for
 ``docs/scenario-keys.md``. The baseline file gives each key's value and the full text of its
-reference; here ``citation`` is the head of that reference (the article, or ``ASSUMED`` for a
-behavioural input), and ``tests/test_schema.py`` holds the two together.
+reference; here ``citation`` is the head of that reference (the article, ``ASSUMED`` for a
+behavioural input, or ``SETTING`` for a choice of how the study measures), and ``tests/test_schema.py``
+holds the two together.
 
 Bounds are closed unless ``low_open``: ``low=0`` means "not negative", ``low=0, low_open=True`` means
 "positive". A share is a number within [0, 1]. ``inf`` is refused unless ``inf_ok`` (it then means "no
@@ -146,7 +147,8 @@ class Key:
         name: the dotted key, ``section.name``.
         type: one of the types above.
         unit: the unit the value is written in (the baseline states the same).
-        citation: the article the value rests on, or ``ASSUMED`` for a behavioural input.
+        citation: the article the value rests on, ``ASSUMED`` for a behavioural input, or ``SETTING``
+            for a study setting (horizon, warm-up, the yardsticks of the analysis).
         low, high: bounds of a number or share (None: none).
         low_open: ``low`` itself is refused.
         inf_ok: ``inf`` is allowed (a number; it means "no limit").
@@ -238,7 +240,7 @@ def _preference(prefix: str, citation: str) -> tuple[Key, ...]:
 SCHEMA: tuple[Key, ...] = (
     # calendar: read once, at day 0
     Key("calendar.start_date", DATE, "date", "Art. 30(3)", dated=False),
-    Key("calendar.horizon_years", NUMBER, "year", "ASSUMED", **_POS, high=MAX_HORIZON_YEARS, dated=False),
+    Key("calendar.horizon_years", NUMBER, "year", "SETTING", **_POS, high=MAX_HORIZON_YEARS, dated=False),
     Key("calendar.holidays", DATE_LIST, "date", "国务院办公厅关于节假日安排的通知", dated=False),
     Key("calendar.makeup_workdays", DATE_LIST, "date", "国务院办公厅关于节假日安排的通知", dated=False),
     # arrivals (Art. 4, 9)
@@ -521,15 +523,15 @@ SCHEMA: tuple[Key, ...] = (
     ),
     # analysis: how the outputs are read (Art. 27 for the smallest cell shown)
     Key("analysis.min_cell", NUMBER, "household", "Art. 27", **_NN, whole=True),
-    Key("analysis.warmup_days", NUMBER, "day", "ASSUMED", **_NN),
-    Key("analysis.cohort_margin_days", NUMBER, "day", "ASSUMED", **_NN),
-    Key("analysis.need_per_person", NUMBER, "point per person", "ASSUMED", **_NN),
+    Key("analysis.warmup_days", NUMBER, "day", "SETTING", **_NN),
+    Key("analysis.cohort_margin_days", NUMBER, "day", "SETTING", **_NN),
+    Key("analysis.need_per_person", NUMBER, "point per person", "SETTING", **_NN),
     Key("analysis.need_priority_sector", NUMBER, "point", "Art. 3", **_NN),
     Key("analysis.need_key_employer", NUMBER, "point", "Art. 9", **_NN),
-    Key("analysis.need_per_m2_below_line", NUMBER, "point per m2 per person", "ASSUMED", **_NN),
+    Key("analysis.need_per_m2_below_line", NUMBER, "point per m2 per person", "SETTING", **_NN),
     Key("analysis.need_area_line_m2", NUMBER, "m2 per person", "Art. 5", **_NN),
-    Key("analysis.need_quantile", SHARE, "quantile", "ASSUMED", **_01),
-    Key("analysis.oversize_factor", NUMBER, "times the Art. 7 standard", "ASSUMED", **_NN),
+    Key("analysis.need_quantile", SHARE, "quantile", "SETTING", **_01),
+    Key("analysis.oversize_factor", NUMBER, "times the Art. 7 standard", "SETTING", **_NN),
 )
 
 #: The rows by key.
@@ -565,9 +567,10 @@ def document() -> str:
         "    python -c 'import sim.schema as s; print(s.document(), end=\"\")' > docs/scenario-keys.md\n\n"
         "Every key of `scenarios/baseline.toml`, in its order, with the type, unit and bounds the\n"
         "loader checks. The baseline states each key's value and the full text of its reference; the\n"
-        "citation here is its head (the article, or ASSUMED for a behavioural input). Values keep these\n"
-        "units; the engine converts them in one place (`sim/rules.py`). A duration in years or months\n"
-        "counts calendar dates: it ends on the same date that many years or months later, 29 February\n"
-        "going to 28 February (`sim/calendar.py`); a rate per year or a mean in months uses the mean\n"
-        f"year of {YEAR_DAYS} days and month of 1/12 year.\n\n" + markdown()
+        "citation here is its head (the article, ASSUMED for a behavioural input, or SETTING for a\n"
+        "choice of how the study measures). Values keep these units; the engine converts them in one\n"
+        "place (`sim/rules.py`). A duration in years or months counts calendar dates: it ends on the\n"
+        "same date that many years or months later, 29 February going to 28 February\n"
+        "(`sim/calendar.py`); a rate per year or a mean in months uses the mean year of\n"
+        f"{YEAR_DAYS} days and month of 1/12 year.\n\n" + markdown()
     )

@@ -52,7 +52,14 @@ def test_each_row_has_the_baselines_unit_and_the_head_of_its_reference():
         key = KEYS[name]
         assert key.unit == entry["unit"], name
         assert entry["reference"].startswith(key.citation), name
-        assert key.citation == "ASSUMED" or not entry["reference"].startswith("ASSUMED"), name
+        for head in ("ASSUMED", "SETTING"):  # a behavioural input; a choice of how the study measures
+            assert key.citation == head or not entry["reference"].startswith(head), name
+
+
+def test_the_study_settings_are_cited_setting_and_not_assumed():
+    settings = {k.name for k in SCHEMA if k.citation == "SETTING"}
+    assert {"calendar.horizon_years", "analysis.warmup_days", "analysis.need_quantile"} <= settings
+    assert settings <= {k for k in KEYS if k.startswith(("calendar.", "analysis."))}
 
 
 def test_the_baseline_value_of_every_key_is_within_its_bounds(baseline):
