@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -725,6 +726,8 @@ def bench(args) -> int:
         return _bench_sweep(args)
     if args.mechanisms:
         return _bench_mechanisms(args)
+    if args.robustness:
+        return _bench_robustness(args)
     params = _load(args.scenario)
     _check_memory([params])
     print(console.machine_line(benchmark.machine()))
@@ -759,6 +762,29 @@ def _bench_mechanisms(args) -> int:
     for name in best:
         print(console.mechanism_line(name, best[name], best[MECHANISMS[0]]))
     return 0
+
+
+def _bench_robustness(args) -> int:
+    """``bench --robustness``: the screening the README reports (baseline vs cap8, every ranged input,
+    ``--samples`` trajectories, one replication a point), run with no store, its wall time against
+    the replications it ran and one replication timed in this process."""
+    base, variant = _load("baseline"), _load("cap8")
+    ranges = robust.load_ranges(robust.RANGES_FILE, base)
+    study = robust.plan_study(
+        base, variant, ranges, "morris", args.samples, args.seed, grouped=not args.ungrouped
+    )
+    _check_memory([base], args.workers)
+    print(console.machine_line(benchmark.machine()))
+    print(console.robustness_plan_line(study, 1, 10))
+    one = benchmark.time_engine(base, args.seed)
+    started = time.perf_counter()
+    result = robust.run_study(
+        study, args.seed, 1, list(ROBUSTNESS_FIGURES), 10, store=None, workers=args.workers
+    )
+    wall = time.perf_counter() - started
+    _report_failures(result.failures)
+    print(console.robustness_bench_lines(result, wall, args.workers, one.wall_seconds))
+    return 1 if result.failures or result.interrupted else 0
 
 
 def _bench_sweep(args) -> int:

@@ -443,6 +443,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=3,
         help="runs of each configuration of --mechanisms, best kept (default 3)",
     )
+    bench.add_argument(
+        "--robustness",
+        action="store_true",
+        help="instead: the Morris screening of baseline vs cap8 over studies/ranges.toml (robustness), run "
+        "from scratch with no store on --workers workers, timed against one replication in this process",
+    )
+    bench.add_argument(
+        "--samples", type=positive_int, default=16, help="Morris trajectories of --robustness (default 16)"
+    )
+    bench.add_argument(
+        "--ungrouped",
+        action="store_true",
+        help="with --robustness: screen every input on its own instead of the ranges file's groups",
+    )
     bench.add_argument("--reps", type=reps_count, default=20, help="replications of --sweep (default 20)")
     bench.add_argument(
         "--workers", type=positive_int, default=2, help="parallel workers of --sweep (default 2)"

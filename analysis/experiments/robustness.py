@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,8 +43,12 @@ from sim.schema import FAMILY_SIZES, KEYS, SHARE_TABLE, UNIT_MIX
 
 from ..stats import t_interval
 from .runner import MAX_SEED, Failure, ResultStore, Task, run_tasks
+from .sweep import show_value
 
 RANGES_FILE = Path("studies/ranges.toml")
+HELD_NOTE = re.compile(
+    r"^# held: ([\w.]+): (.+(?:\n#  +.+)*)", re.MULTILINE
+)  # an assumed key left unranged, and why
 ASSUMED = "ASSUMED"
 NOISE = "noise"  # the noise input's name in every table
 METHODS = ("morris", "sobol")
@@ -145,10 +150,10 @@ class Range:
     def shown(self) -> str:
         """The range as the tables show it: ``1200–2600 (loguniform)`` or ``batch | unit``."""
         if self.values:
-            return " | ".join(describe_value(v) for v in self.values)
-        tail = f", mode {describe_value(self.mode)}" if self.dist == "triangular" else ""
+            return " | ".join(show_value(v) for v in self.values)
+        tail = f", mode {show_value(self.mode)}" if self.dist == "triangular" else ""
         dist = "" if self.dist == "uniform" else f" ({self.dist}{tail})"
-        return f"{describe_value(self.low)}–{describe_value(self.high)}{dist}"
+        return f"{show_value(self.low)}–{show_value(self.high)}{dist}"
 
 
 @dataclass
@@ -156,6 +161,8 @@ class Ranges:
     source: str
     ranges: list[Range]
     description: str = ""
+    #: ``{key: why}`` from the file's ``# held: key: why`` lines: assumed keys deliberately left unranged
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 def _split(section: str, name: str) -> tuple[str, tuple[str, ...]]:
@@ -218,7 +225,8 @@ def load_ranges(path: str | Path, reference: sim.Params | None = None) -> Ranges
         raise ScenarioError(f"{source}: a key is ranged twice")
     if not out:
         raise ScenarioError(f"{source}: no ranges")
-    return Ranges(source, out, str(doc.get("description", "")))
+    notes = {k: " ".join(v.replace("#", " ").split()) for k, v in HELD_NOTE.findall(path.read_text("utf-8"))}
+    return Ranges(source, out, str(doc.get("description", "")), notes)
 
 
 def _is_share(r: Range) -> bool:
@@ -283,8 +291,8 @@ def _range(source: str, section: str, name: str, spec: object, reference: sim.Pa
         low, high = float(spec["low"]), float(spec["high"])
         if not low < high:
             raise ScenarioError(
-                f"{where}: low must be below high, got {describe_value(spec['low'])} and "
-                f"{describe_value(spec['high'])}"
+                f"{where}: low must be below high, got {show_value(spec['low'])} and "
+                f"{show_value(spec['high'])}"
             )
         dist = spec.get("dist", "uniform")
         if dist not in DISTS:
@@ -297,7 +305,7 @@ def _range(source: str, section: str, name: str, spec: object, reference: sim.Pa
         if (dist == "triangular") != (mode is not None):
             raise ScenarioError(f"{where}: mode: give it with a triangular range only")
         if mode is not None and not low <= float(mode) <= high:
-            raise ScenarioError(f"{where}: mode must lie between low and high, got {describe_value(mode)}")
+            raise ScenarioError(f"{where}: mode must lie between low and high, got {show_value(mode)}")
         r = Range(low=spec["low"], high=spec["high"], dist=dist, mode=mode, **common)
     ends = r.values or (r.sample(0.0), r.sample(1.0))
     for value in ends:  # the loader's own check of each end, on the reference
@@ -428,7 +436,8 @@ def held_inputs(
     covered = {r.key for r in ranges.ranges}
     for key, _ in assumed_inputs(base):
         if key not in covered:
-            held.append((key, f"no range in {ranges.source}"))
+            why = ranges.notes.get(key)
+            held.append((key, f"held in {ranges.source}: {why}" if why else f"no range in {ranges.source}"))
     return ranged, held
 
 

@@ -291,3 +291,24 @@ def robustness_heading(result, names: Sequence[str], lang: str) -> str:
         "both scenarios run on the same seeds at every point; the input 'noise' only moves the seeds: its "
         "index is the noise floor"
     )
+
+
+def robustness_bench_lines(result, wall: float, workers: int, one: float) -> str:
+    """``bench --robustness``: the study's wall time, its replications, the time of one inside a worker,
+    the parallel efficiency, the wall time as replications of the one timed in this process, and which
+    inputs cleared the noise floor on the mean wait's difference."""
+    done = result.computed
+    inside = result.busy_seconds / max(done, 1)
+    idx = result.indices
+    wait = idx[(idx["figure"] == PRECISION_FIGURE) & (idx["measure"] == "difference")]
+    above = ", ".join(wait[wait["above_noise"]].sort_values("rank")["input"]) or "none"
+    return "\n".join(
+        [
+            f"  {done} replications in {wall:.0f} s ({wall / 60:.1f} min) on {workers} workers: "
+            f"{done / wall:.2f} replications/s, {inside:.2f} s per replication inside a worker",
+            f"  parallel efficiency: {result.busy_seconds / (wall * workers):.0%}; the study took "
+            f"{wall / one:.0f} times one replication in this process ({one:.2f} s)",
+            f"  {result.clusters} complete trajectories; above the noise floor on the mean wait's "
+            f"difference: {above}",
+        ]
+    )
