@@ -32,9 +32,16 @@ from analysis.experiments.decompose import (
     plan_decomposition,
     run_decomposition,
 )
-from analysis.experiments.folders import folder_verdict, prepare_folder, run_record, safe_name
+from analysis.experiments.folders import (
+    folder_verdict,
+    prepare_folder,
+    run_record,
+    safe_name,
+    stored_record,
+)
 from analysis.experiments.outputs import (
     NotAnOutputFolder,
+    folder_kind,
     write_comparison,
     write_decomposition,
     write_frame,
@@ -539,6 +546,8 @@ def briefing(args) -> int:
     (``analysis/reporting/briefing.py``)."""
     if args.decompose and len(args.scenarios) != 2:
         raise UserError(f"{args.command}: --decompose: give two scenarios, the base and the reform")
+    if args.robustness:
+        _check_robustness_folder(args)
     if not args.out:
         names = unique_names(_load_distinct(args.scenarios, args.command, args.sets))
         args.out = str(_default_dir("briefing", names=names))
@@ -547,9 +556,37 @@ def briefing(args) -> int:
         return status
     params_list = [_load(name, args.sets) for name in args.scenarios]
     decomposition = _briefing_decomposition(args, params_list) if args.decompose else None
-    pdf = build_briefing(args.out, args.lang, args.out, params=params_list, decomposition=decomposition)
+    pdf = build_briefing(
+        args.out,
+        args.lang,
+        args.out,
+        params=params_list,
+        decomposition=decomposition,
+        robustness=args.robustness,
+    )
     print(f"briefing: {pdf}")
     return status
+
+
+def _check_robustness_folder(args) -> None:
+    """``briefing BASE VARIANT --robustness DIR``: DIR must be a robustness folder of the same two
+    scenarios (the same resolved rules), so that the page speaks of the comparison the pack makes."""
+    where = f"{args.command}: --robustness: {args.robustness}"
+    if len(args.scenarios) != 2:
+        raise UserError(f"{args.command}: --robustness: give two scenarios, the base and the variant")
+    try:
+        kind = folder_kind(args.robustness)
+    except NotAnOutputFolder as err:
+        raise UserError(f"{args.command}: --robustness: {err}") from None
+    if kind != "robustness":
+        raise UserError(f"{where}: a {kind} folder, not one of `run.py robustness`")
+    pair = _load_distinct(args.scenarios, args.command, args.sets)
+    expected = run_record("robustness", pair)["rules"]
+    if (stored_record(args.robustness) or {}).get("rules") != expected:
+        raise UserError(
+            f"{where}: not a study of {' vs '.join(args.scenarios)} with these rules; run "
+            f"`python run.py robustness {' '.join(args.scenarios)} --out {args.robustness}` first"
+        )
 
 
 def _plan(*args) -> Plan:

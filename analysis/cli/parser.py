@@ -334,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with two scenarios, the base and a reform: add the reform's decomposition (as decompose: "
         "each change's share of the effect, waterfalls, who gains by each change)",
     )
+    briefing.add_argument(
+        "--robustness",
+        metavar="DIR",
+        help="with two scenarios, the base and a variant: add a page on whether the conclusion survives "
+        "the assumed inputs, from the folder of `run.py robustness BASE VARIANT` on the same scenarios",
+    )
     briefing.add_argument("--out", help="output folder (default out/briefing/<first>-vs-<second>...)")
     _add_replace(briefing)
     _add_run_options(briefing, "language of the table and the pack")

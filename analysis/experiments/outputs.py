@@ -418,3 +418,42 @@ def sweep_keys(replications: pd.DataFrame) -> list[str]:
     """The swept keys of a sweep's replications table: the columns before ``seed``."""
     cols = list(replications.columns)
     return cols[: cols.index("seed")] if "seed" in cols else []
+
+
+@dataclass
+class RobustnessData:
+    """A robustness folder, read (:func:`write_robustness`); ``run`` is its manifest's run record."""
+
+    names: list[str]
+    holds: pd.DataFrame
+    indices: pd.DataFrame
+    inputs: pd.DataFrame
+    points: pd.DataFrame
+    design: pd.DataFrame
+    infos: dict[str, ScenarioInfo]
+    run: dict
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """Each input's scenario key."""
+        return dict(zip(self.inputs["input"].astype(str), self.inputs["key"].astype(str), strict=True))
+
+
+def read_robustness(directory) -> RobustnessData:
+    """Read a robustness folder (``holds.csv``, ``indices.csv``, ``inputs.csv``, ``points.parquet``,
+    ``design.csv``, ``scenarios.json``)."""
+    from .folders import stored_record
+
+    d = Path(directory)
+    names = manifest_names(d)
+    inputs = pd.read_csv(d / "inputs.csv", keep_default_na=False)
+    return RobustnessData(
+        names,
+        pd.read_csv(d / "holds.csv"),
+        pd.read_csv(d / "indices.csv"),
+        inputs,
+        pd.read_parquet(d / "points.parquet").astype({"method": str, "figure": str}),
+        pd.read_csv(d / "design.csv"),
+        scenario_infos(d, names),
+        stored_record(d) or {},
+    )

@@ -38,9 +38,11 @@ from matplotlib.patches import Rectangle
 
 from sim.records import GROUPS, MECHANISM_FIGURES, PUBLISHED_WAITS, SUMMARY_FIGURES
 
-from ..experiments.outputs import CompareData, read_compare
+from ..experiments.outputs import CompareData, RobustnessData, read_compare, read_robustness
 from ..stats import group_wait_table, significant
 from .charts import FIGSIZE, compare_figures, decompose, save, scenario_colours
+from .charts import robustness as robust_charts
+from .charts.style import WAIT
 from .fonts import SMALL_SIZE, TITLE_SIZE, use_fonts
 from .numbers import format_number
 from .terms import TERMS, label, term
@@ -915,7 +917,13 @@ def page_count(n_scenarios: int, n_charts: int, findings_pages: int = 1, caveat_
 
 
 def build_briefing(
-    compare_dir, lang: str = "en", out_dir=None, params=None, decomposition=None, base_level=None
+    compare_dir,
+    lang: str = "en",
+    out_dir=None,
+    params=None,
+    decomposition=None,
+    base_level=None,
+    robustness=None,
 ) -> Path:
     """Write the briefing pack of a compare folder in ``lang`` (see the module docstring); return the
     PDF's path, ``out_dir/briefing.<lang>.pdf``.
@@ -931,6 +939,8 @@ def build_briefing(
         decomposition: the reform's decomposition (``decomposition.csv`` or its path) against the
             folder's reference; adds :func:`decomposition_section` after the charts.
         base_level: the reference's mean of each figure (default the folder's ``comparison.csv``).
+        robustness: a robustness folder (``run.py robustness``) of the folder's reference and first
+            variant; adds :func:`robustness_section` (a page of sentences, the influence charts).
     """
     use_fonts(lang)
     compare_dir = Path(compare_dir)
@@ -958,17 +968,20 @@ def build_briefing(
     if decomposition is not None:
         section = _decomposition(data, decomposition, base_level, titles, lang, min_cell)
         section.groups.to_csv(out / DECOMPOSE_GROUPS_FILE.format(lang=lang), index=False)
+    robust = robustness_section(robustness, [titles[n] for n in names[:2]], lang) if robustness else None
     text = markdown(table, names, lang, [note], found, min_cell, titles, caveat)
-    (out / MARKDOWN_FILE.format(lang=lang)).write_text(
-        text + (f"\n{section.markdown}" if section else ""), encoding="utf-8"
-    )
+    extra_md = "".join(f"\n{part.markdown}" for part in (section, robust) if part)
+    (out / MARKDOWN_FILE.format(lang=lang)).write_text(text + extra_md, encoding="utf-8")
     table_csv(table, lang).to_csv(out / TABLE_FILE.format(lang=lang), index=False)
-    for name, fig in (figs | (section.charts if section else {})).items():
+    robust_figs = robust.charts if robust else {}
+    for name, fig in (figs | (section.charts if section else {}) | robust_figs).items():
         save(fig, out / "charts", name, lang)
     bullets = findings_pages(found)
     caveats = caveat_pages(caveat, lang)
     section_bullets = findings_pages(section.sentences) if section else []
     extra_pages = len(section_bullets) + 1 + len(section.charts) if section else 0
+    robust_bullets = findings_pages(robust.sentences) if robust else []
+    extra_pages += len(robust_bullets) + len(robust_figs)
     pages = page_count(len(names), len(figs), len(bullets), len(caveats)) + extra_pages
     pdf_path = out / PDF_FILE.format(lang=lang)
     tmp = out / f".{pdf_path.name}.tmp"
@@ -996,6 +1009,13 @@ def build_briefing(
                 _page_number(fig, page, pages, lang)
                 pdf.savefig(fig)
                 page += 1
+        for part in robust_bullets:
+            pdf.savefig(findings_page(part, lang, page, pages, term("briefing.robust.title", lang)))
+            page += 1
+        for fig in robust_figs.values():
+            _page_number(fig, page, pages, lang)
+            pdf.savefig(fig)
+            page += 1
         for i, lines in enumerate(caveats):
             pdf.savefig(caveat_page(lines, lang, i == 0, page, pages))
             page += 1
@@ -1193,3 +1213,173 @@ def _decomposition(data: CompareData, decomposition, base_level, titles, lang: s
         base_level = dict(zip(ref["figure"], ref["mean"].astype(float), strict=True))
     shown = [titles[n] for n in data.names[:2]]
     return decomposition_section(decomposition, base_level, shown, lang, min_cell)
+
+
+# ---------------------------------------------------------------- robustness to the assumed inputs
+
+
+@dataclass
+class RobustnessSection:
+    """What ``briefing BASE VARIANT --robustness DIR`` adds to the pack: the sentences (a page of their
+    own: the conclusion, the share of plausible worlds where it holds, the assumptions it depends on most
+    and what data would settle them) and the influence charts of the main figure."""
+
+    sentences: list[str]
+    charts: dict[str, Figure]
+    markdown: str
+
+
+def _main_figure(holds: pd.DataFrame) -> str:
+    """The mean wait if the study analysed it, else its first figure."""
+    figures = list(dict.fromkeys(holds["figure"].astype(str)))
+    return WAIT if WAIT in figures else figures[0]
+
+
+def robustness_findings(data: RobustnessData, scenarios: Sequence[str], lang: str) -> list[str]:
+    """The sentences of the robustness page, of the study's last stage (Sobol when it ran, else the
+    Morris screening): the main figure's difference at the scenarios' own values (:func:`_main_figure`);
+    the share of plausible worlds where it keeps its sign, with its 95 % CI, and its range; the (at most
+    three) assumptions above the noise floor it depends on most, each with its range and the data that
+    would settle it (``settled_by``), or how many are above the floor when fewer; the method; then each
+    other figure's share in one sentence. ``scenarios``: the base's and the variant's names as shown."""
+    base, variant = scenarios
+    method = "sobol" if (data.indices["method"] == "sobol").any() else "morris"
+    holds = data.holds[data.holds["method"] == method].set_index("figure")
+    figure = _main_figure(holds.reset_index())
+    row = holds.loc[figure]
+    unit = _unit(figure)
+    signed = lambda x: format_number(float(x), unit, sign=True)  # noqa: E731
+    diff = float(row["center_difference"])
+    n = int(data.points.loc[(data.points["point"] < 0) & (data.points["figure"] == figure), "n"].max())
+    out = []
+    if diff == 0 or not math.isfinite(diff):
+        out.append(
+            term("briefing.robust.no_difference", lang).format(
+                variant=variant, base=base, figure=_figure_words(figure, lang)
+            )
+        )
+    else:
+        out.append(
+            term("briefing.robust.conclusion", lang).format(
+                variant=variant,
+                base=base,
+                figure=_figure_words(figure, lang),
+                direction=_direction(figure, diff, lang),
+                size=_with_unit_word(format_number(abs(diff), unit), unit, lang, diff=True),
+                low=signed(row["center_ci_low"]),
+                high=signed(row["center_ci_high"]),
+                n=n,
+                caveat="" if row["center_significant"] else term("briefing.robust.not_significant", lang),
+            )
+        )
+        out.append(
+            term("briefing.robust.holds", lang).format(
+                holds=robust_charts.holds_text(row, lang),
+                points=int(row["points"]),
+                design=robust_charts.design_text(data.holds, data.points, method, lang),
+                p05=_with_unit_word(signed(row["difference_p05"]), unit, lang, diff=True),
+                p95=_with_unit_word(signed(row["difference_p95"]), unit, lang, diff=True),
+            )
+        )
+    out += _depends_sentences(data, figure, method, lang)
+    out.append(_robustness_method(data, lang))
+    for other, rec in holds.drop(figure).iterrows():
+        if math.isfinite(float(rec["share"])):
+            out.append(
+                term("briefing.robust.other", lang).format(
+                    figure=term(other, lang) if other in TERMS else other,
+                    diff=_with_unit_word(
+                        format_number(float(rec["center_difference"]), _unit(other), sign=True),
+                        _unit(other),
+                        lang,
+                        diff=True,
+                    ),
+                    holds=robust_charts.holds_text(rec, lang),
+                )
+            )
+    return out
+
+
+def _depends_sentences(data: RobustnessData, figure: str, method: str, lang: str) -> list[str]:
+    """The (at most three) inputs above the noise floor the difference of ``figure`` depends on most, a
+    sentence each, after one that says how many there are."""
+    score = robust_charts.SCORES[method][0]
+    rows = robust_charts.influence_rows(data.indices, figure, method)
+    ranked = rows[rows["input"] != robust_charts.NOISE]
+    if ranked.empty:
+        return []
+    unit = _unit(figure) if method == "morris" else None
+
+    def number(x: float) -> str:
+        return format_number(float(x), unit) if method == "morris" else format_number(float(x), digits=2)
+
+    floor = number(rows.loc[rows["input"] == robust_charts.NOISE, score].iloc[0])
+    score_name = term(f"briefing.robust.score.{method}", lang)
+    above = ranked[ranked["above_noise"].astype(bool)].head(3)
+    out = []
+    if len(above) < 3:
+        out.append(
+            term("briefing.robust.fewer" if len(above) else "briefing.robust.none", lang).format(
+                n=len(ranked), k=len(above), floor=floor, score=score_name
+            )
+        )
+    if len(above):
+        out.append(term("briefing.robust.depends", lang).format(k=len(above), score=score_name, floor=floor))
+    inputs = data.inputs.set_index("input")
+    for rec in above.itertuples(index=False):
+        name = str(rec.input)
+        known = name in inputs.index
+        out.append(
+            term("briefing.robust.input", lang).format(
+                label=robust_charts.input_label(name, lang, data.keys),
+                name=name,
+                range=inputs.at[name, "range"] if known else "",
+                score=score_name,
+                value=number(getattr(rec, score)),
+                low=number(getattr(rec, f"{score}_ci_low")),
+                high=number(getattr(rec, f"{score}_ci_high")),
+                settled_by=inputs.at[name, "settled_by"] if known else "",
+            )
+        )
+    return out
+
+
+def _robustness_method(data: RobustnessData, lang: str) -> str:
+    """How the study ran: inputs ranged and held, the ranges file, the design of each stage."""
+    status = data.inputs["status"].astype(str)
+    design = robust_charts.design_text(data.holds, data.points, "morris", lang)
+    if (data.indices["method"] == "sobol").any():
+        kept = data.indices.loc[(data.indices["method"] == "sobol") & (data.indices["rank"] > 0), "input"]
+        design += term("briefing.robust.sobol", lang).format(
+            k=kept.nunique(), design=robust_charts.design_text(data.holds, data.points, "sobol", lang)
+        )
+    screened = status.eq("held") & data.inputs["reason"].astype(str).str.startswith("screened out")
+    return term("briefing.robust.method", lang).format(
+        ranged=int(status.eq("ranged").sum() + screened.sum()),
+        source=data.run.get("replications", {}).get("ranges", "?"),
+        design=design,
+        held=int(status.eq("held").sum() - screened.sum()),
+    )
+
+
+def robustness_section(directory, scenarios: Sequence[str], lang: str) -> RobustnessSection:
+    """The pack's robustness section (:class:`RobustnessSection`) of a robustness folder (``run.py
+    robustness``), the base's and the variant's names as shown (``scenarios``)."""
+    use_fonts(lang)
+    data = read_robustness(directory)
+    found = robustness_findings(data, scenarios, lang)
+    figure = _main_figure(data.holds)
+    charts = {}
+    for method in [m for m in robust_charts.SCORES if (data.indices["method"] == m).any()]:
+        suffix = "" if method == "morris" else "_sobol"
+        charts[f"robustness_influence{suffix}_{figure}"] = robust_charts.influence_chart(
+            data.indices,
+            figure,
+            lang,
+            method=method,
+            keys=data.keys,
+            scenarios=scenarios,
+            design=robust_charts.design_text(data.holds, data.points, method, lang),
+        )
+    md = [f"## {term('briefing.robust.title', lang)}", "", *(f"- {s}" for s in found), ""]
+    return RobustnessSection(found, charts, "\n".join(md))

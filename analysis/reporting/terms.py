@@ -819,3 +819,126 @@ TERMS.update(
         ),
     }
 )
+# ---------------------------------------------------------------- robustness to the assumed inputs
+# (analysis/reporting/charts/robustness.py, the robustness section of analysis/reporting/briefing.py)
+TERMS.update(
+    {
+        "robust.influence.title": Term(
+            "{figure}之差取决于哪些假设", "What the difference in {figure} depends on"
+        ),
+        "robust.influence.x.morris": Term(
+            "Morris μ*：参数跨其合理区间时差值的平均变化",
+            "Morris μ*: mean change of the difference across an input's range",
+        ),
+        "robust.influence.x.sobol": Term(
+            "Sobol总效应指数：差值方差中归于该参数的比例",
+            "Sobol total index: share of the difference's variance due to the input",
+        ),
+        "robust.influence.note": Term(
+            "误差线为95%自助法置信区间；虚线为噪声基线", "whisker: 95% bootstrap CI; dashed line: noise floor"
+        ),
+        "robust.influence.more": Term(
+            "另有{n}项参数，其指数均不超过{value}", "{n} more inputs, all at most {value}"
+        ),
+        "robust.second.morris": Term("σ（非线性或交互作用）", "σ (non-linearity, interaction)"),
+        "robust.second.sobol": Term("Sobol一阶指数", "Sobol first-order index"),
+        "robust.above_noise": Term("高于噪声基线", "Above the noise floor"),
+        "robust.within_noise": Term("未超过噪声基线", "Within the noise floor"),
+        "robust.difference_of": Term("{variant}与{base}之差", "{variant} minus {base}"),
+        "robust.design.morris": Term(
+            "{clusters}条Morris轨迹，每点{reps}次重复",
+            "{clusters} Morris trajectories, {reps} replications a point",
+        ),
+        "robust.design.sobol": Term(
+            "{clusters}个Sobol基础样本，每点{reps}次重复",
+            "{clusters} Sobol base samples, {reps} replications a point",
+        ),
+        "robust.difference.title": Term(
+            "{figure}之差与最具影响的假设",
+            "The difference in {figure} against the most influential assumptions",
+        ),
+        "robust.difference.y": Term("{variant}−{base}", "{variant} − {base}"),
+        "robust.difference.note": Term(
+            "每点为一个取样点{n}次重复的均值（共{points}个点）",
+            "each dot: a design point, mean of {n} replications ({points} points)",
+        ),
+        "robust.at_own": Term(
+            "情景本身取值下的差值（{value}）", "difference at the scenarios' own values ({value})"
+        ),
+        "robust.holds": Term(
+            "在{share}的合理情形中成立 [{low}, {high}]",
+            "holds in {share} of plausible worlds [{low}, {high}]",
+        ),
+        # the briefing's page
+        "briefing.robust.title": Term(
+            "结论对假设参数是否稳健", "Does the conclusion survive what we had to assume?"
+        ),
+        "briefing.robust.conclusion": Term(
+            "结论：在两个情景本身的参数取值下，{variant}情景的{figure}较{base}{direction}{size}"
+            "（95%置信区间 {low} 至 {high}，{n}次重复）{caveat}。",
+            "Conclusion: at the scenarios' own values, {figure} under {variant} is {direction} than under "
+            "{base} by {size} (95% CI {low} to {high}, {n} replications){caveat}.",
+        ),
+        "briefing.robust.not_significant": Term(
+            "；置信区间包含零，该取值下差值的方向本身尚不确定",
+            "; the interval includes zero, so even the direction at these values is uncertain",
+        ),
+        "briefing.robust.no_difference": Term(
+            "在两个情景本身的参数取值下，{variant}与{base}的{figure}在每次重复中均相同，无方向可检验。",
+            "At the scenarios' own values, {variant} and {base} give the same {figure} in every replication: "
+            "there is no direction to test.",
+        ),
+        "briefing.robust.holds": Term(
+            "该结论{holds}：在各假设参数的合理区间内取样的{points}个点中（{design}），差值方向与之相同的比例"
+            "（置信区间把每条轨迹计为一次抽样）；这些点上差值介于{p05}至{p95}之间（第5至第95百分位）。",
+            "It {holds}: the share of the {points} points sampled over the assumptions' plausible ranges "
+            "({design}) where the difference keeps its sign (the interval counts each trajectory as one "
+            "draw); across them the difference runs from {p05} to {p95} (5th to 95th percentile).",
+        ),
+        "briefing.robust.depends": Term(
+            "其大小最依赖以下{k}项假设（按{score}排序，均高于噪声基线{floor}）：",
+            "Its size depends most on these {k} assumptions (ranked by {score}, each above the noise floor "
+            "of {floor}):",
+        ),
+        "briefing.robust.fewer": Term(
+            "在{n}项取样的假设参数中，只有{k}项对差值的影响超过噪声基线（{floor}，仅改变随机种子时的{score}）；"
+            "其余参数的影响在当前取样规模下与随机波动无法区分。",
+            "Only {k} of the {n} ranged assumptions move the difference beyond the noise floor ({floor}, the "
+            "{score} of changing the seeds alone); the others cannot be told from replication noise at this "
+            "design's size.",
+        ),
+        "briefing.robust.none": Term(
+            "{n}项取样的假设参数对差值的影响均未超过噪声基线（{floor}，仅改变随机种子时的{score}）："
+            "在其合理区间内，差值的变化与随机波动无法区分，"
+            "或取样规模太小而无法分辨（可增加 --samples 或 --reps）。",
+            "None of the {n} ranged assumptions moves the difference beyond the noise floor ({floor}, the "
+            "{score} of changing the seeds alone): across their plausible ranges it cannot be told from "
+            "replication noise, or the design is too small to tell (more --samples or --reps).",
+        ),
+        "briefing.robust.input": Term(
+            "{label}（{name}），假设取值{range}：{score} {value} [{low}, {high}]。"
+            "可确定该参数的数据：{settled_by}。",
+            "{label} ({name}), assumed {range}: {score} {value} [{low}, {high}]. Data that would settle "
+            "it: {settled_by}.",
+        ),
+        "briefing.robust.method": Term(
+            "方法：{ranged}项假设参数在其合理区间（{source}）内取样，{design}；"
+            "两个情景在每个取样点使用相同的随机种子，另设一个只改变随机种子的参数，其指数即噪声基线；"
+            "另有{held}项假设参数保持情景本身的取值（见 inputs.csv）。",
+            "How: {ranged} assumed inputs were sampled over their plausible ranges ({source}), {design}; "
+            "both scenarios ran on the same seeds at every point, and one more input that only moves the "
+            "seeds gives the noise floor; {held} assumed inputs were held at the scenarios' values "
+            "(inputs.csv).",
+        ),
+        "briefing.robust.sobol": Term(
+            "，随后对筛选保留的{k}项参数计算Sobol指数（{design}）",
+            ", then Sobol indices of the {k} inputs the screening kept ({design})",
+        ),
+        "briefing.robust.other": Term(
+            "{figure}：情景本身取值下差值为{diff}，{holds}。",
+            "{figure}: {diff} at the scenarios' own values; it {holds}.",
+        ),
+        "briefing.robust.score.morris": Term("Morris μ*", "Morris μ*"),
+        "briefing.robust.score.sobol": Term("Sobol总效应指数", "Sobol total index"),
+    }
+)

@@ -27,6 +27,7 @@ from ...experiments.outputs import (
     manifest_names,
     read_compare,
     read_households,
+    read_robustness,
     read_run,
     read_sweep,
     scenario_infos,
@@ -34,7 +35,7 @@ from ...experiments.outputs import (
 )
 from ...stats import cohort_waits, yearly_exits
 from ..titles import scenario_titles
-from . import decompose
+from . import decompose, robustness
 from .compare import (
     allocation_outcomes_chart,
     exit_reasons_chart,
@@ -271,16 +272,55 @@ def draw_decomposition(dec_dir, lang: str = "en", out_dir=None) -> list[Path]:
     return _save_all(decomposition_figures(dec_dir, lang), out, lang)
 
 
+def robustness_figures(directory, lang: str = "en", figsize=FIGSIZE) -> dict[str, Figure]:
+    """The charts of a robustness folder (``run.py robustness``), for each figure it studied: the inputs
+    ranked by influence on the difference (Morris; Sobol too when that stage ran), with the noise floor,
+    and the difference at each design point against the two most influential inputs."""
+    data = read_robustness(directory)
+    shown = scenario_titles(data.infos, data.names, lang)
+    scenarios = tuple(shown[n] for n in data.names[:2])
+    figs = {}
+    for figure in dict.fromkeys(data.holds["figure"].astype(str)):
+        for method in [m for m in robustness.SCORES if (data.indices["method"] == m).any()]:
+            suffix = "" if method == "morris" else "_sobol"
+            figs[f"robustness_influence{suffix}_{figure}"] = robustness.influence_chart(
+                data.indices,
+                figure,
+                lang,
+                method=method,
+                keys=data.keys,
+                scenarios=scenarios,
+                design=robustness.design_text(data.holds, data.points, method, lang),
+                figsize=figsize,
+            )
+        figs[f"robustness_difference_{figure}"] = robustness.difference_chart(
+            data.points,
+            data.design,
+            data.holds,
+            data.indices,
+            figure,
+            lang,
+            keys=data.keys,
+            scenarios=scenarios,
+            figsize=figsize,
+        )
+    return figs
+
+
 def draw_robustness(directory, lang: str = "en", out_dir=None) -> list[Path]:
-    """The charts of a robustness folder (``run.py robustness``): none yet."""
-    return []
+    """Draw the charts of a robustness folder (:func:`robustness_figures`) as PNG (300 dpi) and SVG into
+    ``out_dir`` (default ``directory/charts``)."""
+    directory = Path(directory)
+    out = Path(out_dir) if out_dir else directory / "charts"
+    return _save_all(robustness_figures(directory, lang), out, lang)
 
 
 def draw_any(directory, lang: str = "en", out_dir=None) -> list[Path]:
-    """Redraw the charts of any run, compare, sweep or decompose output folder without simulating.
+    """Redraw the charts of any run, compare, sweep, decompose or robustness output folder without
+    simulating.
 
     Raises:
-        NotAnOutputFolder: the folder is none of the four (the message names it and what is missing).
+        NotAnOutputFolder: the folder is none of the five (the message names it and what is missing).
     """
     kind = folder_kind(directory)
     draw = {

@@ -201,9 +201,10 @@ def thousands_axis(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def signed_ticks(ax, digits: int = 0) -> None:
-    """x ticks of a difference: +50, 0, −50 (a true minus sign)."""
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: _signed(x, digits)))
+def signed_ticks(ax, digits: int = 0, axis: str = "x") -> None:
+    """Ticks of a difference (x ticks unless ``axis="y"``): +50, 0, −50 (a true minus sign)."""
+    fmt = ticker.FuncFormatter(lambda x, _: _signed(x, digits))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
 def _signed(x: float, digits: int) -> str:
