@@ -409,8 +409,9 @@ def robustness(args) -> int:
     figures = _figures(args.figures or [f for f in ROBUSTNESS_FIGURES if f in SUMMARY_FIGURES])
     try:
         ranges = robust.load_ranges(args.ranges, base)
+        only = robust.named_inputs(ranges, args.only) if args.only else None
         screen = robust.plan_study(
-            base, variant, ranges, "morris", _samples(args, "morris"), args.seed, grouped=args.groups
+            base, variant, ranges, "morris", _samples(args, "morris"), args.seed, args.groups, only
         )
     except robust.RobustnessError as err:
         raise UserError(f"robustness: {err}") from None
@@ -434,6 +435,7 @@ def robustness(args) -> int:
         samples=args.samples,
         ranges=str(args.ranges),
         groups=args.groups or None,
+        only=",".join(args.only) if args.only else None,
     )
     _make_dir(out_dir)
     _claim(out_dir, record, args.replace)

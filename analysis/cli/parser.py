@@ -274,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--groups", action="store_true", help="screen the ranges file's groups of inputs, each moved together"
     )
     robustness.add_argument(
+        "--only",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        metavar="NAME,...",
+        help="range only these inputs or groups (e.g. the groups a --groups screening ranked first: "
+        '--only "demand,voluntary exits"); the others are held',
+    )
+    robustness.add_argument(
         "--figure",
         dest="figures",
         action="append",

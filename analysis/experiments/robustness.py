@@ -134,7 +134,7 @@ class Range:
             x = float(stats.triang.ppf(u, c, loc=low, scale=high - low))
         else:
             x = low + u * (high - low)
-        return round(x) if KEYS[self.key].whole else x
+        return round(x) if KEYS[self.key].whole else float(x)
 
     def applies(self, scenarios: list[sim.Params]) -> bool:
         """Whether the rules of some scenario let the input matter (``when``)."""
@@ -383,8 +383,15 @@ class Study:
         return point // self.block
 
     def values(self, point: int) -> dict[str, object]:
-        """The inputs' values at a design point."""
-        return {r.name: r.sample(u) for r, u in zip(self.inputs, self.design[point], strict=False)}
+        """The inputs' values at a design point; in a study of groups, also each group's mean position
+        in its inputs' ranges (0 every input at its low end, 1 at its high end)."""
+        row = self.design[point]
+        out = {r.name: r.sample(u) for r, u in zip(self.inputs, row, strict=False)}
+        if self.grouped:
+            groups = self.problem["groups"][:-1]
+            for group in dict.fromkeys(groups):
+                out[group] = float(np.mean([u for g, u in zip(groups, row, strict=False) if g == group]))
+        return out
 
     def noise_block(self, point: int) -> int:
         blocks = NOISE_BLOCKS[self.method]
@@ -468,7 +475,7 @@ def plan_study(
     ranged, held = held_inputs(base, variant, ranges)
     if only is not None:
         held += [
-            (r.name, "screened out: its effect was within the noise floor")
+            (r.name, "left out of this stage (--only, or not kept by the screening)")
             for r in ranged
             if r.name not in only
         ]
@@ -774,6 +781,24 @@ def index_rows_of(study: Study, figure: str, measure: str, keep: np.ndarray, y: 
             )
         )
     return rows
+
+
+def named_inputs(ranges: Ranges, names: list[str]) -> list[str]:
+    """The ranges ``names`` means: each an input's name or a group's (all its inputs).
+
+    Raises:
+        RobustnessError: a name that is neither.
+    """
+    out = []
+    for name in names:
+        found = [r.name for r in ranges.ranges if name in (r.name, r.group)]
+        if not found:
+            groups = ", ".join(sorted({r.group for r in ranges.ranges if r.group}))
+            raise RobustnessError(
+                f"--only: {name}: neither an input of {ranges.source} nor a group ({groups})"
+            )
+        out += found
+    return list(dict.fromkeys(out))
 
 
 def kept_inputs(screening: StudyResult, keep: int) -> list[str]:

@@ -1300,6 +1300,11 @@ def robustness_findings(data: RobustnessData, scenarios: Sequence[str], lang: st
     return out
 
 
+def _first(items: list[str], n: int) -> str:
+    """The first ``n`` of ``items``, and ``…`` when there are more."""
+    return "; ".join(items[:n]) + ("; …" if len(items) > n else "")
+
+
 def _depends_sentences(data: RobustnessData, figure: str, method: str, lang: str) -> list[str]:
     """The (at most three) inputs above the noise floor the difference of ``figure`` depends on most, a
     sentence each, after one that says how many there are."""
@@ -1329,16 +1334,22 @@ def _depends_sentences(data: RobustnessData, figure: str, method: str, lang: str
     for rec in above.itertuples(index=False):
         name = str(rec.input)
         known = name in inputs.index
+        if not known:  # a group of inputs (robustness --groups): its ranged inputs and their data
+            mine = data.inputs[(data.inputs["group"] == name) & (data.inputs["status"] == "ranged")]
+            settled, shown = (
+                _first(list(dict.fromkeys(mine[c].astype(str))), 3) for c in ("settled_by", "input")
+            )
+            in_group = term("briefing.robust.group", lang).format(n=len(mine), inputs=shown)
         out.append(
             term("briefing.robust.input", lang).format(
                 label=robust_charts.input_label(name, lang, data.keys),
                 name=name,
-                range=inputs.at[name, "range"] if known else "",
+                range=inputs.at[name, "range"] if known else in_group,
                 score=score_name,
                 value=number(getattr(rec, score)),
                 low=number(getattr(rec, f"{score}_ci_low")),
                 high=number(getattr(rec, f"{score}_ci_high")),
-                settled_by=inputs.at[name, "settled_by"] if known else "",
+                settled_by=inputs.at[name, "settled_by"] if known else settled,
             )
         )
     return out

@@ -824,7 +824,7 @@ TERMS.update(
 TERMS.update(
     {
         "robust.influence.title": Term(
-            "{figure}之差取决于哪些假设", "What the difference in {figure} depends on"
+            "{figure}之差取决于哪些假设", "{figure}: what the difference depends on"
         ),
         "robust.influence.x.morris": Term(
             "Morris μ*：参数跨其合理区间时差值的平均变化",
@@ -842,8 +842,10 @@ TERMS.update(
         ),
         "robust.second.morris": Term("σ（非线性或交互作用）", "σ (non-linearity, interaction)"),
         "robust.second.sobol": Term("Sobol一阶指数", "Sobol first-order index"),
-        "robust.above_noise": Term("高于噪声基线", "Above the noise floor"),
-        "robust.within_noise": Term("未超过噪声基线", "Within the noise floor"),
+        "robust.above_noise": Term(
+            "明显高于噪声基线（95%置信区间下限以上）", "Above the noise floor (its whole 95% CI)"
+        ),
+        "robust.within_noise": Term("未明显高于噪声基线", "Not clearly above the noise floor"),
         "robust.difference_of": Term("{variant}与{base}之差", "{variant} minus {base}"),
         "robust.design.morris": Term(
             "{clusters}条Morris轨迹，每点{reps}次重复",
@@ -853,14 +855,20 @@ TERMS.update(
             "{clusters}个Sobol基础样本，每点{reps}次重复",
             "{clusters} Sobol base samples, {reps} replications a point",
         ),
-        "robust.difference.title": Term(
-            "{figure}之差与最具影响的假设",
-            "The difference in {figure} against the most influential assumptions",
+        "briefing.robust.group": Term("一组{n}项假设（{inputs}）", "a group of {n} inputs ({inputs})"),
+        "robust.group": Term("{group}（假设组）", "{group} (group)"),
+        "robust.group.long": Term(
+            "{group}（一组假设，各在其区间内的平均位置，0为下限、1为上限）",
+            "{group} (a group of assumptions: their mean position in their ranges, 0 low, 1 high)",
         ),
-        "robust.difference.y": Term("{variant}−{base}", "{variant} − {base}"),
+        "robust.difference.title": Term(
+            "{figure}之差与两项最主要的假设",
+            "{figure}: difference by its top two assumptions",
+        ),
+        "robust.difference.y": Term("差值", "difference"),
         "robust.difference.note": Term(
             "每点为一个取样点{n}次重复的均值（共{points}个点）",
-            "each dot: a design point, mean of {n} replications ({points} points)",
+            "each dot: a design point, mean of its {n} replication(s) ({points} points)",
         ),
         "robust.at_own": Term(
             "情景本身取值下的差值（{value}）", "difference at the scenarios' own values ({value})"

@@ -47,6 +47,7 @@ from .style import (
     with_unit,
 )
 
+SUBTITLE_CHARS = {"en": 150, "zh": 75}  # what fits on one subtitle line of a chart
 NOISE = "noise"  # the noise input's name (analysis.experiments.robustness.NOISE)
 SHOWN = 12  # inputs an influence chart shows at most; the rest are summarised in a line
 ABOVE, BELOW, FLOOR = PALETTE[1], "#A6BDD7", GREY  # bars above and within the noise floor, the floor
@@ -54,17 +55,20 @@ ABOVE, BELOW, FLOOR = PALETTE[1], "#A6BDD7", GREY  # bars above and within the n
 SCORES = {"morris": ("mu_star", "sigma"), "sobol": ("ST", "S1")}
 
 
-def input_label(name: str, lang: str, keys: dict[str, str] | None = None) -> str:
+def input_label(name: str, lang: str, keys: dict[str, str] | None = None, long: bool = False) -> str:
     """An input as charts and briefings name it: its term (``key.<dotted key>`` in
     ``analysis.reporting.terms``) where it has one, an entry of a table-valued key after its key's term
-    (``年申请量: single``), else its own dotted name. ``keys``: each input's scenario key
-    (``inputs.csv``), for the entries of a table."""
+    (``年申请量: single``), else its own dotted name; a group of inputs (``--groups``) by its name, and
+    with ``long`` what its value on an axis means. ``keys``: each input's scenario key (``inputs.csv``),
+    for the entries of a table."""
     if f"key.{name}" in TERMS:
         return term(f"key.{name}", lang)
     key = (keys or {}).get(name, name)
     if key != name and f"key.{key}" in TERMS and name.startswith(key + "."):
         sep = "：" if lang == "zh" else ": "
         return term(f"key.{key}", lang) + sep + name[len(key) + 1 :]
+    if "." not in name and name != NOISE:  # a group of inputs, moved together (robustness --groups)
+        return term("robust.group.long" if long else "robust.group", lang).format(group=name)
     return name
 
 
@@ -164,12 +168,11 @@ def influence_chart(
         note = term("robust.influence.more", lang).format(n=len(rest), value=index_number(largest, method))
         ax.text(0.99, 0.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=SMALL_SIZE - 1.5)
     base, variant = scenarios
-    sub = join_clauses(
-        lang,
-        term("robust.difference_of", lang).format(variant=variant, base=base),
-        term("robust.influence.note", lang),
-        design,
-    )
+    clauses = [term("robust.difference_of", lang).format(variant=variant, base=base)]
+    clauses += [term("robust.influence.note", lang), design]
+    sub = join_clauses(lang, *clauses)
+    if len(sub) > SUBTITLE_CHARS[lang]:  # long scenario titles: the design is in the page's own text
+        sub = join_clauses(lang, *clauses[:2])
     titles(fig, title, sub)
     handles = [
         Patch(color=ABOVE),
@@ -254,18 +257,15 @@ def difference_chart(
         names.append(
             term("robust.at_own", lang).format(value=chart_number(centre, is_share(figure), sign=True))
         )
-    ax.set_xlabel(input_label(top[0], lang, keys))
+    ax.set_xlabel(input_label(top[0], lang, keys, long=True))
     base, variant = scenarios
-    ax.set_ylabel(
-        with_unit(
-            term("robust.difference.y", lang).format(variant=variant, base=base),
-            _unit_text(figure, lang),
-            lang,
-        )
-    )
+    ax.set_ylabel(with_unit(term("robust.difference.y", lang), _unit_text(figure, lang), lang))
     signed_ticks(ax, 1 if is_share(figure) or np.ptp(dy) < 10 else 0, axis="y")
     n = int(mine["n"].min()) if "n" in mine else 0
-    sub = [term("robust.difference.note", lang).format(n=n, points=len(mine))]
+    sub = [
+        term("robust.difference_of", lang).format(variant=variant, base=base),
+        term("robust.difference.note", lang).format(n=n, points=len(mine)),
+    ]
     if len(hold) and math.isfinite(float(hold["share"].iloc[0])):
         sub.append(holds_text(hold.iloc[0], lang))
     titles(fig, title, join_clauses(lang, *sub))
