@@ -81,6 +81,11 @@ def test_the_shipped_ranges_file_ranges_every_assumed_input_or_says_why_it_holds
             f"[ranges.arrivals]\napplications_per_year = {{low = 1, high = 2, {LINE}, when = {{'x.y' = [1]}}}}",  # noqa: E501
             "when: x.y: not a key",
         ),
+        (
+            f'[ranges.arrivals]\n"kind_shares.single" = {{low = 0.4, high = 0.6, {LINE}}}\n'
+            f'"kind_shares.family" = {{low = 0.2, high = 0.4, {LINE}}}',
+            "range one share of arrivals.kind_shares at most",
+        ),
         ("[arrivals]\napplications_per_year = 3", "a scenario file, not a ranges file"),
     ],
 )
@@ -279,3 +284,29 @@ points_per_person = {{low = 1, high = 3, {LINE}}}
         0, abs=2 * (unused["S1_ci_high"] - unused["S1"]) + 1e-12
     )
     assert not unused["above_noise"] and got["noise"]["ST"] > 0
+
+
+def test_only_names_an_input_or_a_group_of_the_ranges_file(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        f"[ranges.arrivals]\napplications_per_year = {{low = 1000, high = 2000, {LINE}, group = 'demand'}}",
+    )
+    ranges = robust.load_ranges(path)
+    assert robust.named_inputs(ranges, ["demand"]) == ["arrivals.applications_per_year"]
+    code = main(
+        [
+            "robustness",
+            "baseline",
+            "cap8",
+            "--ranges",
+            str(path),
+            "--only",
+            "weather",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: robustness: --only: weather: neither an input of {path} nor a group (demand)"
+    )

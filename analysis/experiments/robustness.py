@@ -213,12 +213,10 @@ def load_ranges(path: str | Path, reference: sim.Params | None = None) -> Ranges
                 out.append(_range(source, sect, name, spec, reference))
     names = [r.name for r in out]
     for r in out:
-        if r.entry:
-            tables = [o for o in out if o.key == r.key and o.entry and _is_share(o)]
-            if _is_share(r) and len(tables) > 1:
-                raise ScenarioError(
-                    f"{source}: {r.name}: range one share of {r.key} at most (the others are rescaled)"
-                )
+        if _is_share(r) and sum(o.key == r.key and _is_share(o) for o in out) > 1:
+            raise ScenarioError(
+                f"{source}: {r.name}: range one share of {r.key} at most (the others are rescaled)"
+            )
         if not r.entry and any(o.key == r.key and o.entry for o in out):
             raise ScenarioError(f"{source}: {r.name}: ranged both whole and by its entries")
     if len(set(names)) != len(names):
@@ -230,6 +228,9 @@ def load_ranges(path: str | Path, reference: sim.Params | None = None) -> Ranges
 
 
 def _is_share(r: Range) -> bool:
+    """Whether ``r`` ranges one share of a table of shares (the others rescaled to keep the sum at 1)."""
+    if not r.entry:
+        return False
     kind = KEYS[r.key].type
     return kind in (SHARE_TABLE, FAMILY_SIZES) or (kind == UNIT_MIX and r.entry[-1:] == ("share",))
 
