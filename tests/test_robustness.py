@@ -182,7 +182,7 @@ def test_the_command_refuses_a_missing_ranges_file_in_one_line(tmp_path, capsys)
 # ---------------------------------------------------------------- the method finds known answers (M/M/c)
 
 
-def mmc(years: float = 3, **overrides):
+def mmc(years: float, **overrides):
     return load_scenario(MMC).with_overrides({"calendar.horizon_years": years, **overrides})
 
 
@@ -203,7 +203,7 @@ turnaround_days = {{low = 0, high = 0.1, {LINE}}}
 points_per_person = {{low = 1, high = 3, {LINE}}}
 """,
     )
-    base = mmc()
+    base = mmc(years=2)
     variant = base.variant({"supply.initial_units": 11})
     study = robust.plan_study(base, variant, robust.load_ranges(path, base), samples=6, seed=3)
     result = robust.run_study(
@@ -226,7 +226,7 @@ def test_the_sign_share_tells_a_change_that_flips_with_demand_from_one_theory_fi
     """Two more units and a day of publicity: at low demand nobody queues, so the day only adds to the
     wait; near saturation the units save more than a day. The share is below 1, with a CI below 1."""
     path = write(tmp_path, f"[ranges.arrivals]\napplications_per_year = {{low = 300, high = 1150, {LINE}}}")
-    base = mmc()
+    base = mmc(years=2)
     variant = base.variant({"supply.initial_units": 12, "review.publicity_days": 1})
     study = robust.plan_study(base, variant, robust.load_ranges(path, base), samples=8, seed=2)
     result = robust.run_study(

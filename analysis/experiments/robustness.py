@@ -554,16 +554,16 @@ class StudyResult:
         )
 
 
-def study_tasks(study: Study, seed: int, reps: int, center_reps: int) -> list[Task]:
-    tasks = []
+def study_tasks(
+    study: Study, seed: int, reps: int, center_reps: int
+) -> dict[tuple[int, int], tuple[Task, Task]]:
+    """``{(point, seed): (BASE's task, VARIANT's)}``: the scenarios' own values are point -1."""
+    tasks = {}
     for point in [-1, *range(len(study.design))]:
-        base, variant = study.scenarios(point)
+        pair = study.scenarios(point)
+        where = "the scenarios' own values" if point < 0 else f"design point {point}"
         for s in study.seeds(point, seed, center_reps if point < 0 else reps):
-            where = "the scenarios' own values" if point < 0 else f"design point {point}"
-            tasks += [
-                Task(base, s, label=f"{base.name} at {where}"),
-                Task(variant, s, label=f"{variant.name} at {where}"),
-            ]
+            tasks[point, s] = tuple(Task(p, s, label=f"{p.name} at {where}") for p in pair)
     return tasks
 
 
@@ -593,7 +593,13 @@ def run_study(
     share of points where each figure's difference keeps the sign it has at the scenarios' own values."""
     tasks = study_tasks(study, seed, reps, center_reps)
     batch = run_tasks(
-        tasks, store, workers, scheduler, progress, desc=f"robustness ({study.method})", recompute=recompute
+        [t for pair in tasks.values() for t in pair],
+        store,
+        workers,
+        scheduler,
+        progress,
+        desc=f"robustness ({study.method})",
+        recompute=recompute,
     )
     figures = list(figures or [])
     result = StudyResult(
@@ -615,19 +621,17 @@ def run_study(
         interrupted=batch.interrupted,
         backend=batch.backend,
     )
-    _assemble(result, batch.results)
+    _assemble(result, tasks, batch.results)
     return result
 
 
-def _assemble(result: StudyResult, results: dict) -> None:
+def _assemble(result: StudyResult, tasks: dict, results: dict) -> None:
     study, rows = result.study, []
-    for point in [-1, *range(len(study.design))]:
-        pair = study.scenarios(point)
-        for s in study.seeds(point, result.seed, result.center_reps if point < 0 else result.reps):
-            found = [results.get(Task(p, s).key) for p in pair]
-            if all(f is not None for f in found):
-                for scenario, (summary, _) in zip(("base", "variant"), found, strict=True):
-                    rows.append({"point": point, "scenario": scenario, "seed": s, **summary})
+    for (point, s), pair in tasks.items():
+        found = [results.get(task.key) for task in pair]
+        if all(f is not None for f in found):
+            for scenario, (summary, _) in zip(("base", "variant"), found, strict=True):
+                rows.append({"point": point, "scenario": scenario, "seed": s, **summary})
     reps = pd.DataFrame(rows)
     if reps.empty:
         return
