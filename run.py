@@ -15,6 +15,8 @@
     python run.py replay SCENARIO [VARIANT ...] [--reps N] [--seed S] [--out DIR] [--lang en|zh]
     python run.py bench [--seed S] [--scale district|city | --scenario SCENARIO]
     python run.py bench --sweep [--reps 20] [--workers 2] [--scenario SCENARIO]
+    python run.py decompose BASE REFORM [--reps N | --precision P] [--order C1,C2,...] [--out DIR]
+    python run.py robustness BASE VARIANT [--method morris|sobol] [--samples N] [--groups] [--out DIR]
     python run.py explore [--port N] [--scenarios-dir DIR] [--base NAME] [--reps N] [--lang en|zh]
 
 compare and sweep run replications in parallel (all cores by default; on a Dask cluster with
@@ -27,6 +29,7 @@ Exit status: 0 done; 1 an invariant failed (--audit) or some replications failed
 
 from __future__ import annotations
 
+import os
 import sys
 
 try:
@@ -36,4 +39,11 @@ except KeyboardInterrupt:  # Ctrl-C while the libraries load
     sys.exit(130)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if (
+        status == 130
+    ):  # interrupted, outputs written: skip tearing down what the run built (a minute at scale)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

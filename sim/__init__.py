@@ -84,10 +84,8 @@ def stored_result(
 
 def _simulate(params: Params, seed: int) -> SimulationResult:
     model = HousingModel(params, seed)
-    try:
-        model.run()
-    finally:
-        model.finish()
+    model.run()  # interrupted or failed, the model is dropped unfinished: the process ends or moves on
+    model.finish()
     events = model.env.events_processed
     rows, offer_log, daily_records = model.rows, model.offer_log, model.daily_records()
     exit_counts, n_days, heap_peak = model.exit_counts, model.n_days, model.env.heap_peak

@@ -169,8 +169,9 @@ def _num(
         )
     if math.isinf(x) and not inf_ok:
         raise _Bad("must be finite", at)
-    if high is not None and x > high:  # a plausibility bound of the schema (``sim/schema.py``)
-        raise _Bad(f"must be at most {_fmt(high)}, got {_fmt(x)}", at)
+    if high is not None and x > high and not math.isinf(x):  # a plausibility bound (``sim/schema.py``)
+        no_limit = " (inf for no limit)" if inf_ok else ""
+        raise _Bad(f"must be at most {_fmt(high)}{no_limit}, got {_fmt(x)}", at)
     if whole and not math.isinf(x):
         if x != int(x):
             raise _Bad(f"must be a whole number, got {_fmt(x)}", at)

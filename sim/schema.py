@@ -15,6 +15,7 @@ once, and so are the keys the engine reads only at day 0.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from .calendar import YEAR_DAYS
@@ -176,8 +177,6 @@ class Key:
             raise ValueError(f"{self.name}: unknown type {self.type!r}")
         if (self.type == SHARE) != ((self.low, self.high) == (0, 1)):
             raise ValueError(f"{self.name}: a share, and only a share, is bounded by [0, 1]")
-        if self.inf_ok and self.high is not None:
-            raise ValueError(f"{self.name}: inf is no limit, and a bounded number has one")
         if (self.low is not None or self.high is not None or self.inf_ok or self.whole) and TOML_FORM[
             self.type
         ] != "number":
@@ -210,7 +209,7 @@ class Key:
 
 
 def _show(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+    return str(int(x)) if float(x).is_integer() else f"{x:.6g}"
 
 
 # Shorthands for the rows below.
@@ -535,6 +534,35 @@ SCHEMA: tuple[Key, ...] = (
 )
 
 #: The rows by key.
+#: Plausibility bounds of every length of time and yearly hazard without a bound of its own: beyond them
+#: a value is a slip (``1e300``, ``1e-9``) that would overflow a day count or schedule events without end.
+#: A length is at most a century (``MAX_HORIZON_YEARS``); a yearly hazard at most once a day.
+MAX_LENGTH = {
+    "year": MAX_HORIZON_YEARS,
+    "day": round(YEAR_DAYS * MAX_HORIZON_YEARS),
+    "month": 12 * MAX_HORIZON_YEARS,
+}
+MAX_HAZARD_PER_YEAR = 365
+#: The shortest a period that repeats may be (a lease term, the interval between projects, the horizon):
+#: shorter ones schedule events without end.
+MIN_PERIOD = {"lease.term_years": 1 / 12, "supply.project_interval_days": 1.0, "calendar.horizon_years": 0.01}
+
+
+def _plausible(key: Key) -> Key:
+    """``key`` with the plausibility bounds above where its row sets none (``MIN_PERIOD`` always)."""
+    changes: dict = {}
+    if key.name in MIN_PERIOD:
+        changes.update(low=MIN_PERIOD[key.name], low_open=False)
+    if key.type == NUMBER and key.high is None:
+        unit = key.unit.split(",")[0]
+        if unit.startswith("per year"):
+            changes["high"] = MAX_HAZARD_PER_YEAR
+        elif unit in ("year", "day", "month", "working day"):
+            changes["high"] = MAX_LENGTH[unit.replace("working ", "")]
+    return dataclasses.replace(key, **changes) if changes else key
+
+
+SCHEMA = tuple(_plausible(k) for k in SCHEMA)
 KEYS: dict[str, Key] = {k.name: k for k in SCHEMA}
 
 

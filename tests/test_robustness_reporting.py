@@ -1,4 +1,4 @@
-"""Charts and the briefing page of a robustness study (``run.py robustness``, issue 18): the influence
+"""Charts and the briefing page of a robustness study (``run.py robustness``): the influence
 chart with its noise floor and the difference against the top inputs, in both languages, redrawn by
 ``charts DIR``; the briefing page's sentences (the share of plausible worlds, the assumptions it depends
 on, what data would settle them)."""

@@ -139,7 +139,9 @@ def test_a_share_is_within_0_and_1(baseline, key):
 
 
 def test_a_few_bounds_with_their_messages(baseline):
-    assert refused(baseline, "lease.term_years", 0) == "--set: lease.term_years: must be positive, got 0"
+    assert refused(baseline, "lease.term_years", 0) == (
+        "--set: lease.term_years: must be at least 0.083333333, got 0"
+    )
     assert accepted(baseline, "lease.term_years", 0.5) == 0.5
     assert (
         refused(baseline, "review.working_days", -1)
@@ -180,9 +182,11 @@ def test_the_markdown_table_has_one_row_per_key_with_its_columns():
     assert [row.split(" | ")[0] for row in rows] == [f"| `{k.name}`" for k in SCHEMA]
     assert all(row.count(" | ") == 6 for row in rows)  # a unit such as continuous|batch is escaped
     row = dict(zip([k.name for k in SCHEMA], rows, strict=True))
-    assert row["lease.term_years"] == "| `lease.term_years` | number | year | > 0 | yes | yes | Art. 17(3) |"
+    assert row["lease.term_years"] == (
+        "| `lease.term_years` | number | year | [0.0833333, 100] | yes | yes | Art. 17(3) |"
+    )
     assert row["review.working_days"] == (
-        "| `review.working_days` | whole number | working day | ≥ 0 |  | yes | Art. 11 |"
+        "| `review.working_days` | whole number | working day | [0, 36525] |  | yes | Art. 11 |"
     )
     assert "| [0, 1] |" in row["arrivals.incomplete_share"]
 
@@ -195,17 +199,19 @@ def test_docs_scenario_keys_is_the_rendered_table():
 # ---------------------------------------------------------------- plausibility bounds (sim/schema.py)
 
 BOUNDED = [k for k in SCHEMA if k.type == NUMBER and k.high is not None]
+LENGTH_UNITS = ("year", "day", "month", "working day")
 SHIPPED = sorted(ROOT.joinpath("scenarios").rglob("*.toml"))
 
 
 def test_the_counts_that_drive_memory_are_bounded_ten_times_the_city_over():
-    assert {k.name: k.high for k in BOUNDED} == {
-        "calendar.horizon_years": 100,
+    counts = [k for k in BOUNDED if k.unit not in LENGTH_UNITS and not k.unit.startswith("per year")]
+    assert {k.name: k.high for k in counts} == {
         "arrivals.applications_per_year": 1_000_000,
         "queue.initial_waiting": 1_000_000,
         "supply.initial_units": 2_000_000,
         "supply.target_units": 2_000_000,
     }
+    assert KEYS["calendar.horizon_years"].high == 100
     city = load_scenario("shanghai")
     for key in ("arrivals.applications_per_year", "queue.initial_waiting", "supply.target_units"):
         assert KEYS[key].high >= 10 * city.value(key)
@@ -215,11 +221,15 @@ def test_the_counts_that_drive_memory_are_bounded_ten_times_the_city_over():
 def test_a_number_beyond_its_upper_bound_is_refused_naming_the_bound(baseline, key):
     high = int(key.high)
     assert accepted(baseline, key.name, high) == high
+    no_limit = " (inf for no limit)" if key.inf_ok else ""
     for beyond, shown in ((high + 1, str(high + 1)), (1e30, "1e+30")):
-        assert (
-            refused(baseline, key.name, beyond) == f"--set: {key.name}: must be at most {high}, got {shown}"
+        assert refused(baseline, key.name, beyond) == (
+            f"--set: {key.name}: must be at most {high}{no_limit}, got {shown}"
         )
-    assert refused(baseline, key.name, math.inf) == f"--set: {key.name}: must be finite"
+    if key.inf_ok:
+        assert accepted(baseline, key.name, math.inf) == math.inf
+    else:
+        assert refused(baseline, key.name, math.inf) == f"--set: {key.name}: must be finite"
 
 
 def test_a_project_or_an_employer_block_beyond_its_bound_is_refused_naming_the_bound(baseline):
@@ -250,3 +260,27 @@ def test_the_memory_estimate_meets_the_two_measured_runs():
     for name, measured in (("baseline", 311.7), ("shanghai", 2530.9)):
         mib = estimate(load_scenario(name)).bytes / 2**20
         assert measured <= mib <= 1.02 * measured
+
+
+@pytest.mark.parametrize(
+    "key, inside, outside, message",
+    [
+        # a period that repeats: shorter ones schedule events without end (a 1e-9-year lease hung a run)
+        ("lease.term_years", 1 / 12, 1e-9, "must be at least 0.083333333, got 1e-09"),
+        ("supply.project_interval_days", 1, 0.999, "must be at least 1.0, got 0.999"),
+        ("calendar.horizon_years", 0.01, 1e-9, "must be at least 0.01, got 1e-09"),
+        # a length of time is at most a century, inf (no limit) aside: 1e300 overflowed a day count
+        ("lease.term_years", 100, 1e300, "must be at most 100 (inf for no limit), got 1e+300"),
+        ("lease.renewal_notice_months", 1200, 1201, "must be at most 1200, got 1201"),
+        ("review.publicity_days", 36525, 36526, "must be at most 36525, got 36526"),
+        # a yearly hazard is at most once a day
+        ("exits.other_per_year", 365, 365.5, "must be at most 365, got 365.5"),
+    ],
+)
+def test_lengths_of_time_and_hazards_have_plausibility_bounds(baseline, key, inside, outside, message):
+    assert accepted(baseline, key, inside) == inside
+    assert refused(baseline, key, outside) == f"--set: {key}: {message}"
+
+
+def test_inf_stays_no_limit_where_a_key_allows_it():
+    assert accepted(load_scenario("baseline"), "lease.term_years", math.inf) == math.inf

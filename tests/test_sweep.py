@@ -127,6 +127,11 @@ BAD = {
     "wrong type": ('base = "small.toml"\n[grid]\n"lease.max_total_years" = [4, "eight"]\n', None),
     "out of range": ('base = "small.toml"\n[grid]\n"allocation.decline_share" = [0.1, 1.5]\n', None),
     "bad reps": ('base = "small.toml"\nreps = 0\n[grid]\n"lease.max_total_years" = [4]\n', "reps: must be"),
+    "too many cells": (
+        'base = "small.toml"\n[grid]\n"review.publicity_days" = {start = 0, stop = 999, step = 1}\n'
+        '"allocation.offer_to_sign_days" = {start = 0, stop = 999, step = 1}\n',
+        "grid: 1,000,000 cells, more than the 10,000 a sweep may have",
+    ),
     "too many reps": (
         'base = "small.toml"\nreps = 1000000000\n[grid]\n"lease.max_total_years" = [4]\n',
         "reps: must be a whole number from 1 to 10000, got number 1000000000",
