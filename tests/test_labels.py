@@ -89,11 +89,9 @@ def test_a_variant_is_named_after_every_change_on_top_of_its_file():
     assert cap8.variant({}).name == "cap8" and variant_name("cap8", {}) == "cap8"
 
 
-def test_a_title_shows_the_overrides_and_in_chinese_names_the_keys_it_knows():
+def test_a_title_shows_the_overrides_and_in_chinese_names_every_key_by_its_term():
     variant = load_scenario("cap8").variant({"lease.max_total_years": 3, "calendar.horizon_years": 4})
-    assert (
-        scenario_title(variant, "zh") == "保障总年限延长至8年 + 累计保障年限上限=3, calendar.horizon_years=4"
-    )
+    assert scenario_title(variant, "zh") == "保障总年限延长至8年 + 累计保障年限上限=3, 模拟年限=4"
     assert scenario_title(variant, "en").endswith(f" + {CAP3}, calendar.horizon_years=4")
     assert changes_text({"lease.max_total_years": 3}, "en") == CAP3
 

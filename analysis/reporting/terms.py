@@ -331,7 +331,7 @@ TERMS.update(
         ),
         "chart.sweep.by": Term("{key} =", "{key} ="),
         "chart.sweep.averaged": Term("其他扫描参数取平均", "averaged over the other swept keys"),
-        # swept keys commonly used (a key without an entry is shown as its dotted name)
+        # scenario keys the charts use most (every other key: the block "every other scenario key" below)
         "key.lease.max_total_years": Term("累计保障年限上限", "Cap on total tenure", "years"),
         "key.queue.validity_years": Term("准入资格有效期", "Qualification validity", "years"),
         "key.review.working_days": Term("审核时限", "Review time limit", "working_days"),
@@ -948,5 +948,288 @@ TERMS.update(
         ),
         "briefing.robust.score.morris": Term("Morris μ*", "Morris μ*"),
         "briefing.robust.score.sobol": Term("Sobol总效应指数", "Sobol total index"),
+    }
+)
+
+# ---------------------------------------------------------------- every other scenario key (sim.schema.KEYS)
+# ``key.<dotted key>``: how charts, briefings, titles (``analysis.reporting.titles.changes_text``), sweeps
+# and robustness charts name a key. The keys the charts use most are named above; these name the rest, in
+# the measures' words where the key names a rule. A unit only where one of ``unit.*`` fits; the months of
+# lease and transition keys are said in the name.
+TERMS.update(
+    {
+        # calendar
+        "key.calendar.start_date": Term("模拟起始日期", "Start date"),
+        "key.calendar.horizon_years": Term("模拟年限", "Horizon", "years"),
+        "key.calendar.holidays": Term("法定节假日", "Public holidays"),
+        "key.calendar.makeup_workdays": Term("调休上班日", "Make-up working days"),
+        # arrivals (Art. 3, 4, 9)
+        "key.arrivals.kind_shares": Term("单身、家庭、单位申请占比", "Shares of applicant kinds"),
+        "key.arrivals.family_size": Term("家庭申请人口数分布", "Family sizes"),
+        "key.arrivals.employer_block": Term("单位申请每批职工户数", "Staff households per employer filing"),
+        "key.arrivals.priority_sector_share": Term(
+            "倾斜行业申请户比例", "Share from priority sectors", "share"
+        ),
+        "key.arrivals.priority_sector_split": Term("倾斜行业构成", "Split of priority sectors"),
+        "key.arrivals.frontline_share": Term("一线职工比例", "Share of front-line staff", "share"),
+        "key.arrivals.key_employer_share": Term(
+            "区重点单位申请比例", "Share of employer filings from key employers", "share"
+        ),
+        "key.arrivals.incomplete_share": Term("申请材料未齐备比例", "Share of incomplete files", "share"),
+        "key.arrivals.resubmit_days": Term("补正申请材料时间", "Time to complete a returned file", "days"),
+        "key.arrivals.abandon_incomplete_share": Term(
+            "退还材料后不再申请比例", "Share of returned files abandoned", "share"
+        ),
+        "key.arrivals.reapply_share": Term("重新申请比例", "Share who apply again", "share"),
+        "key.arrivals.reapply_delay_days": Term("重新申请间隔", "Delay before applying again", "days"),
+        "key.arrivals.reapply_barred_exits": Term("不再申请的退出事由", "Exits after which none apply again"),
+        "key.arrivals.rent_elasticity": Term(
+            "申请量对租金优惠的弹性", "Demand response to the rent discount"
+        ),
+        "key.arrivals.monthly_factors": Term("各月申请量系数", "Monthly filing factors"),
+        "key.arrivals.replay": Term("回放的申请记录", "Replayed applications"),
+        # households (Art. 5, 6, 10)
+        "key.households.residence_status_share": Term(
+            "具有本市户口或居住证比例", "Share with hukou or residence permit", "share"
+        ),
+        "key.households.contract_years": Term("劳动合同期限", "Labour contract length", "years"),
+        "key.households.social_insurance_share": Term(
+            "缴纳社会保险金比例", "Share paying social insurance", "share"
+        ),
+        "key.households.housed_share": Term(
+            "在本市拥有住房比例", "Share holding housing in Shanghai", "share"
+        ),
+        "key.households.area_per_capita_m2": Term("人均住房建筑面积", "Housing area a person", "m2"),
+        "key.households.suburban_hukou_housing_share": Term(
+            "仅有郊区户籍地住房比例", "Share holding only suburban hukou housing", "share"
+        ),
+        "key.households.suburban_area_per_capita_m2": Term(
+            "郊区户籍地住房人均面积", "Suburban hukou housing area a person", "m2"
+        ),
+        "key.households.other_benefit_share": Term(
+            "已享受廉租或共有产权住房比例", "Share in low-rent or shared-ownership housing", "share"
+        ),
+        "key.households.simultaneous_application_share": Term(
+            "同时申请其他保障性住房比例", "Share applying for other subsidised housing", "share"
+        ),
+        # eligibility (Art. 5, 6, 10)
+        "key.eligibility.min_contract_years": Term("劳动合同最短期限", "Minimum labour contract", "years"),
+        "key.eligibility.require_social_insurance": Term("须缴纳社会保险金", "Social insurance required"),
+        "key.eligibility.require_residence_status": Term(
+            "须有本市户口或居住证", "Hukou or residence permit required"
+        ),
+        "key.eligibility.exclude_other_benefits": Term(
+            "已享受廉租或共有产权住房者不得申请", "Holders of other housing benefits excluded"
+        ),
+        "key.eligibility.exclude_simultaneous_applications": Term(
+            "不得同时申请其他保障性住房", "No simultaneous applications"
+        ),
+        "key.eligibility.count_suburban_hukou_housing": Term(
+            "郊区户籍地住房计入面积", "Suburban hukou housing counted"
+        ),
+        "key.eligibility.suburban_exempt_qualified_before": Term(
+            "郊区户籍地住房不计面积的资格取得日期", "Suburban housing left out if qualified before"
+        ),
+        # review (Art. 11-14, 25-26)
+        "key.review.duration_working_days": Term("审核用时", "Review duration", "working_days"),
+        "key.review.capacity_per_working_day": Term("每工作日审核件数上限", "Reviews a working day"),
+        "key.review.publicity_days": Term("公示期", "Publicity period", "days"),
+        "key.review.tipoff_share": Term("公示期间被实名举报比例", "Share tipped off", "share"),
+        "key.review.tipoff_working_days": Term("举报核查时限", "Tip-off check time limit", "working_days"),
+        "key.review.tipoff_duration_working_days": Term(
+            "举报核查用时", "Tip-off check duration", "working_days"
+        ),
+        "key.review.tipoff_upheld_share": Term("举报经核查成立比例", "Share of tip-offs upheld", "share"),
+        "key.review.appeal_share": Term("申请复核比例", "Share asking for a re-check", "share"),
+        "key.review.appeal_working_days": Term("复核时限", "Re-check time limit", "working_days"),
+        "key.review.appeal_upheld_share": Term("复核改变审核结果比例", "Share of re-checks upheld", "share"),
+        "key.review.false_share": Term("虚假申报比例", "Share of false declarations", "share"),
+        "key.review.false_detect_share": Term(
+            "虚假申报查出比例", "Share of false declarations caught", "share"
+        ),
+        "key.review.final_refusals": Term("复核不能改变的审核未通过", "Refusals a re-check cannot overturn"),
+        # queue (Art. 19)
+        "key.queue.change_hazard_per_year": Term(
+            "轮候期间情况变化重新审核的年风险率", "Hazard of changed circumstances while waiting"
+        ),
+        "key.queue.carry_over_priority": Term("下批次优先配租", "Priority in the next batch"),
+        "key.queue.initial_waiting": Term("期初轮候户数", "Households waiting at the start", "households"),
+        "key.queue.initial_certificate_age_years": Term(
+            "期初准入资格已持有年限", "Age of qualifications at the start", "years"
+        ),
+        # allocation (Art. 3, 7, 9, 15-18)
+        "key.allocation.mode": Term("配租方式", "Allocation mode"),
+        "key.allocation.priority_rule": Term("倾斜行业配租方式", "Priority rule for priority sectors"),
+        "key.allocation.priority_weight": Term(
+            "倾斜行业职工轮候时间加权", "Seniority credit for priority sectors", "days"
+        ),
+        "key.allocation.key_employer_rule": Term("区重点单位优先方式", "Priority rule for key employers"),
+        "key.allocation.key_employer_reserved_share": Term(
+            "区重点单位预留房源比例", "Vacancies reserved for key employers", "share"
+        ),
+        "key.allocation.mechanism": Term("配租顺序", "Allocation mechanism"),
+        "key.allocation.lottery_draw": Term("摇号方式", "Lottery draw"),
+        "key.allocation.lottery_weight_per_failure": Term(
+            "每批未配租成功增加的摇号权重", "Ballot weight per failed batch"
+        ),
+        "key.allocation.lottery_decline_keeps_place": Term(
+            "放弃选房后保留摇号顺位", "A decline keeps the ballot's place"
+        ),
+        "key.allocation.points_per_year_waiting": Term("轮候每年积分", "Points a year of waiting"),
+        "key.allocation.points_per_person": Term("每人积分", "Points a person"),
+        "key.allocation.points_priority_sector": Term("倾斜行业积分", "Points for priority sectors"),
+        "key.allocation.points_key_employer": Term("区重点单位积分", "Points for key employers"),
+        "key.allocation.points_per_m2_below_line": Term(
+            "人均面积低于标准每平方米积分", "Points per m² below the area line"
+        ),
+        "key.allocation.decline_share": Term("放弃选房比例", "Share of offers declined", "share"),
+        "key.allocation.choice_household_sd": Term(
+            "选房挑剔程度的户间差异", "Spread of households' choosiness"
+        ),
+        "key.allocation.choice_project_sd": Term("项目吸引力差异", "Spread of projects' appeal"),
+        "key.allocation.choice_per_area_doubling": Term("选房：面积加倍的影响", "Choice: doubling the area"),
+        "key.allocation.choice_reference_m2_per_person": Term(
+            "选房：参照人均居住面积", "Choice: reference living area a person", "m2"
+        ),
+        "key.allocation.choice_per_1000_yuan": Term(
+            "选房：月租金每高1000元的影响", "Choice: 1,000 yuan more rent"
+        ),
+        "key.allocation.choice_reference_rent": Term(
+            "选房：参照月租金（元）", "Choice: reference rent, yuan a month"
+        ),
+        "key.allocation.choice_type_one_bed": Term("选房：1居室的影响", "Choice: one-bedroom unit"),
+        "key.allocation.choice_type_two_bed": Term("选房：2居室的影响", "Choice: two-bedroom unit"),
+        "key.allocation.choice_type_multi_bed": Term(
+            "选房：3居室及以上的影响", "Choice: three bedrooms or more"
+        ),
+        "key.allocation.choice_type_shared_room": Term(
+            "选房：拆套房间的影响", "Choice: room in a split suite"
+        ),
+        "key.allocation.decline_cap": Term("放弃选房次数上限", "Declines before a penalty", "offers"),
+        "key.allocation.decline_penalty": Term("多次放弃选房的处理", "Penalty for repeated declines"),
+        "key.allocation.max_offers": Term(
+            "每次准入资格可获配租次数", "Offers a qualification carries", "offers"
+        ),
+        "key.allocation.offer_to_sign_days": Term("选房至签约时间", "Choice to signing", "days"),
+        "key.allocation.sign_refusal_share": Term(
+            "选房后不签约比例", "Share not signing after choosing", "share"
+        ),
+        "key.allocation.move_in_working_days": Term("入住时限", "Move-in time limit", "working_days"),
+        "key.allocation.move_in_window_share": Term(
+            "入住时点占入住时限的比例", "Move-in point within the time limit", "share"
+        ),
+        "key.allocation.no_show_share": Term("逾期不办理入住比例", "Share not moving in in time", "share"),
+        "key.allocation.min_living_area_m2_per_person": Term(
+            "人均居住面积下限", "Minimum living area a person", "m2"
+        ),
+        "key.allocation.single_unit_types": Term("单身申请人可承租房型", "Unit types for single applicants"),
+        "key.allocation.family_unit_types": Term("家庭申请人可承租房型", "Unit types for families"),
+        "key.allocation.frontline_unit_types": Term(
+            "一线职工可承租房型（拆套）", "Unit types for front-line staff"
+        ),
+        # penalties (Art. 19, 23, 26)
+        "key.penalties.lapse_ban_years": Term("轮候逾期后不得申请期限", "Ban after a lapse", "years"),
+        "key.penalties.lapse_ban_exception": Term("轮候逾期的除外情形", "Exception to the lapse ban"),
+        "key.penalties.false_declaration_ban_years": Term(
+            "虚假申报后不得申请期限", "Ban after a false declaration", "years"
+        ),
+        "key.penalties.forced_exit_ban_years": Term(
+            "限期收回后不得申请期限", "Ban after a forced exit", "years"
+        ),
+        "key.penalties.decline_ban_years": Term(
+            "多次放弃选房后不得申请期限", "Ban after repeated declines", "years"
+        ),
+        # lease (Art. 17, 20, 24)
+        "key.lease.term_years": Term("租赁合同期限", "Lease term", "years"),
+        "key.lease.renewal_notice_months": Term("期满前申请续租的月数", "Months' notice to renew"),
+        "key.lease.renewal_apply_share": Term("按时申请续租比例", "Share applying to renew in time", "share"),
+        "key.lease.renewal_review": Term("续租资格审核方式", "Renewal re-review"),
+        "key.lease.renewal_pass_share": Term(
+            "续租审核通过比例", "Share passing the renewal re-review", "share"
+        ),
+        "key.lease.renewal_residual_fail_share": Term(
+            "续租审核因其他原因未通过比例", "Share failing the re-review for other reasons", "share"
+        ),
+        "key.lease.circumstance_change_per_year": Term(
+            "租期内情况变化的年风险率", "Hazard of changed circumstances in a tenancy"
+        ),
+        "key.lease.offplan_purchase_per_year": Term(
+            "购买期房的年风险率", "Hazard of buying an off-plan home"
+        ),
+        # rent (Art. 21, 23)
+        "key.rent.market_rent_m2_month": Term(
+            "市场租金评估价（元/平方米·月）", "Appraised market rent, yuan per m² a month"
+        ),
+        "key.rent.market_growth_per_year": Term("市场租金年增长率", "Market rent growth a year"),
+        "key.rent.appraisal_date": Term("市场租金评估日", "Rent appraisal date"),
+        "key.rent.arrears_hazard_per_year": Term("拖欠租金的年风险率", "Arrears hazard"),
+        "key.rent.arrears_limit": Term("收回前累计拖欠租金次数", "Arrears that end a tenancy"),
+        # exits (Art. 23), yearly hazards
+        "key.exits.marital_change_per_year": Term(
+            "婚姻状况变化退出的年风险率", "Exit hazard: change in marital status"
+        ),
+        "key.exits.employer_withdrawal_per_year": Term(
+            "单位取消承租资格退出的年风险率", "Exit hazard: employer withdrew the tenancy"
+        ),
+        "key.exits.employer_relocation_per_year": Term(
+            "单位迁出本区的年风险率", "Exit hazard: employer moved out of the district"
+        ),
+        "key.exits.other_per_year": Term("其他原因退出的年风险率", "Exit hazard: other reasons"),
+        "key.exits.unreported_change_per_year": Term(
+            "情况变化未主动退出的年风险率", "Hazard: changed circumstances not reported"
+        ),
+        "key.exits.nuisance_per_year": Term("损害公共利益的年风险率", "Hazard: harm to the public interest"),
+        "key.exits.subletting_per_year": Term("转借转租的年风险率", "Hazard: lending or subletting"),
+        "key.exits.change_of_use_per_year": Term("改变用途的年风险率", "Hazard: change of use"),
+        "key.exits.damage_per_year": Term("改变或损坏房屋的年风险率", "Hazard: alteration or damage"),
+        "key.exits.absence_per_year": Term(
+            "累计6个月以上未居住的年风险率", "Hazard: absent 6 months or more"
+        ),
+        "key.exits.violation_per_year": Term("其他违规行为的年风险率", "Hazard: other breaches"),
+        # transition (Art. 24)
+        "key.transition.offplan_delivery_months": Term("购买期房至交付的月数", "Months to off-plan delivery"),
+        "key.transition.after_delivery_months": Term(
+            "期房交付后过渡期月数", "Transition months after delivery"
+        ),
+        "key.transition.other_share": Term(
+            "其他退出给予过渡期比例", "Share of other exits with a transition", "share"
+        ),
+        "key.transition.other_months": Term("过渡期月数", "Transition months"),
+        "key.transition.forced_exit_transition": Term("限期收回给予过渡期", "Transition after a forced exit"),
+        "key.transition.capped_market_stay_share": Term(
+            "保障期满按市场租金过渡比例", "Share of capped tenants staying at market rent", "share"
+        ),
+        "key.transition.capped_market_stay_months": Term(
+            "保障期满按市场租金过渡月数", "Months of market-rent stay after the cap"
+        ),
+        # supply (Art. 2, 7, 8; the 14th five-year plan)
+        "key.supply.initial_units": Term("期初房源", "Units at the start", "units"),
+        "key.supply.initial_occupancy": Term("期初房源入住比例", "Occupied share at the start", "share"),
+        "key.supply.initial_held_share": Term(
+            "期初承租人已享受保障年限比例", "Share of the total tenure held at the start", "share"
+        ),
+        "key.supply.target_counts": Term("房源目标口径", "What the supply target counts"),
+        "key.supply.target_date": Term("房源目标完成日期", "Date of the supply target"),
+        "key.supply.project_interval_days": Term("项目供应间隔", "Interval between projects", "days"),
+        "key.supply.projects": Term("项目供应方案", "Supply projects"),
+        "key.supply.mix": Term("房型构成", "Unit mix"),
+        "key.supply.operator_shares": Term("各运营机构项目比例", "Operators' shares of projects"),
+        "key.supply.turnaround_days": Term("房源再次供应前修缮时间", "Repairs between tenancies", "days"),
+        # start
+        "key.start.snapshot": Term("起始状态快照", "Start snapshot"),
+        "key.start.supply": Term("快照后的房源来源", "Supply after the snapshot"),
+        # analysis (yardsticks; Art. 27)
+        "key.analysis.min_cell": Term("公布组别最少户数", "Smallest cell shown", "households"),
+        "key.analysis.warmup_days": Term("预热期", "Warm-up", "days"),
+        "key.analysis.cohort_margin_days": Term("统计申请截止前的留空时间", "Cohort margin", "days"),
+        "key.analysis.need_per_person": Term("住房需要评分：每人", "Need score: per person"),
+        "key.analysis.need_priority_sector": Term("住房需要评分：倾斜行业", "Need score: priority sectors"),
+        "key.analysis.need_key_employer": Term("住房需要评分：区重点单位", "Need score: key employers"),
+        "key.analysis.need_per_m2_below_line": Term(
+            "住房需要评分：人均面积低于标准每平方米", "Need score: per m² below the line"
+        ),
+        "key.analysis.need_area_line_m2": Term("住房需要评分的面积标准", "Area line of the need score", "m2"),
+        "key.analysis.need_quantile": Term("高住房需要的分位数", "Quantile of highest need", "share"),
+        "key.analysis.oversize_factor": Term("超标准面积倍数", "Oversize factor"),
     }
 )

@@ -42,11 +42,11 @@ from .style import (
 
 
 def key_label(key: str, lang: str) -> str:
-    """Label of a swept dotted key, from ``analysis.reporting.terms`` (``key.<dotted>``) or the key itself."""
+    """Label of a swept dotted key, from ``analysis.reporting.terms`` (``key.<dotted>``) or the key itself;
+    a share is ticked as swept (0 to 1), so labelled a share, not per cent."""
     k = f"key.{key}"
     if k in TERMS:
-        unit = TERMS[k].unit
-        return with_unit(term(k, lang), "%" if unit == "share" else unit_word(unit, lang), lang)
+        return with_unit(term(k, lang), unit_word(TERMS[k].unit, lang), lang)
     return key
 
 
