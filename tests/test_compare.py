@@ -275,6 +275,12 @@ def test_bad_compare_input(folder, capsys, monkeypatch):
     )
 
 
+def test_overrides_that_leave_two_scenarios_with_the_same_rules_are_refused(capsys):
+    status, out, err = main(capsys, "compare", "baseline", "cap8", "--set", "lease.max_total_years=3")
+    assert (status, out) == (2, "")
+    assert err == "error: compare: --set: baseline and cap8 have the same rules with it; nothing to compare\n"
+
+
 def test_the_same_scenario_twice_is_refused(folder, capsys, monkeypatch):
     """By the same name or path, or by a name and a path to the same file; nothing runs or is created."""
     monkeypatch.chdir(folder)

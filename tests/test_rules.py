@@ -1023,7 +1023,10 @@ def test_art20_circumstances_that_changed_during_the_tenancy_are_judged_at_renew
         "households.housed_share": 1.0,
         "households.area_per_capita_m2": {"low": 15.0, "high": 15.0},
     }
-    changed = {**now_housed, "lease.circumstance_change_per_year": 1e9}
+    changed = {
+        **now_housed,
+        "lease.circumstance_change_per_year": 365,
+    }  # a change all but certain: the most a yearly hazard may be
     assert re_reviewed(baseline, changed, applicant()) == ("housing_area", math.inf)
     assert re_reviewed(baseline, now_housed, applicant()) == (None, math.inf)
 
@@ -1234,7 +1237,7 @@ def test_art24_2_only_a_buyer_holding_no_other_housing_stays_until_delivery(base
     is not delivered at the re-review 600 days on, and the tenant may stay until then only if it holds no
     other housing in Shanghai."""
     bought = {
-        "lease.offplan_purchase_per_year": 1e9,
+        "lease.offplan_purchase_per_year": 365,  # a purchase all but certain within days
         "transition.offplan_delivery_months": {"low": 24.0, "high": 36.0},
     }
     reason, delivery = re_reviewed(baseline, bought, applicant(area_per_capita=area), since=0.0, day=600.0)

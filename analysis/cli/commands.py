@@ -51,6 +51,7 @@ from analysis.experiments.outputs import (
 )
 from analysis.experiments.replications import run_kept
 from analysis.experiments.runner import ResultStore, default_workers, resolve_scheduler, seeds_problem
+from analysis.experiments.store import scenario_hash
 from analysis.experiments.sweep import DEFAULT_FIGURES, load_sweep, run_sweep
 from analysis.reporting import console
 from analysis.reporting.briefing import build_briefing
@@ -125,6 +126,14 @@ def _load_distinct(names: list[str], command: str, sets: list[str] = ()) -> list
         if path in seen:
             raise UserError(f"{command}: scenarios: {params.name} is given twice")
         seen.add(path)
+    if sets:  # the overrides may leave two scenarios with the same rules: nothing would differ
+        first_of = {}
+        for name, params in zip(names, params_list, strict=True):
+            other = first_of.setdefault(scenario_hash(params), name)
+            if other != name:
+                raise UserError(
+                    f"{command}: --set: {other} and {name} have the same rules with it; nothing to compare"
+                )
     return params_list
 
 
