@@ -1380,17 +1380,6 @@ def robustness_section(directory, scenarios: Sequence[str], lang: str) -> Robust
     data = read_robustness(directory)
     found = robustness_findings(data, scenarios, lang)
     figure = _main_figure(data.holds)
-    charts = {}
-    for method in [m for m in robust_charts.SCORES if (data.indices["method"] == m).any()]:
-        suffix = "" if method == "morris" else "_sobol"
-        charts[f"robustness_influence{suffix}_{figure}"] = robust_charts.influence_chart(
-            data.indices,
-            figure,
-            lang,
-            method=method,
-            keys=data.keys,
-            scenarios=scenarios,
-            design=robust_charts.design_text(data.holds, data.points, method, lang),
-        )
+    charts = robust_charts.influence_charts(data, figure, lang, scenarios)
     md = [f"## {term('briefing.robust.title', lang)}", "", *(f"- {s}" for s in found), ""]
     return RobustnessSection(found, charts, "\n".join(md))

@@ -281,18 +281,7 @@ def robustness_figures(directory, lang: str = "en", figsize=FIGSIZE) -> dict[str
     scenarios = tuple(shown[n] for n in data.names[:2])
     figs = {}
     for figure in dict.fromkeys(data.holds["figure"].astype(str)):
-        for method in [m for m in robustness.SCORES if (data.indices["method"] == m).any()]:
-            suffix = "" if method == "morris" else "_sobol"
-            figs[f"robustness_influence{suffix}_{figure}"] = robustness.influence_chart(
-                data.indices,
-                figure,
-                lang,
-                method=method,
-                keys=data.keys,
-                scenarios=scenarios,
-                design=robustness.design_text(data.holds, data.points, method, lang),
-                figsize=figsize,
-            )
+        figs.update(robustness.influence_charts(data, figure, lang, scenarios, figsize))
         figs[f"robustness_difference_{figure}"] = robustness.difference_chart(
             data.points,
             data.design,

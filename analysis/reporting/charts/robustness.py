@@ -294,3 +294,25 @@ def design_text(holds: pd.DataFrame, points: pd.DataFrame, method: str, lang: st
     return term(f"robust.design.{method}", lang).format(
         clusters=int(rows["clusters"].max()), reps=tick_label(float(mine["n"].min()))
     )
+
+
+def influence_charts(
+    data, figure: str, lang: str, scenarios: Sequence[str], figsize=FIGSIZE
+) -> dict[str, Figure]:
+    """The influence chart of ``figure`` for each stage a robustness folder holds (``data``:
+    ``analysis.experiments.outputs.RobustnessData``): ``robustness_influence_<figure>`` (Morris) and
+    ``robustness_influence_sobol_<figure>``."""
+    charts = {}
+    for method in [m for m in SCORES if (data.indices["method"] == m).any()]:
+        suffix = "" if method == "morris" else "_sobol"
+        charts[f"robustness_influence{suffix}_{figure}"] = influence_chart(
+            data.indices,
+            figure,
+            lang,
+            method=method,
+            keys=data.keys,
+            scenarios=scenarios,
+            design=design_text(data.holds, data.points, method, lang),
+            figsize=figsize,
+        )
+    return charts
