@@ -49,7 +49,6 @@ RANGES_FILE = Path("studies/ranges.toml")
 HELD_NOTE = re.compile(
     r"^# held: ([\w.]+): (.+(?:\n#  +.+)*)", re.MULTILINE
 )  # an assumed key left unranged, and why
-ASSUMED = "ASSUMED"
 NOISE = "noise"  # the noise input's name in every table
 METHODS = ("morris", "sobol")
 DISTS = ("uniform", "loguniform", "triangular")
