@@ -42,6 +42,7 @@ from sim.parameters import SECTIONS, describe_value, read_toml
 from sim.schema import FAMILY_SIZES, KEYS, SHARE_TABLE, UNIT_MIX
 
 from ..stats import t_interval
+from .outputs import assumed_inputs
 from .runner import MAX_SEED, Failure, ResultStore, Task, run_tasks
 from .sweep import show_value
 
@@ -175,13 +176,12 @@ def _split(section: str, name: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _entry_value(value: object, entry: tuple[str, ...]) -> object:
+    """The entry of a table-valued key's value (:func:`_key_of` each part). Raises KeyError naming the
+    part that is missing."""
     for part in entry:
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or not any(str(k) == part for k in value):
             raise KeyError(part)
-        match = [k for k in value if str(k) == part]
-        if not match:
-            raise KeyError(part)
-        value = value[match[0]]
+        value = value[_key_of(value, part)]
     return value
 
 
@@ -427,8 +427,6 @@ def held_inputs(
     base: sim.Params, variant: sim.Params, ranges: Ranges
 ) -> tuple[list[Range], list[tuple[str, str]]]:
     """The ranges that apply to BASE vs VARIANT, and every assumed key or range held, with why."""
-    from .outputs import assumed_inputs
-
     levers = {k for k in base.keys() if base.setting(k) != variant.setting(k)}
     ranged, held = [], []
     for r in ranges.ranges:
